@@ -1,0 +1,83 @@
+/**
+ * `npm run bench`: prints the figures DESIGN.md budgets (never asserted in tests).
+ * - the default season (2 teams, bundled data, 252 trading days) from scratch: wall time, peak RSS;
+ * - drift + regression metrics on 10,000 rows × 50 columns;
+ * - the size of a daily report and of the whole season's reports.
+ */
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadTeams } from '../src/config/load.ts';
+import { createLogger } from '../src/core/log.ts';
+import { runSeason } from '../src/daemon/season.ts';
+import { datasetDrift, type Table } from '../src/monitoring/drift/index.ts';
+import { regressionMetrics } from '../src/monitoring/metrics/index.ts';
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function dirSize(dir: string): { bytes: number; files: number; largestHtml: number } {
+  let bytes = 0;
+  let files = 0;
+  let largestHtml = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const size = statSync(path.join(e.parentPath, e.name)).size;
+    bytes += size;
+    files++;
+    if (e.name === 'monitoring.html') largestHtml = Math.max(largestHtml, size);
+  }
+  return { bytes, files, largestHtml };
+}
+
+async function benchSeason(): Promise<void> {
+  const work = mkdtempSync(path.join(tmpdir(), 'arena-bench-'));
+  const teams = (await loadTeams(['teams/red.yml', 'teams/blue.yml'])).map((t) => ({ ...t, workspaceDir: path.join(work, 'workspaces', t.team) }));
+  const out = path.join(work, 'reports');
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const t0 = performance.now();
+  let lastPrint = 0;
+  const result = await runSeason({
+    teams,
+    out,
+    logger: createLogger({ console: false }),
+    version: false,
+    onDay: (p) => {
+      if (p.index - lastPrint >= 50 || p.index === p.total) {
+        process.stderr.write(`  season day ${p.index}/${p.total}\n`);
+        lastPrint = p.index;
+      }
+    },
+  });
+  const secs = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.resourceUsage().maxRSS * 1024);
+  const size = dirSize(out);
+  console.log(`season ${result.from}..${result.to} (2 teams, ${result.leaderboard.teams.length} rows): ${secs.toFixed(1)} s wall, peak RSS ${mb(peak)} (budget: < 120 s, < 300 MB)`);
+  console.log(`  seconds by step (both teams): ${Object.entries(result.stepSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+  console.log(`  per trading day: ${((secs * 1000) / 252).toFixed(0)} ms for both teams`);
+  console.log(`reports: ${size.files} files, ${mb(size.bytes)} total (budget < 50 MB); largest daily monitoring.html ${(size.largestHtml / 1024).toFixed(0)} KB (budget < 300 KB)`);
+  console.log(`  (work dir ${work})`);
+}
+
+function benchDrift(): void {
+  let s = 42;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const table = (shift: number): Table => {
+    const t: Table = {};
+    for (let c = 0; c < 50; c++) t[`f${c}`] = Array.from({ length: 10_000 }, () => rand() + (c % 5 === 0 ? shift : 0));
+    return t;
+  };
+  const ref = table(0);
+  const cur = table(0.1);
+  const y = Array.from({ length: 10_000 }, () => rand());
+  const p = y.map((v) => v + (rand() - 0.5) * 0.1);
+  const t0 = performance.now();
+  const report = datasetDrift(ref, cur);
+  regressionMetrics(y, p);
+  const ms = performance.now() - t0;
+  console.log(`drift + regression metrics, 10,000 rows × 50 columns: ${ms.toFixed(0)} ms (budget < 500 ms; ${report.number_of_drifted_columns} columns drifted)`);
+}
+
+benchDrift();
+await benchSeason();

@@ -1,0 +1,217 @@
+/**
+ * `arena`: the command-line contract of DESIGN.md. Exit codes: 0 success, 2 usage or configuration
+ * error (one line naming file, field and expected value), 1 runtime failure (with what to do).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { ArenaError, ConfigError, errorMessage, MissingSecretError, UsageError } from '../core/errors.ts';
+import { closeLogger, createLogger } from '../core/log.ts';
+import { redact } from '../core/redact.ts';
+import { writeFileAtomic } from '../core/fsx.ts';
+import { loadTeam, loadTeams } from '../config/load.ts';
+import { runSeason } from '../daemon/season.ts';
+import { StepFailed } from '../daemon/cycle.ts';
+import { datasetDrift, tableFromCsvText } from '../monitoring/drift/index.ts';
+import { buildFeatureMatrix, featureMatrixCsv, planFeatures, availableFields } from '../features/matrix.ts';
+import { CsvMarketData, sampleMarketData } from '../market/csv.ts';
+import { ModelRegistry } from '../models/registry.ts';
+import { runDirs } from '../daemon/runtime.ts';
+import { formatLeaderboard } from './format.ts';
+import { runOneCycle } from './cycle-command.ts';
+import { runDaemon } from './run-command.ts';
+import { runDoctor } from './doctor.ts';
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function isoDate(flag: string) {
+  return (v: string): string => {
+    if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    return v;
+  };
+}
+
+const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
+  const width = String(p.total).length;
+  const teams = p.teams.map((t) => `${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join('  ');
+  const resumed = p.teams.every((t) => !t.ran) ? ' (from journal)' : '';
+  return `[${String(p.index).padStart(width)}/${p.total}] ${p.date}  ${teams}${resumed}`;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('arena')
+    .description('paper-arena: paper-trading bots with a model lifecycle, red vs blue')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('season')
+    .description('replay every team\'s daily cycle over history: same market, same clock')
+    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
+    .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files used instead of each team\'s data source')
+    .option('--out <dir>', 'reports directory', 'reports')
+    .option('--no-version', 'do not version the season state with DVC + git')
+    .option('--quiet', 'no per-day progress')
+    .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; quiet?: boolean }) => {
+      const teams = await loadTeams(o.teams);
+      const logger = createLogger({ stderr: true });
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const t0 = performance.now();
+      try {
+        const result = await runSeason({
+          teams,
+          ...(o.from ? { from: o.from } : {}),
+          ...(o.to ? { to: o.to } : {}),
+          ...(o.dataDir ? { dataDir: path.resolve(o.dataDir) } : {}),
+          out: path.resolve(o.out),
+          logger,
+          signal: ac.signal,
+          version: o.version,
+          onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine(p) + '\n'),
+        });
+        process.stdout.write(`\nSeason ${result.id}: ${result.from} .. ${result.to} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
+        process.stdout.write(formatLeaderboard(result.leaderboard) + '\n\n');
+        for (const v of result.versioning) process.stdout.write(`${v.team}: ${v.commit ? `versioned as commit ${v.commit.slice(0, 10)}` : 'not versioned'}${v.notes.length ? ` (${v.notes.join('; ')})` : ''}\n`);
+        process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}\n`);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await closeLogger(logger);
+      }
+    });
+
+  program
+    .command('cycle')
+    .description('one daily cycle now (or for --date); idempotent per team and date')
+    .requiredOption('--team <file>', 'team file')
+    .option('--date <date>', 'cycle date (default: the latest trading day whose after-close time has passed)', isoDate('--date'))
+    .option('--out <dir>', 'reports directory', 'reports')
+    .action(async (o: { team: string; date?: string; out: string }) => {
+      const team = await loadTeam(o.team);
+      const r = await runOneCycle(team, { ...(o.date ? { date: o.date } : {}), out: path.resolve(o.out) });
+      process.stdout.write(r.summary + '\n');
+    });
+
+  program
+    .command('run')
+    .description('the long-running daemon: cycles on the NYSE calendar, HTTP API, clean stop on SIGTERM')
+    .requiredOption('--team <file>', 'team file')
+    .option('--out <dir>', 'reports directory', 'reports')
+    .addOption(new Option('--port <port>', 'HTTP port (default: server.port of the team file)').argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port: expected an integer 0..65535, got "${v}"`);
+      return n;
+    }))
+    .option('--host <host>', 'HTTP host (default: server.host of the team file; 0.0.0.0 in a container)')
+    .action(async (o: { team: string; out: string; port?: number; host?: string }) => {
+      const team = await loadTeam(o.team);
+      await runDaemon(team, { out: path.resolve(o.out), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.host ? { host: o.host } : {}) });
+    });
+
+  program
+    .command('doctor')
+    .description('check config, secrets, data source, broker, MinIO, DVC, git, MLflow; one line per check with the fix')
+    .requiredOption('--team <file>', 'team file')
+    .action(async (o: { team: string }) => {
+      const ok = await runDoctor(o.team, (line) => process.stdout.write(line + '\n'));
+      if (!ok) process.exitCode = 1;
+    });
+
+  program
+    .command('features')
+    .description('write the feature matrix the model sees, one row per date')
+    .requiredOption('--team <file>', 'team file')
+    .requiredOption('--symbol <symbol>', 'symbol')
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files instead of the team\'s data source')
+    .requiredOption('--out <file>', 'output CSV')
+    .action(async (o: { team: string; symbol: string; dataDir?: string; out: string }) => {
+      const team = await loadTeam(o.team, { checkSecrets: false });
+      const source = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : team.data.provider === 'csv' ? new CsvMarketData(path.resolve(team.root, team.data.dir as string)) : sampleMarketData();
+      const { bars } = await source.daily({ symbol: o.symbol.toUpperCase(), asOf: '9999-12-31' });
+      const plan = planFeatures(team.features, availableFields([{ bars }]));
+      const rows = buildFeatureMatrix(o.symbol.toUpperCase(), bars, team.features, plan);
+      await writeFileAtomic(path.resolve(o.out), featureMatrixCsv(rows, plan.columns));
+      process.stdout.write(`${o.out}: ${rows.length} rows × ${plan.columns.length} features${plan.dropped.length ? ` (dropped: ${plan.dropped.map((d) => d.feature).join(', ')})` : ''}\n`);
+    });
+
+  program
+    .command('drift')
+    .description('drift report between two CSV tables (per-column test, score, verdict; dataset verdict)')
+    .requiredOption('--reference <file>', 'reference CSV')
+    .requiredOption('--current <file>', 'current CSV')
+    .requiredOption('--out <file>', 'output JSON')
+    .action(async (o: { reference: string; current: string; out: string }) => {
+      const read = async (f: string) => {
+        const text = await readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
+          throw new UsageError(`${f}: cannot read (${err.code ?? err.message}); expected a CSV file`);
+        });
+        try {
+          return tableFromCsvText(text, f);
+        } catch (err) {
+          throw new UsageError(errorMessage(err));
+        }
+      };
+      const report = datasetDrift(await read(o.reference), await read(o.current), { emptyColumns: 'skip' });
+      await writeFileAtomic(path.resolve(o.out), JSON.stringify(report, null, 2) + '\n');
+      process.stdout.write(`${o.out}: dataset drift ${report.dataset_drift} (${report.number_of_drifted_columns}/${report.number_of_columns} columns drifted)\n`);
+    });
+
+  const models = program.command('models').description('the team\'s model registry');
+  models
+    .command('list')
+    .requiredOption('--team <file>', 'team file')
+    .action(async (o: { team: string }) => {
+      const team = await loadTeam(o.team, { checkSecrets: false });
+      const reg = new ModelRegistry(runDirs(team.workspaceDir).models);
+      const list = await reg.list();
+      if (list.length === 0) process.stdout.write('no model versions yet (run `arena cycle`)\n');
+      for (const v of list) process.stdout.write(`${v.version}  ${v.status.padEnd(16)} trained for ${v.card?.trained_for ?? '?'}  ${v.note ?? ''}\n`);
+    });
+  models
+    .command('approve')
+    .argument('<version>', 'a pending_approval version')
+    .requiredOption('--team <file>', 'team file')
+    .action(async (version: string, o: { team: string }) => {
+      const team = await loadTeam(o.team, { checkSecrets: false });
+      const reg = new ModelRegistry(runDirs(team.workspaceDir).models);
+      if ((await reg.status(version)) === null) throw new UsageError(`version: unknown model version "${version}"; see \`arena models list --team ${o.team}\``);
+      await reg.approve(version, new Date().toISOString());
+      process.stdout.write(`${version} is now the champion of ${team.team}\n`);
+    });
+
+  return program;
+}
+
+/** Maps an error to its exit code and one line (plus a hint) on stderr; never prints a secret. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof MissingSecretError;
+  const inner = err instanceof StepFailed && err.cause instanceof ArenaError ? err.cause : null;
+  const msg = redact(errorMessage(err));
+  process.stderr.write(`arena: ${msg}\n`);
+  const hint = (err instanceof ArenaError ? err.hint : undefined) ?? inner?.hint;
+  if (hint) process.stderr.write(`  what to do: ${redact(hint)}\n`);
+  if (!usage && process.env.ARENA_DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
+  return usage ? 2 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/cli/main.ts')) {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}

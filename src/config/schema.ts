@@ -1,0 +1,161 @@
+/**
+ * The team file (`teams/*.yml`). Strict objects everywhere: an unknown key is an error, so a typo
+ * never passes silently. Secrets are not accepted here — only their variable names.
+ */
+import { z } from 'zod';
+import { featureSpecSchema, DEFAULT_FEATURES } from '../features/spec.ts';
+import { modelSpecSchema } from '../models/spec.ts';
+
+const symbol = z.string().regex(/^[A-Z][A-Z0-9.-]{0,9}$/, 'an upper-case ticker such as MSFT');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM (America/New_York)');
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name');
+
+const severity = z.enum(['error', 'warn', 'info', 'off']);
+
+export const dataSchema = z.strictObject({
+  provider: z.enum(['sample', 'csv', 'alphavantage', 'alpaca']),
+  /** Directory of SYMBOL.csv files (provider csv). */
+  dir: z.string().min(1).optional(),
+  /** Alpha Vantage free tier: 25 requests a day. */
+  requests_per_day: z.number().int().min(1).max(100_000).optional(),
+  /** Benchmark symbol for reports (bought and held). */
+  benchmark: symbol.default('SPX'),
+  quality: z
+    .strictObject({
+      jump_threshold: z.number().positive().max(10).default(0.35),
+      stale_after_trading_days: z.number().int().min(0).max(30).default(1),
+      gap_window_trading_days: z.number().int().min(1).max(10_000).default(60),
+      severities: z.record(z.string(), severity).default({}),
+    })
+    .prefault({}),
+});
+
+export const lifecycleSchema = z.strictObject({
+  retrain: z
+    .strictObject({
+      /** Retrain every N trading days (0 = never by schedule). */
+      every_trading_days: z.number().int().min(0).max(2520).default(21),
+      on_drift: z.boolean().default(false),
+      /** Drift persists for days: after a drift-triggered training, wait this long before the next one. */
+      drift_cooldown_trading_days: z.number().int().min(1).max(252).default(10),
+      /** Retrain when the champion's live directional accuracy over the window falls below this. */
+      on_degradation: z
+        .strictObject({ min_directional_accuracy: z.number().min(0).max(1), window_trading_days: z.number().int().min(5).max(500).default(20) })
+        .optional(),
+      /** manual: only `arena retrain` trains (the seeds' human in the loop). */
+      mode: z.enum(['auto', 'manual']).default('auto'),
+    })
+    .prefault({}),
+  training_window: z
+    .strictObject({
+      kind: z.enum(['expanding', 'rolling']).default('expanding'),
+      /** Trading days of history for a rolling window. */
+      trading_days: z.number().int().min(50).max(20_000).default(750),
+    })
+    .prefault({}),
+  evaluation: z
+    .strictObject({
+      /** Out-of-sample days per walk-forward fold (the candidate never trains on them). */
+      test_trading_days: z.number().int().min(5).max(2520).default(21),
+      folds: z.number().int().min(1).max(20).default(1),
+      /** After passing the gate, refit on all data including the test window. */
+      refit_on_full: z.boolean().default(false),
+    })
+    .prefault({}),
+  gate: z
+    .strictObject({
+      min_directional_accuracy: z.number().min(0).max(1).optional(),
+      min_cumulative_return: z.number().min(-1).max(100).optional(),
+      /** The candidate's error (or accuracy) must beat the best baseline by this margin. */
+      beat_best_baseline_by: z.number().min(-1).max(1).optional(),
+      /** manual: a candidate that passes waits for `arena models approve`. */
+      approval: z.enum(['auto', 'manual']).default('auto'),
+    })
+    .prefault({}),
+});
+
+export const brokerSchema = z.strictObject({
+  kind: z.enum(['local', 'alpaca']),
+  /** Market orders fill at the next session's open, or at the close of the session. */
+  fill: z.enum(['next_open', 'close']).default('next_open'),
+  starting_cash: z.number().positive().max(1e12).default(100_000),
+  slippage_bps: z.number().min(0).max(1000).default(5),
+  commission_per_share: z.number().min(0).max(10).default(0),
+  commission_min: z.number().min(0).max(1000).default(0),
+  /** Reg-T style buying power multiple for the local engine (Alpaca paper accounts allow 2). */
+  margin_multiplier: z.number().min(1).max(4).default(1),
+  /** Live trading needs this and ARENA_CONFIRM_LIVE=yes in the environment. */
+  live: z.boolean().default(false),
+  dry_run: z.boolean().default(false),
+  /** Environment variable names holding this team's Alpaca keys (defaults: ALPACA_KEY_ID_<TEAM>, then ALPACA_KEY_ID). */
+  key_id_env: envName.optional(),
+  secret_key_env: envName.optional(),
+});
+
+export const storageSchema = z.strictObject({
+  kind: z.enum(['fs', 'minio']).default('fs'),
+  endpoint: z.string().url().optional(),
+  bucket_prefix: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/).default('arena'),
+  region: z.string().default('us-east-1'),
+});
+
+export const versioningSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** DVC remote: none, or the MinIO configured under storage. */
+  dvc_remote: z.enum(['none', 'minio']).default('none'),
+  git_remote: z.string().min(1).optional(),
+  git_push: z.boolean().default(false),
+});
+
+export const scheduleSchema = z.strictObject({
+  timezone: z.literal('America/New_York').default('America/New_York'),
+  /** Data, model, predict and monitor steps run this long after the close. */
+  after_close: hhmm.default('16:30'),
+  /** The trade step runs at this time on the next session (orders fill at the open). */
+  trade_at: hhmm.default('09:00'),
+  catch_up: z.enum(['run', 'skip']).default('run'),
+});
+
+const driftTest = z.enum(['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi']);
+
+export const monitoringSchema = z.strictObject({
+  /** Trading days of the current window compared with the champion's training window. */
+  current_window_trading_days: z.number().int().min(5).max(2520).default(21),
+  /** Trading days per point of the rolling metric charts. */
+  rolling_window_trading_days: z.number().int().min(2).max(2520).default(20),
+  /** The reference is the last N trading days of the champion's training window (an expanding window spans years). */
+  reference_window_trading_days: z.number().int().min(20).max(5040).default(252),
+  /** Dataset drift when this share of columns drifted (Evidently's default 0.5). */
+  drift_share: z.number().gt(0).max(1).default(0.5),
+  /** Per-column test (and threshold) instead of Evidently's automatic choice. */
+  overrides: z.record(z.string(), z.strictObject({ test: driftTest, threshold: z.number().positive().optional() })).default({}),
+  /** Drift needs a few hundred ms per team and day; a season may compute it every N trading days. */
+  season_drift_every_trading_days: z.number().int().min(1).max(252).default(1),
+});
+
+export const serverSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535),
+});
+
+export const teamSchema = z.strictObject({
+  team: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a lower-case name such as red'),
+  description: z.string().optional(),
+  symbols: z.array(symbol).min(1).max(500),
+  data: dataSchema,
+  features: featureSpecSchema.default(DEFAULT_FEATURES),
+  model: modelSpecSchema,
+  lifecycle: lifecycleSchema.prefault({}),
+  monitoring: monitoringSchema.prefault({}),
+  /** Path of the strategy file, relative to the repository root (e.g. strategies/best-gain-worst-loss.yml). */
+  strategy: z.string().min(1),
+  broker: brokerSchema,
+  storage: storageSchema.prefault({}),
+  versioning: versioningSchema.prefault({}),
+  schedule: scheduleSchema.prefault({}),
+  server: serverSchema,
+  /** Workspace directory (default workspaces/<team>). */
+  workspace: z.string().min(1).optional(),
+});
+
+export type TeamFile = z.infer<typeof teamSchema>;

@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The installed package's root (where package.json, data/ and strategies/ live). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BUNDLED_DATA_DIR = path.join(PACKAGE_ROOT, 'data', 'sample');
+
+function gitHead(root: string): string | null {
+  // Read .git directly: no git binary needed, and a container without .git still works.
+  try {
+    const head = readFileSync(path.join(root, '.git', 'HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref: ')) return head.slice(0, 12);
+    const ref = head.slice(5);
+    try {
+      return readFileSync(path.join(root, '.git', ref), 'utf8').trim().slice(0, 12);
+    } catch {
+      const packed = readFileSync(path.join(root, '.git', 'packed-refs'), 'utf8');
+      const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
+      return line ? line.slice(0, 12) : null;
+    }
+  } catch {
+    return null;
+  }
+}
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** paper-arena's version and git commit, recorded with every model and run. */
+export const CODE_VERSION = `${PACKAGE_VERSION}+${process.env.ARENA_CODE_COMMIT ?? gitHead(PACKAGE_ROOT) ?? 'nogit'}`;

@@ -1,0 +1,84 @@
+/**
+ * Wires one team's runtime for live work (`arena cycle`, `arena run`): the team's own data source,
+ * its broker on the wall clock (or a replay clock for `--date`), its workspace journal and ledger.
+ */
+import path from 'node:path';
+import type { Clock } from '../calendar/clock.ts';
+import type { TeamConfig } from '../config/load.ts';
+import { loadSecrets } from '../config/secrets.ts';
+import { UsageError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { AlphaVantageMarketData } from '../market/alphavantage/index.ts';
+import { CsvMarketData, sampleMarketData } from '../market/csv.ts';
+import type { MarketData } from '../market/types.ts';
+import { ModelRegistry } from '../models/registry.ts';
+import { createArtifactStore } from '../storage/index.ts';
+import { createTracker } from '../tracking/index.ts';
+import { PaperAccount } from '../trading/paper-account.ts';
+import { InMemoryMarketData } from '../market/memory.ts';
+import { Journal } from './journal.ts';
+import { runDirs, type TeamRuntime } from './runtime.ts';
+import { createVersionerFor } from './versioning.ts';
+
+async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, logger: Logger): Promise<MarketData> {
+  const secrets = loadSecrets({ cwd: team.root });
+  switch (team.data.provider) {
+    case 'sample':
+      return sampleMarketData();
+    case 'csv':
+      return new CsvMarketData(path.resolve(team.root, team.data.dir as string));
+    case 'alphavantage':
+      return new AlphaVantageMarketData({
+        apiKey: secrets.require('ALPHAVANTAGE_API_KEY', 'data.provider alphavantage'),
+        store: createArtifactStore({ kind: 'fs', bucket_prefix: team.storage.bucket_prefix, region: team.storage.region }, { root: path.join(dirs.root, 'cache') }),
+        budgetFile: path.join(dirs.state, 'alphavantage-budget.json'),
+        logger,
+      });
+    default:
+      throw new UsageError(`${team.file}: data.provider: ${team.data.provider} is not available in this version; expected sample, csv or alphavantage`);
+  }
+}
+
+/** Every symbol's full local history, so the paper broker can price fills and marks. */
+async function priceBook(market: MarketData, team: TeamConfig, asOf: string): Promise<InMemoryMarketData> {
+  const series = new Map<string, Awaited<ReturnType<MarketData['daily']>>['bars']>();
+  for (const s of [...new Set([...team.symbols, team.data.benchmark])]) series.set(s, (await market.daily({ symbol: s, asOf })).bars);
+  return new InMemoryMarketData(market.provider, series);
+}
+
+export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; logger: Logger; asOf: string; reportsOut: string; signal?: AbortSignal }): Promise<TeamRuntime> {
+  if (team.broker.kind !== 'local') throw new UsageError(`${team.file}: broker.kind: ${team.broker.kind} is not available in this version; expected local`);
+  const dirs = runDirs(team.workspaceDir);
+  const market = await marketFor(team, dirs, opts.logger);
+  const prices = await priceBook(market, team, opts.asOf);
+  const broker = await PaperAccount.open({
+    ledgerFile: path.join(dirs.state, 'ledger.jsonl'),
+    accountId: `${team.team}-live`,
+    clock: opts.clock,
+    prices,
+    startingCash: team.broker.starting_cash,
+    slippageBps: team.broker.slippage_bps,
+    commissionPerShare: team.broker.commission_per_share,
+    commissionMin: team.broker.commission_min,
+    multiplier: team.broker.margin_multiplier,
+  });
+  return {
+    team,
+    mode: 'live',
+    scope: 'live',
+    dirs,
+    reportDir: path.join(opts.reportsOut, team.team),
+    market: prices,
+    broker,
+    registry: new ModelRegistry(dirs.models),
+    tracker: createTracker({ team: team.team, runsDir: dirs.runs, logger: opts.logger, ...(process.env.MLFLOW_TRACKING_URI ? { mlflowUri: process.env.MLFLOW_TRACKING_URI } : {}) }),
+    versioner: await createVersionerFor(team, team.workspaceDir, opts.logger),
+    journal: new Journal(path.join(dirs.state, 'journal.jsonl')),
+    clock: opts.clock,
+    logger: opts.logger,
+    features: { plan: null, planKey: '', builders: new Map() },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    retrainRequested: false,
+    writeSnapshots: true,
+  };
+}

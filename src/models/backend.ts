@@ -1,0 +1,53 @@
+/**
+ * TensorFlow.js backend selection: tfjs-node when installed (optional dependency: its install
+ * downloads libtensorflow and fails offline), else WASM (binary ships in the package), else CPU.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+let chosen: Promise<BackendName> | undefined;
+
+async function tryNode(): Promise<boolean> {
+  try {
+    // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
+    const name = '@tensorflow/tfjs-node';
+    await import(name);
+    return tf.findBackend('tensorflow') !== undefined && (await tf.setBackend('tensorflow'));
+  } catch {
+    return false;
+  }
+}
+
+async function pick(preferred: BackendName | 'auto'): Promise<BackendName> {
+  const order: BackendName[] = preferred === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preferred, 'wasm', 'cpu'];
+  for (const b of order) {
+    if (b === 'tensorflow') {
+      if (await tryNode()) return 'tensorflow';
+      continue;
+    }
+    try {
+      if (await tf.setBackend(b)) {
+        await tf.ready();
+        return b;
+      }
+    } catch {
+      // fall through to the next backend
+    }
+  }
+  throw new Error('no TensorFlow.js backend could be initialised (tried tfjs-node, wasm, cpu)');
+}
+
+/** Initialise once per process; `ARENA_TF_BACKEND=wasm|cpu|tensorflow` forces a choice (for benches). */
+export function initBackend(preferred?: BackendName | 'auto'): Promise<BackendName> {
+  const want = preferred ?? ((process.env.ARENA_TF_BACKEND as BackendName | undefined) || 'auto');
+  chosen ??= pick(want);
+  return chosen;
+}
+
+export function resetBackendForBench(): void {
+  chosen = undefined;
+}
+
+export { tf };

@@ -1,0 +1,74 @@
+/**
+ * The declarative model spec under `model:` in the team YAML, in the spirit of Ludwig:
+ * input features, one output feature, an encoder and a trainer, plus a seed.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+export const encoderSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('linear') }),
+  z.strictObject({
+    type: z.literal('mlp'),
+    hidden: z.array(positiveInt.max(1024)).min(1).max(6),
+    activation: z.enum(['relu', 'tanh', 'elu']).default('relu'),
+    /** L2 weight decay. (tfjs dropout with a fixed seed reuses one mask; without a seed it is not reproducible.) */
+    l2: z.number().min(0).max(1).default(0),
+  }),
+  z.strictObject({
+    type: z.literal('lstm'),
+    units: positiveInt.max(512),
+    /** Trading days per input sequence. */
+    window: z.number().int().min(2).max(120),
+  }),
+]);
+
+export const trainerSchema = z.strictObject({
+  epochs: positiveInt,
+  batch_size: positiveInt.max(65_536).default(64),
+  learning_rate: z.number().positive().max(1).default(0.001),
+  /** Stop when validation loss has not improved for this many epochs (0 = never). */
+  early_stopping_patience: z.number().int().min(0).default(5),
+  /** Share of the training window, taken from its end (time-ordered), used for early stopping. */
+  validation_split: z.number().min(0).max(0.5).default(0.2),
+  /** Continue from the champion's weights instead of a fresh initialisation. */
+  warm_start: z.boolean().default(false),
+});
+
+/** A hyper-parameter range: `path` is a dotted path inside `model` (e.g. `trainer.learning_rate`). */
+const rangeSchema = z.union([
+  z.strictObject({ uniform: z.tuple([z.number(), z.number()]) }),
+  z.strictObject({ log_uniform: z.tuple([z.number().positive(), z.number().positive()]) }),
+  z.strictObject({ int: z.tuple([z.number().int(), z.number().int()]) }),
+  z.strictObject({ choice: z.array(z.unknown()).min(1) }),
+]);
+
+export const searchSchema = z.strictObject({
+  trials: z.number().int().min(1).max(1000),
+  /** Successive halving: keep the best 1/eta after each rung (1 = plain random search). */
+  eta: z.number().int().min(1).max(10).default(1),
+  space: z.record(z.string(), rangeSchema),
+});
+
+export const modelSpecSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, - and _').optional(),
+  /** `all` or a list of feature columns (see `arena features`). */
+  input_features: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+  output: z.strictObject({
+    /** `return` / `close` → regression (numerical); `direction` → up/down classification (binary). */
+    feature: z.enum(['return', 'close', 'direction']),
+  }),
+  encoder: encoderSchema,
+  trainer: trainerSchema,
+  seed: z.number().int().min(0).default(42),
+  search: searchSchema.optional(),
+});
+
+export type ModelSpec = z.infer<typeof modelSpecSchema>;
+export type EncoderSpec = z.infer<typeof encoderSchema>;
+export type TrainerSpec = z.infer<typeof trainerSchema>;
+export type SearchSpec = z.infer<typeof searchSchema>;
+export type OutputKind = 'numerical' | 'binary';
+
+export const outputKind = (spec: Pick<ModelSpec, 'output'>): OutputKind =>
+  spec.output.feature === 'direction' ? 'binary' : 'numerical';

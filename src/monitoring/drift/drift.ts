@@ -1,0 +1,214 @@
+/**
+ * Column and dataset drift with Evidently 0.7.23's default rules (`DataDriftPreset`), confirmed in its source:
+ *
+ * - cleaning (legacy/calculations/data_drift.py `get_one_column_drift`): ±inf → NaN, NaN dropped, separately in
+ *   reference and current; an empty column on either side is an error;
+ * - test choice (legacy/calculations/stattests/registry.py `_get_default_stattest`), with n_unique counted
+ *   over reference ∪ current and the reference size counted after cleaning:
+ *   reference ≤ 1000 rows: num n_unique > 5 → `ks`; num 3–5 → `chisquare`; num ≤ 2 → `z`;
+ *   cat > 2 → `chisquare`; cat ≤ 2 → `z`.
+ *   reference > 1000 rows: num n_unique > 5 → `wasserstein`; everything else → `jensenshannon`;
+ * - verdicts: ks `p <= 0.05`; chisquare and z `p < 0.05`; wasserstein, jensenshannon and psi `score >= 0.1`;
+ * - dataset (data_drift.py `get_dataset_drift`): drifted when share of drifted columns `>= 0.5`.
+ */
+import { ks2samp } from './ks.ts';
+import { chiSquarePvalue, jensenShannon, psi, wassersteinNormed, zTestPvalue } from './stattests.ts';
+import type { Cell, ColumnDrift, ColumnType, DriftOptions, DriftOverride, DriftReport, DriftTest, Table } from './types.ts';
+
+/** Evidently's `StatTest.default_threshold` for each test. */
+export const DEFAULT_THRESHOLDS: Readonly<Record<DriftTest, number>> = {
+  ks: 0.05,
+  chisquare: 0.05,
+  z: 0.05,
+  wasserstein: 0.1,
+  jensenshannon: 0.1,
+  psi: 0.1,
+};
+
+/** Evidently's "small reference" limit: up to this many (clean) reference rows the p-value tests are used. */
+export const SMALL_REFERENCE_ROWS = 1000;
+/** Evidently's default `drift_share`. */
+export const DEFAULT_SHARE_THRESHOLD = 0.5;
+/** Evidently's `INTEGER_CARDINALITY_LIMIT` (core/datasets.py): integer columns with at most this many values are categorical. */
+export const INTEGER_CARDINALITY_LIMIT = 10;
+
+/** p-value tests signal drift when the score is low; distance tests when it is high. */
+const IS_PVALUE: Readonly<Record<DriftTest, boolean>> = {
+  ks: true,
+  chisquare: true,
+  z: true,
+  wasserstein: false,
+  jensenshannon: false,
+  psi: false,
+};
+
+/** Thrown when a column has no usable value on one side (Evidently raises ValueError there too). */
+export class EmptyColumnError extends Error {
+  constructor(
+    readonly column: string,
+    readonly side: 'reference' | 'current',
+  ) {
+    super(`An empty column '${column}' was provided for drift calculation in the ${side} dataset (no value left after dropping missing, NaN and ±inf)`);
+    this.name = 'EmptyColumnError';
+  }
+}
+
+function isUsable(v: Cell): v is number | string {
+  return v !== null && (typeof v === 'string' || Number.isFinite(v));
+}
+
+/** Drops null, NaN and ±Infinity. */
+export function cleanColumn(values: readonly Cell[]): (number | string)[] {
+  return values.filter(isUsable);
+}
+
+function asNumbers(values: readonly (number | string)[], column: string, side: string): number[] {
+  for (const v of values) {
+    if (typeof v !== 'number') {
+      throw new Error(`Column '${column}' in ${side} dataset should contain numerical values only (found ${JSON.stringify(v)})`);
+    }
+  }
+  return values as number[];
+}
+
+/**
+ * Column type as Evidently 0.7 infers it (core/datasets.py `infer_column_type`), adapted to our cells:
+ * - numbers → `num`, except when every value is an integer and there are at most 10 distinct values → `cat`
+ *   (Evidently: float dtype → numerical; int dtype → categorical when nunique ≤ 10). pandas makes an integer
+ *   column float as soon as one cell is missing, which flips Evidently's answer; we do not copy that quirk.
+ * - strings (or a mix) → `cat`. Evidently calls a string column "text" when more than half of its values are
+ *   distinct and runs a text-classifier test on it; we have no text test and keep such columns categorical.
+ * - no usable value at all → `num` (what pandas reads an all-empty CSV column as).
+ * Several arrays (e.g. reference and current) are read as one column. Evidently infers from the current
+ * data only; we look at both so that reference and current cannot disagree.
+ */
+export function inferColumnType(values: readonly Cell[], ...more: (readonly Cell[])[]): ColumnType {
+  const distinct = new Set<number | string>();
+  let allInteger = true;
+  for (const column of [values, ...more]) {
+    for (const v of column) {
+      if (!isUsable(v)) continue;
+      if (typeof v === 'string') return 'cat';
+      if (!allInteger) continue;
+      if (!Number.isInteger(v)) {
+        allInteger = false;
+        continue;
+      }
+      // Only "at most 10 distinct integers" matters: stop counting past the limit.
+      if (distinct.size <= INTEGER_CARDINALITY_LIMIT) distinct.add(v);
+    }
+  }
+  return allInteger && distinct.size > 0 && distinct.size <= INTEGER_CARDINALITY_LIMIT ? 'cat' : 'num';
+}
+
+/** Evidently's automatic test for a cleaned column. */
+export function defaultTest(type: ColumnType, referenceRows: number, nUnique: number): DriftTest {
+  if (referenceRows <= SMALL_REFERENCE_ROWS) {
+    if (type === 'num' && nUnique > 5) return 'ks';
+    return nUnique > 2 ? 'chisquare' : 'z';
+  }
+  return type === 'num' && nUnique > 5 ? 'wasserstein' : 'jensenshannon';
+}
+
+/** Distinct values of a ∪ b, counted only up to `limit` (the selection rules only ask "more than 5?"). */
+function countUniqueUpTo(a: readonly (number | string)[], b: readonly (number | string)[], limit: number): number {
+  const s = new Set<number | string>();
+  for (const xs of [a, b]) {
+    for (const v of xs) {
+      s.add(v);
+      if (s.size >= limit) return s.size;
+    }
+  }
+  return s.size;
+}
+
+/**
+ * Drift of one column. `reference`/`current` may hold null/NaN/±inf (dropped first). Throws
+ * `EmptyColumnError` when nothing is left on a side, and an Error when a `num` column holds strings or when
+ * `ks`/`wasserstein` is asked for on a `cat` column (Evidently refuses those too). `chisquare` and `z` are
+ * accepted on `num` columns by override, although Evidently only registers them for categorical columns,
+ * because its automatic choice already applies them to numerical columns with few values.
+ */
+export function columnDrift(
+  reference: readonly Cell[],
+  current: readonly Cell[],
+  type: ColumnType,
+  override?: DriftOverride,
+  column = 'column',
+): ColumnDrift {
+  const ref = cleanColumn(reference);
+  if (ref.length === 0) throw new EmptyColumnError(column, 'reference');
+  const cur = cleanColumn(current);
+  if (cur.length === 0) throw new EmptyColumnError(column, 'current');
+  const numerical = type === 'num';
+  if (numerical) {
+    asNumbers(ref, column, 'reference');
+    asNumbers(cur, column, 'current');
+  }
+  const test = override?.test ?? defaultTest(type, ref.length, countUniqueUpTo(ref, cur, 6));
+  const threshold = override?.threshold ?? DEFAULT_THRESHOLDS[test];
+  if (!numerical && (test === 'ks' || test === 'wasserstein')) {
+    throw new Error(`Stattest ${test} isn't applicable to categorical column '${column}'`);
+  }
+  let score: number;
+  switch (test) {
+    case 'ks':
+      score = ks2samp(ref as number[], cur as number[]).pvalue;
+      break;
+    case 'wasserstein':
+      score = wassersteinNormed(ref as number[], cur as number[]);
+      break;
+    case 'chisquare':
+      score = chiSquarePvalue(ref, cur);
+      break;
+    case 'z':
+      score = zTestPvalue(ref, cur);
+      break;
+    case 'jensenshannon':
+      score = jensenShannon(ref, cur, numerical);
+      break;
+    case 'psi':
+      score = psi(ref, cur, numerical);
+      break;
+  }
+  // ks uses `p <= threshold`, chisquare and z `p < threshold` (each test's own source).
+  const drift = IS_PVALUE[test] ? (test === 'ks' ? score <= threshold : score < threshold) : score >= threshold;
+  return { type, test, score, threshold, drift };
+}
+
+/**
+ * Dataset drift over the columns present in both tables (or `opts.columns`), in reference column order.
+ * A column missing from either table, when asked for by `opts.columns`, is an error (as in Evidently).
+ */
+export function datasetDrift(reference: Table, current: Table, opts: DriftOptions = {}): DriftReport {
+  const shareThreshold = opts.shareThreshold ?? DEFAULT_SHARE_THRESHOLD;
+  const names = opts.columns ?? Object.keys(reference).filter((c) => Object.hasOwn(current, c));
+  const columns: Record<string, ColumnDrift> = {};
+  const skipped: string[] = [];
+  for (const name of names) {
+    const ref = Object.hasOwn(reference, name) ? reference[name] : undefined;
+    const cur = Object.hasOwn(current, name) ? current[name] : undefined;
+    if (ref === undefined) throw new Error(`Cannot find column '${name}' in reference dataset`);
+    if (cur === undefined) throw new Error(`Cannot find column '${name}' in current dataset`);
+    const type = opts.columnTypes?.[name] ?? inferColumnType(ref, cur);
+    try {
+      columns[name] = columnDrift(ref, cur, type, opts.overrides?.[name], name);
+    } catch (err) {
+      if (err instanceof EmptyColumnError && opts.emptyColumns === 'skip') skipped.push(name);
+      else throw err;
+    }
+  }
+  const drifted = Object.values(columns).filter((c) => c.drift).length;
+  const total = Object.keys(columns).length;
+  const share = total === 0 ? 0 : drifted / total;
+  const report: DriftReport = {
+    dataset_drift: total > 0 && share >= shareThreshold,
+    drift_share: share,
+    number_of_columns: total,
+    number_of_drifted_columns: drifted,
+    share_threshold: shareThreshold,
+    columns,
+  };
+  if (opts.emptyColumns === 'skip') report.skipped_columns = skipped;
+  return report;
+}

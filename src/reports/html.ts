@@ -1,0 +1,130 @@
+/**
+ * Building blocks of the self-contained HTML reports: escaping, tables, a page shell with uPlot
+ * inlined (no CDN, no network), and chart placeholders whose data travels as JSON in the page.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let uplotAssets: { js: string; css: string } | null = null;
+
+/** uPlot (~50 KB) is read once and inlined in every page that draws a chart. */
+function uplot(): { js: string; css: string } {
+  uplotAssets ??= {
+    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  };
+  return uplotAssets;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** JSON safe inside a <script> element: `<` cannot open `</script>` or `<!--`. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export const fmtMoney = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+export const fmtPct = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)}%`);
+export const fmtNum = (x: number | null | undefined, digits = 4): string => {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return Math.abs(x) >= 1000 ? x.toLocaleString('en-US', { maximumFractionDigits: 2 }) : Number(x.toPrecision(digits)).toString();
+};
+
+/** A raw HTML fragment (already escaped); any other cell value is escaped. */
+export interface Raw {
+  html: string;
+}
+export const raw = (html: string): Raw => ({ html });
+export type Cell = string | number | null | Raw;
+
+export function table(headers: readonly string[], rows: readonly (readonly Cell[])[], opts: { numeric?: readonly boolean[]; className?: string } = {}): string {
+  const cls = (i: number) => (opts.numeric?.[i] ? ' class="num"' : '');
+  const cell = (c: Cell): string => (c === null ? '—' : typeof c === 'object' ? c.html : escapeHtml(String(c)));
+  const head = headers.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${cell(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table${opts.className ? ` class="${escapeHtml(opts.className)}"` : ''}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** ISO dates (YYYY-MM-DD) for a time axis, or numbers (e.g. epochs), one per point. */
+  x: string[] | number[];
+  series: { label: string; values: (number | null)[] }[];
+  yFormat?: 'money' | 'percent' | 'number';
+}
+
+export function chartDiv(spec: ChartSpec): string {
+  return `<figure class="chart"><figcaption>${escapeHtml(spec.title)}</figcaption><div class="plot" id="${escapeHtml(spec.id)}" data-chart></div></figure>`;
+}
+
+const COLORS = ['#c0392b', '#2463eb', '#7f8c8d', '#16a085', '#8e44ad', '#d35400', '#2c3e50', '#27ae60'];
+
+// Builds each chart from the JSON block; runs in the browser (no network, no modules).
+const CHART_SCRIPT = `
+(function(){
+  var specs = JSON.parse(document.getElementById('chart-data').textContent);
+  var colors = ${JSON.stringify(COLORS)};
+  function fmt(kind){ return function(u, v){ return v.map(function(x){
+    if (x == null) return '';
+    if (kind === 'money') return '$' + Math.round(x).toLocaleString('en-US');
+    if (kind === 'percent') return (x * 100).toFixed(1) + '%';
+    return String(+x.toPrecision(3)); }); }; }
+  specs.forEach(function(s){
+    var el = document.getElementById(s.id); if (!el) return;
+    var time = typeof s.x[0] === 'string';
+    var xs = time ? s.x.map(function(d){ return Date.parse(d + 'T00:00:00Z') / 1000; }) : s.x;
+    var data = [xs].concat(s.series.map(function(x){ return x.values; }));
+    var series = [{}].concat(s.series.map(function(x, i){ return { label: x.label, stroke: colors[i % colors.length], width: 1.5, spanGaps: true }; }));
+    var width = Math.max(320, Math.min(el.clientWidth || 900, 1100));
+    new uPlot({ width: width, height: 300, series: series, scales: { x: { time: time } },
+      axes: [{}, { values: fmt(s.yFormat || 'number'), size: 70 }] }, data, el);
+  });
+})();`;
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1140px;padding:16px 24px;color:#1d2733;background:#fff}
+h1{font-size:22px;margin:8px 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e3e7ec;padding-bottom:4px}
+.sub{color:#5b6b7b;margin:0 0 12px}a{color:#1f5fbf}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:4px 10px;border-bottom:1px solid #eef1f4;text-align:left;vertical-align:top}
+th{background:#f6f8fa;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.chart{margin:12px 0}.chart figcaption{font-weight:600;margin-bottom:4px}
+.ok{color:#1e7e34}.fail{color:#c0392b;font-weight:600}.warn{color:#b36b00}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;background:#eef1f4}
+.badge.fail{background:#fdecea}.badge.ok{background:#e8f5ec}
+ul.notes{color:#5b6b7b}footer{margin-top:32px;color:#8a97a5;font-size:12px}
+`;
+
+export function page(opts: { title: string; body: string; refreshSeconds?: number; charts?: ChartSpec[]; footer?: string }): string {
+  const charts = opts.charts ?? [];
+  const assets = charts.length ? uplot() : null;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+${opts.refreshSeconds ? `<meta http-equiv="refresh" content="${Math.max(1, Math.round(opts.refreshSeconds))}">` : ''}
+<title>${escapeHtml(opts.title)}</title>
+<style>${CSS}${assets ? assets.css : ''}</style>
+</head><body>
+${opts.body}
+<footer>${opts.footer ? escapeHtml(opts.footer) + ' · ' : ''}paper-arena · self-contained report (no network)</footer>
+${assets ? `<script type="application/json" id="chart-data">${scriptJson(charts)}</script>\n<script>${assets.js}</script>\n<script>${CHART_SCRIPT}</script>` : ''}
+</body></html>
+`;
+}
+
+export const notesList = (notes: readonly string[]): string => (notes.length ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '');
+
+/** Aligns several dated series on the union of their dates (null where a series has no point). */
+export function alignSeries(series: readonly { label: string; points: readonly { date: string; value: number | null }[] }[]): { x: string[]; series: { label: string; values: (number | null)[] }[] } {
+  const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort();
+  return {
+    x: dates,
+    series: series.map((s) => {
+      const m = new Map(s.points.map((p) => [p.date, p.value]));
+      return { label: s.label, values: dates.map((d) => m.get(d) ?? null) };
+    }),
+  };
+}

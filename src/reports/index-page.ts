@@ -1,0 +1,23 @@
+import type { IndexEntry } from './types.ts';
+import { escapeHtml, page } from './html.ts';
+
+const KIND_ORDER: IndexEntry['kind'][] = ['leaderboard', 'trading', 'training', 'monitoring'];
+
+export function renderIndex(entries: readonly IndexEntry[], generatedAt: string): string {
+  const teams = [...new Set(entries.map((e) => e.team))].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)));
+  const sections = teams.map((team) => {
+    const mine = entries.filter((e) => e.team === team);
+    const groups = KIND_ORDER.map((kind) => {
+      const list = mine.filter((e) => e.kind === kind).sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.title.localeCompare(a.title));
+      if (!list.length) return '';
+      const items = list.map((e) => `<li><a href="${escapeHtml(e.href)}">${escapeHtml(e.title)}</a></li>`).join('');
+      return `<h3>${escapeHtml(kind)} (${list.length})</h3><ul>${items}</ul>`;
+    }).join('');
+    return `<h2>${team === 'all' ? 'Competition' : `Team ${escapeHtml(team)}`}</h2>${groups}`;
+  });
+  return page({
+    title: 'paper-arena reports',
+    footer: `generated ${generatedAt}`,
+    body: `<h1>paper-arena reports</h1><p class="sub">${entries.length} reports</p>${sections.join('\n') || '<p>No reports yet.</p>'}`,
+  });
+}

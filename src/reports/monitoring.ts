@@ -1,0 +1,78 @@
+import type { MetricValues, MonitoringReportData } from './types.ts';
+import { chartDiv, escapeHtml, fmtNum, notesList, page, raw, table, type ChartSpec } from './html.ts';
+
+function metricsTable(rows: Record<string, MetricValues>, firstHeader: string): string {
+  const names = [...new Set(Object.values(rows).flatMap((m) => Object.keys(m)))];
+  if (!names.length) return '<p class="sub">No metrics yet.</p>';
+  return table([firstHeader, ...names], Object.entries(rows).map(([k, m]) => [k, ...names.map((n) => fmtNum(m[n] ?? null))]), { numeric: [false, ...names.map(() => true)] });
+}
+
+function driftSection(d: MonitoringReportData): string {
+  if (!d.drift) return '<p class="sub">Not computed yet (needs a champion and enough current rows).</p>';
+  const dr = d.drift;
+  const verdict = dr.dataset_drift ? '<span class="badge fail">dataset drift</span>' : '<span class="badge ok">no dataset drift</span>';
+  const cols = Object.entries(dr.columns).sort(([, a], [, b]) => Number(b.drift) - Number(a.drift));
+  return `<p>${verdict} ${dr.number_of_drifted_columns} of ${dr.number_of_columns} columns drifted (share ${fmtNum(dr.drift_share, 3)}, threshold ${fmtNum(dr.share_threshold, 3)}).
+Reference: ${escapeHtml(dr.reference)} (${dr.reference_rows} rows); current: ${escapeHtml(dr.current)} (${dr.current_rows} rows).</p>
+${table(['column', 'type', 'test', 'score', 'threshold', 'drift'], cols.map(([name, c]) => [name, c.type, c.test, fmtNum(c.score), fmtNum(c.threshold), raw(c.drift ? '<span class="fail">drift</span>' : '<span class="ok">ok</span>')]), { numeric: [false, false, false, true, true, false] })}
+${dr.skipped_columns?.length ? `<p class="sub">Skipped (no usable values): ${escapeHtml(dr.skipped_columns.join(', '))}</p>` : ''}`;
+}
+
+function qualitySection(q: MonitoringReportData['data_quality']): string {
+  const parts: string[] = [];
+  parts.push(q.findings.length ? table(['symbol', 'severity', 'code', 'date', 'message'], q.findings.map((f) => [f.symbol, f.severity, f.code, f.date ?? null, f.message])) : '<p class="ok">No data-quality findings.</p>');
+  const missing = Object.entries(q.missing).filter(([, n]) => n > 0);
+  if (missing.length) parts.push(`<p>Missing values in the current window:</p>${table(['column', 'missing'], missing, { numeric: [false, true] })}`);
+  if (q.constant_columns.length) parts.push(`<p class="warn">Constant columns: ${escapeHtml(q.constant_columns.join(', '))}</p>`);
+  const oor = Object.entries(q.out_of_range).filter(([, n]) => n > 0);
+  if (oor.length) parts.push(`<p>Values outside the reference range:</p>${table(['column', 'values'], oor, { numeric: [false, true] })}`);
+  const cats = Object.entries(q.new_categories).filter(([, v]) => v.length);
+  if (cats.length) parts.push(`<p>New categories:</p>${table(['column', 'values'], cats.map(([c, v]) => [c, v.join(', ')]))}`);
+  return parts.join('\n');
+}
+
+export function renderMonitoring(d: MonitoringReportData): string {
+  const charts: ChartSpec[] = [];
+  const rolling = d.metrics.rolling;
+  if (rolling.dates.length > 1) {
+    charts.push({ id: 'rolling', title: `Rolling metrics (${rolling.window} trading days)`, x: rolling.dates, series: Object.entries(rolling.series).map(([label, values]) => ({ label, values })) });
+  }
+  // Pairs of one date are averaged per date so the chart has one point per day.
+  const byDate = new Map<string, { p: number; a: number; n: number }>();
+  for (const p of d.pairs) {
+    const e = byDate.get(p.date) ?? { p: 0, a: 0, n: 0 };
+    e.p += p.predicted;
+    e.a += p.actual;
+    e.n++;
+    byDate.set(p.date, e);
+  }
+  const dates = [...byDate.keys()].sort();
+  if (dates.length > 1) {
+    charts.push({
+      id: 'pairs',
+      title: d.task === 'regression' ? 'Predicted vs actual next-day return (mean over symbols)' : 'Predicted P(up) vs actual direction (mean over symbols)',
+      x: dates,
+      series: [
+        { label: 'predicted', values: dates.map((t) => { const e = byDate.get(t) as { p: number; n: number }; return e.p / e.n; }) },
+        { label: 'actual', values: dates.map((t) => { const e = byDate.get(t) as { a: number; n: number }; return e.a / e.n; }) },
+      ],
+      yFormat: d.task === 'regression' ? 'percent' : 'number',
+    });
+  }
+  const c = d.confusion;
+  const confusion = c ? `<h2>Confusion matrix</h2>${table(['', 'predicted up', 'predicted down'], [['actual up', c.tp, c.fn], ['actual down', c.fp, c.tn]], { numeric: [false, true, true] })}` : '';
+  const last = d.pairs.slice(-20).reverse();
+  return page({
+    title: `${d.team} monitoring ${d.date}`,
+    charts,
+    body: `<h1>Monitoring: ${escapeHtml(d.team)}, ${escapeHtml(d.date)}</h1>
+<p class="sub">model ${escapeHtml(d.model_version ?? 'none')} · ${escapeHtml(d.task)} · ${d.comparisons} prediction/truth pairs so far · <a href="../trading.html">trading report</a> · <a href="../../index.html">all reports</a></p>
+${notesList(d.notes)}
+<h2>Metrics (all pairs so far)</h2>${metricsTable({ pooled: d.metrics.pooled, ...d.metrics.by_symbol }, 'scope')}
+${charts.map(chartDiv).join('\n')}
+${confusion}
+<h2>Drift: champion's training window vs the last days</h2>${driftSection(d)}
+<h2>Data quality</h2>${qualitySection(d.data_quality)}
+<h2>Latest predictions vs truth</h2>${last.length ? table(['date', 'symbol', 'predicted', 'actual'], last.map((p) => [p.date, p.symbol, fmtNum(p.predicted), fmtNum(p.actual)]), { numeric: [false, false, true, true] }) : '<p class="sub">None yet.</p>'}`,
+  });
+}

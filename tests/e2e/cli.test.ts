@@ -1,0 +1,82 @@
+/** The CLI's contract: exit codes and one-line errors, through the real `bin/arena.mjs`. */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/services.ts';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
+
+function arena(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function project(edit?: (yaml: string) => string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'arena-cli-'));
+  cpSync(path.join(REPO_ROOT, 'teams'), path.join(dir, 'teams'), { recursive: true });
+  cpSync(path.join(REPO_ROOT, 'strategies'), path.join(dir, 'strategies'), { recursive: true });
+  if (edit) writeFileSync(path.join(dir, 'teams', 'red.yml'), edit(readFileSync(path.join(dir, 'teams', 'red.yml'), 'utf8')));
+  return dir;
+}
+
+const season = ['season', '--teams', 'teams/red.yml,teams/blue.yml'];
+
+describe('arena CLI', () => {
+  it.each([
+    ['a wrong type', (y: string) => y.replace('epochs: 25', 'epochs: ten'), /^arena: teams\/red\.yml: model\.trainer\.epochs: expected a positive integer, got "ten"$/],
+    ['an unknown key', (y: string) => y.replace('seed: 7', 'seed: 7\n  sede: 8'), /^arena: teams\/red\.yml: model\.sede: unknown key/],
+    ['a missing strategy file', (y: string) => y.replace('strategies/best-gain-worst-loss.yml', 'strategies/missing.yml'), /^arena: teams\/red\.yml: strategy: /],
+    ['an unknown symbol', (y: string) => y.replace('[AAPL, MSFT, GOOGL]', '[AAPL, MSFT, ZZZZ]'), /^arena: teams\/red\.yml: symbols\[2\]: unknown symbol "ZZZZ"/],
+  ])('%s exits 2 with one line naming file and field, before anything runs', { timeout: 60_000 }, async (_what, edit, pattern) => {
+    const dir = project(edit);
+    const r = await arena(dir, season);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a missing secret for a non-default adapter names the variable (exit 2)', { timeout: 60_000 }, async () => {
+    const dir = project((y) => y.replace(/provider: sample[^\n]*/, 'provider: alphavantage'));
+    const r = await arena(dir, ['cycle', '--team', 'teams/red.yml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing secret ALPHAVANTAGE_API_KEY/);
+  });
+
+  it('bad usage exits 2; --help exits 0', { timeout: 60_000 }, async () => {
+    const dir = project();
+    expect((await arena(dir, ['season'])).code).toBe(2);
+    expect((await arena(dir, ['season', '--teams', 'teams/red.yml', '--from', '2017-13-01'])).code).toBe(2);
+    expect((await arena(dir, ['nonsense'])).code).toBe(2);
+    const help = await arena(dir, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/season/);
+  });
+
+  it('a season that cannot have enough history says so (exit 2)', { timeout: 60_000 }, async () => {
+    const dir = project();
+    const r = await arena(dir, [...season, '--from', '2010-01-04', '--to', '2010-03-01']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/too little history/);
+  });
+
+  it('arena drift writes the DESIGN.md JSON shape', { timeout: 60_000 }, async () => {
+    const dir = project();
+    const rows = (shift: number) => ['a,b', ...Array.from({ length: 200 }, (_, i) => `${(i % 50) + shift},${i % 3 === 0 ? 'x' : 'y'}`)].join('\n');
+    writeFileSync(path.join(dir, 'ref.csv'), rows(0));
+    writeFileSync(path.join(dir, 'cur.csv'), rows(30));
+    const r = await arena(dir, ['drift', '--reference', 'ref.csv', '--current', 'cur.csv', '--out', 'drift.json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'drift.json'), 'utf8')) as { dataset_drift: boolean; drift_share: number; columns: Record<string, { type: string; test: string; score: number; threshold: number; drift: boolean }> };
+    expect(report.columns.a?.drift).toBe(true);
+    expect(report.columns.b?.drift).toBe(false);
+    expect(report.columns.b?.type).toBe('cat');
+    expect(report.drift_share).toBe(0.5);
+  });
+});

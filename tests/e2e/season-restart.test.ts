@@ -1,0 +1,93 @@
+/**
+ * `arena season` killed with SIGKILL at seeded-random moments and started again must end with the
+ * same ledger and the same leaderboard as an uninterrupted run: no duplicated order, no lost fill.
+ * Runs the real CLI as a child process on a short season of the bundled data.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/services.ts';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
+const ARGS = ['season', '--teams', 'teams/red.yml,teams/blue.yml', '--from', '2017-10-16', '--to', '2017-11-10', '--out', 'reports', '--no-version', '--quiet'];
+
+function scratch(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'arena-season-'));
+  cpSync(path.join(REPO_ROOT, 'teams'), path.join(dir, 'teams'), { recursive: true });
+  cpSync(path.join(REPO_ROOT, 'strategies'), path.join(dir, 'strategies'), { recursive: true });
+  return dir;
+}
+
+/** Runs the season; with killAfterMs, SIGKILLs it then. Resolves with the exit code (null when killed). */
+function season(cwd: string, killAfterMs?: number): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...ARGS], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+function ledgers(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const team of ['red', 'blue']) {
+    const seasons = path.join(dir, 'workspaces', team, 'seasons');
+    for (const id of readdirSync(seasons)) out[`${team}/${id}`] = readFileSync(path.join(seasons, id, 'state', 'ledger.jsonl'), 'utf8');
+  }
+  return out;
+}
+
+/** mulberry32: the kill times are random but reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('season: kill -9 and restart', () => {
+  it('ends with the same ledger and leaderboard as an uninterrupted run', { timeout: 600_000 }, async () => {
+    const clean = scratch();
+    const t0 = performance.now();
+    const ref = await season(clean);
+    expect(ref.code, ref.stderr).toBe(0);
+    const fullMs = performance.now() - t0;
+    const refBoard = JSON.parse(readFileSync(path.join(clean, 'reports', 'leaderboard.json'), 'utf8')) as { teams: { trades: number }[] };
+    expect(refBoard.teams).toHaveLength(2);
+
+    const killed = scratch();
+    const rand = prng(20261123);
+    let kills = 0;
+    for (let i = 0; i < 5; i++) {
+      // Anywhere from process start-up to most of a full run.
+      const r = await season(killed, 300 + rand() * fullMs * 0.8);
+      if (r.code === null) kills++;
+      else expect(r.code, r.stderr).toBe(0);
+    }
+    const last = await season(killed);
+    expect(last.code, last.stderr).toBe(0);
+    expect(kills).toBeGreaterThan(0);
+
+    expect(readFileSync(path.join(killed, 'reports', 'leaderboard.json'), 'utf8')).toBe(readFileSync(path.join(clean, 'reports', 'leaderboard.json'), 'utf8'));
+    const a = ledgers(clean);
+    const b = ledgers(killed);
+    expect(Object.keys(b)).toEqual(Object.keys(a));
+    for (const k of Object.keys(a)) {
+      expect(b[k], k).toBe(a[k]);
+      const submitted = (b[k] ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; order?: { client_order_id: string } }).filter((e) => e.type === 'submitted');
+      const ids = submitted.map((e) => e.order?.client_order_id);
+      expect(new Set(ids).size, `${k}: duplicated client_order_id`).toBe(ids.length);
+    }
+    expect(existsSync(path.join(killed, 'reports', 'index.html'))).toBe(true);
+  });
+});

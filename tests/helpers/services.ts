@@ -1,0 +1,41 @@
+/**
+ * Real servers for integration tests (MinIO, MLflow, DVC, Evidently's Python, Chromium), started by
+ * `scripts/services.sh start`, which writes their coordinates to `.services/env`. In CI
+ * (`ARENA_SERVICES=required`, set by `.ci/run`) a missing service fails the test loudly; on a
+ * developer machine without them the suite is skipped with a visible reason.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SERVICES_ENV_FILE = path.join(REPO_ROOT, '.services', 'env');
+
+export function servicesEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (existsSync(SERVICES_ENV_FILE)) {
+    for (const line of readFileSync(SERVICES_ENV_FILE, 'utf8').split('\n')) {
+      const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+      if (m) out[m[1] as string] = m[2] as string;
+    }
+  }
+  // The process environment wins over the file.
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && /^(MINIO_|MLFLOW_|ARENA_|DVC_|CHROMIUM_)/.test(k)) out[k] = v;
+  return out;
+}
+
+export const servicesRequired = (): boolean => process.env.ARENA_SERVICES === 'required';
+
+/**
+ * The named variables, or null when absent and not required (the caller skips its suite). Throws
+ * in CI so a service that failed to start cannot pass as a skipped test.
+ */
+export function needServices(what: string, keys: readonly string[]): Record<string, string> | null {
+  const env = servicesEnv();
+  const missing = keys.filter((k) => !env[k]);
+  if (missing.length === 0) return env;
+  const msg = `${what}: ${missing.join(', ')} not set; run \`bash scripts/services.sh start\` first`;
+  if (servicesRequired()) throw new Error(msg);
+  console.warn(`SKIPPED ${msg}`);
+  return null;
+}
