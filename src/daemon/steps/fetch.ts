@@ -57,11 +57,16 @@ async function loadBenchmark(rt: TeamRuntime, date: string): Promise<DailySeries
   }
 }
 
+/** After the first cycle has scanned the whole history, later cycles check the last year only. */
+const QUALITY_WINDOW_BARS = 260;
+
 function gate(rt: TeamRuntime, date: string, series: Map<string, DailySeries>): { findings: Finding[]; blocked: Record<string, string> } {
   const q = rt.team.data.quality;
   const findings: Finding[] = [];
   const blocked: Record<string, string> = {};
-  for (const [symbol, s] of series) {
+  const scannedBefore = rt.journal.datesWith('fetch').some((d) => d < date);
+  for (const [symbol, full] of series) {
+    const s = scannedBefore ? { ...full, bars: full.bars.slice(-QUALITY_WINDOW_BARS) } : full;
     const f = checkQuality(s, {
       asOf: date,
       jumpThreshold: q.jump_threshold,
