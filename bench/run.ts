@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: prints the figures DESIGN.md budgets (never asserted in tests).
- * - the default season (2 teams, bundled data, 252 trading days) from scratch: wall time, peak RSS;
+ * - the default season (2 teams, bundled data, 252 trading days) from scratch: wall time, peak RSS
+ *   (run with the same heap cap as `npm start`, see package.json);
  * - drift + regression metrics on 10,000 rows × 50 columns;
  * - the size of a daily report and of the whole season's reports.
  */
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { runSeason } from '../src/daemon/season.ts';
+import { runOneCycle } from '../src/cli/cycle-command.ts';
 import { datasetDrift, type Table } from '../src/monitoring/drift/index.ts';
 import { regressionMetrics } from '../src/monitoring/metrics/index.ts';
 
@@ -79,5 +81,19 @@ function benchDrift(): void {
   console.log(`drift + regression metrics, 10,000 rows × 50 columns: ${ms.toFixed(0)} ms (budget < 500 ms; ${report.number_of_drifted_columns} columns drifted)`);
 }
 
+/** One live cycle (`arena cycle --date`) with retraining, DVC and git, on every bundled stock and index. */
+async function benchCycle(): Promise<void> {
+  const work = mkdtempSync(path.join(tmpdir(), 'arena-bench-cycle-'));
+  const [red] = await loadTeams(['teams/red.yml']);
+  const symbols = ['AAPL', 'MSFT', 'GOOGL', 'IXIC', 'JPM', 'XOM', 'KO'];
+  const team = { ...(red as NonNullable<typeof red>), symbols, workspaceDir: path.join(work, 'workspace') };
+  const t0 = performance.now();
+  const r = await runOneCycle(team, { date: '2017-11-10', out: path.join(work, 'reports'), quiet: true });
+  const secs = (performance.now() - t0) / 1000;
+  const version = r.outcome.state.version;
+  console.log(`live cycle, ${symbols.length} symbols (all the bundled ones), retraining + DVC + git: ${secs.toFixed(1)} s (budget < 10 s for 10 symbols); ${Object.entries(r.outcome.durations).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; ${version?.commit ? 'committed' : 'not versioned (no DVC)'}`);
+}
+
 benchDrift();
+await benchCycle();
 await benchSeason();

@@ -11,6 +11,8 @@ export type Logger = winston.Logger;
 const redactFormat = winston.format((info) => {
   const out = redactDeep({ ...info }) as winston.Logform.TransformableInfo;
   if (typeof info.message === 'string') out.message = redact(info.message);
+  // winston routes on Symbol-keyed fields (level, splat) that a plain deep copy drops.
+  for (const sym of Object.getOwnPropertySymbols(info)) (out as unknown as Record<symbol, unknown>)[sym] = (info as unknown as Record<symbol, unknown>)[sym];
   return out;
 });
 
@@ -38,12 +40,9 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const transports: winston.transport[] = [];
   if (opts.console ?? true) {
-    transports.push(
-      new winston.transports.Console({
-        stderrLevels: opts.stderr ? ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] : ['error'],
-        format: winston.format.combine(winston.format.colorize({ level: process.stderr.isTTY }), consoleLine),
-      }),
-    );
+    const format = process.stderr.isTTY ? winston.format.combine(winston.format.colorize({ level: true }), consoleLine) : consoleLine;
+    // All levels to stderr keeps stdout machine-readable (leaderboard, JSON); else errors only.
+    transports.push(opts.stderr ? new winston.transports.Stream({ stream: process.stderr, format }) : new winston.transports.Console({ stderrLevels: ['error'], format }));
   }
   if (opts.jsonFile) {
     transports.push(
