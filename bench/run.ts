@@ -12,6 +12,9 @@ import { loadTeams } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { runSeason } from '../src/daemon/season.ts';
 import { runOneCycle } from '../src/cli/cycle-command.ts';
+import { availableFields, buildFeatureMatrix, planFeatures } from '../src/features/matrix.ts';
+import type { Bar } from '../src/market/types.ts';
+import { seededRandom } from '../src/models/rng.ts';
 import { datasetDrift, type Table } from '../src/monitoring/drift/index.ts';
 import { regressionMetrics } from '../src/monitoring/metrics/index.ts';
 
@@ -94,6 +97,33 @@ async function benchCycle(): Promise<void> {
   console.log(`live cycle, ${symbols.length} symbols (all the bundled ones), retraining + DVC + git: ${secs.toFixed(1)} s (budget < 10 s for 10 symbols); ${Object.entries(r.outcome.durations).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; ${version?.commit ? 'committed' : 'not versioned (no DVC)'}`);
 }
 
+/** Feature-matrix throughput on 500 symbols × 20 years of (synthetic, random-walk) daily bars, the red team's features. */
+async function benchFeatures(): Promise<void> {
+  const [red] = await loadTeams(['teams/red.yml']);
+  const spec = (red as NonNullable<typeof red>).features;
+  const rand = seededRandom(1);
+  const days = 20 * 252;
+  const dates = Array.from({ length: days }, (_, i) => new Date(Date.UTC(2000, 0, 3) + i * 86_400_000).toISOString().slice(0, 10));
+  let bars = 0;
+  let ms = 0;
+  let rows = 0;
+  for (let s = 0; s < 500; s++) {
+    let close = 20 + rand() * 200;
+    const series: Bar[] = dates.map((date) => {
+      const open = close;
+      close = Math.max(1, close * (1 + (rand() - 0.5) * 0.04));
+      return { date, open, high: Math.max(open, close) * (1 + rand() * 0.01), low: Math.min(open, close) * (1 - rand() * 0.01), close, volume: Math.round(1e6 * (0.5 + rand())) };
+    });
+    const plan = planFeatures(spec, availableFields([{ bars: series }]));
+    const t0 = performance.now();
+    rows += buildFeatureMatrix(`S${s}`, series, spec, plan).length;
+    ms += performance.now() - t0;
+    bars += series.length;
+  }
+  console.log(`feature matrix, 500 symbols × 20 years (${(bars / 1e6).toFixed(2)} M bars, ${rows} rows): ${(ms / 1000).toFixed(1)} s, ${Math.round(bars / (ms / 1000)).toLocaleString('en-US')} bars/s`);
+}
+
 benchDrift();
+await benchFeatures();
 await benchCycle();
 await benchSeason();

@@ -334,3 +334,18 @@ export function summarizeFindings(findings: readonly Finding[], symbols: readonl
   }
   return lines.join('\n');
 }
+
+/**
+ * The bars later steps can compute on: date order, one bar per date (the last one seen wins, as a
+ * provider's correction would), and no bar with a non-positive or inconsistent price. The findings
+ * still name every defect and still block trading; this only keeps features from crashing on them.
+ */
+export function usableBars(bars: readonly Bar[]): Bar[] {
+  const byDate = new Map<string, Bar>();
+  for (const b of bars) byDate.set(b.date, b);
+  const ok = (b: Bar) =>
+    Number.isFinite(b.close) && b.close > 0 &&
+    [b.open, b.high, b.low].every((v) => v === null || (Number.isFinite(v) && v > 0)) &&
+    (b.high === null || b.low === null || (b.high >= b.low && b.close <= b.high && b.close >= b.low));
+  return [...byDate.values()].filter(ok).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}

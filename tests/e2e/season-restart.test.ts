@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/services.ts';
+import { seededRandom } from '../../src/models/rng.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const ARGS = ['season', '--teams', 'teams/red.yml,teams/blue.yml', '--from', '2017-10-16', '--to', '2017-11-10', '--out', 'reports', '--no-version', '--quiet'];
@@ -44,16 +45,6 @@ function ledgers(dir: string): Record<string, string> {
   return out;
 }
 
-/** mulberry32: the kill times are random but reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('season: kill -9 and restart', () => {
   it('ends with the same ledger and leaderboard as an uninterrupted run', { timeout: 600_000 }, async () => {
@@ -66,7 +57,7 @@ describe('season: kill -9 and restart', () => {
     expect(refBoard.teams).toHaveLength(2);
 
     const killed = scratch();
-    const rand = prng(20261123);
+    const rand = seededRandom(20261123);
     let kills = 0;
     for (let i = 0; i < 5; i++) {
       // Anywhere from process start-up to most of a full run.

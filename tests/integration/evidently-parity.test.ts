@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetDrift, inferColumnType, tableFromCsvText } from '../../src/monitoring/drift/index.ts';
 import type { ColumnType, DriftReport, DriftTest, Table } from '../../src/monitoring/drift/index.ts';
 import { classificationMetrics, regressionMetrics } from '../../src/monitoring/metrics/index.ts';
+import { seededRandom } from '../../src/models/rng.ts';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,20 +23,9 @@ const SETUP_HINT = 'run `bash scripts/services.sh setup` (or set ARENA_PYTHON to
 
 // ---------- seeded data ----------
 
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gen(seed: number) {
-  const u = prng(seed);
+  const u = seededRandom(seed);
   const normal = (mu = 0, sd = 1): number => {
     const r = Math.sqrt(-2 * Math.log(1 - u()));
     return mu + sd * r * Math.cos(2 * Math.PI * u());

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { writeFileAtomic } from '../../core/fsx.ts';
-import { checkQuality, blocksTrading, type Finding } from '../../market/quality.ts';
+import { checkQuality, blocksTrading, usableBars, type Finding } from '../../market/quality.ts';
 import type { Bar, DailySeries } from '../../market/types.ts';
 import { readBarsCsv } from '../../market/csv.ts';
 import { promises as fs } from 'node:fs';
@@ -83,6 +83,11 @@ function gate(rt: TeamRuntime, date: string, series: Map<string, DailySeries>): 
   return { findings, blocked };
 }
 
+/** Later steps see clean bars; the record keeps the findings and the symbol stays blocked. */
+function usable(series: Map<string, DailySeries>): Map<string, DailySeries> {
+  return new Map([...series].map(([k, s]) => [k, { ...s, bars: usableBars(s.bars) }]));
+}
+
 export const fetchStep: StepDef<'fetch'> = {
   name: 'fetch',
   async run(rt, date) {
@@ -104,7 +109,7 @@ export const fetchStep: StepDef<'fetch'> = {
       findings,
       blocked,
     };
-    return { output: { series, benchmark, findings, blocked, dataVersion }, record };
+    return { output: { series: usable(series), benchmark, findings, blocked, dataVersion }, record };
   },
   async restore(rt, date, _state, raw) {
     const rec = raw as FetchRecord;
@@ -125,6 +130,6 @@ export const fetchStep: StepDef<'fetch'> = {
       series = await load(rt, date);
       benchmark = await loadBenchmark(rt, date);
     }
-    return { series, benchmark, findings: rec.findings, blocked: rec.blocked, dataVersion: rec.dataVersion };
+    return { series: usable(series), benchmark, findings: rec.findings, blocked: rec.blocked, dataVersion: rec.dataVersion };
   },
 };
