@@ -21,6 +21,7 @@ import { formatLeaderboard } from './format.ts';
 import { runOneCycle } from './cycle-command.ts';
 import { runDaemon } from './run-command.ts';
 import { runDoctor } from './doctor.ts';
+import { FAULT_MODES, startAlphaVantageEmulator, type FaultMode } from '../exchange/alphavantage/index.ts';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -161,6 +162,34 @@ export function buildProgram(): Command {
       const report = datasetDrift(await read(o.reference), await read(o.current), { emptyColumns: 'skip' });
       await writeFileAtomic(path.resolve(o.out), JSON.stringify(report, null, 2) + '\n');
       process.stdout.write(`${o.out}: dataset drift ${report.dataset_drift} (${report.number_of_drifted_columns}/${report.number_of_columns} columns drifted)\n`);
+    });
+
+  program
+    .command('alphavantage-emulator')
+    .description('a local Alpha Vantage (/query: TIME_SERIES_DAILY, RSI, EMA, SMA, MACD, BBANDS) with switchable faults')
+    .option('--port <port>', 'port (0 = any free one)', '8480')
+    .option('--host <host>', 'host', '127.0.0.1')
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files (default: the bundled data)')
+    .option('--as-of <date>', 'serve bars up to this date (default: today)', isoDate('--as-of'))
+    .addOption(new Option('--fault <mode>', 'start with this fault active').choices([...FAULT_MODES]))
+    .option('--api-key <key>', 'accept only this key (default: any non-empty key)')
+    .action(async (o: { port: string; host: string; dataDir?: string; asOf?: string; fault?: FaultMode; apiKey?: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected an integer 0..65535, got "${o.port}"`);
+      const emu = await startAlphaVantageEmulator({
+        data: o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData(),
+        port,
+        host: o.host,
+        ...(o.asOf ? { asOf: o.asOf } : {}),
+        ...(o.fault ? { fault: o.fault } : {}),
+        ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+      });
+      process.stdout.write(`Alpha Vantage emulator on ${emu.url} (as of ${emu.asOf}); set ALPHAVANTAGE_BASE_URL=${emu.url}\nfaults: POST ${emu.origin}/__admin/faults {"mode":"rate_limit","count":2}; Ctrl-C stops it\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await emu.close();
     });
 
   const models = program.command('models').description('the team\'s model registry');

@@ -18,6 +18,8 @@ export const dataSchema = z.strictObject({
   dir: z.string().min(1).optional(),
   /** Alpha Vantage free tier: 25 requests a day. */
   requests_per_day: z.number().int().min(1).max(100_000).optional(),
+  /** After a fetch that still lacked the day's bar, wait this long before asking again (spares the budget). */
+  refresh_interval_minutes: z.number().min(0).max(1440).default(15),
   /** Benchmark symbol for reports (bought and held). */
   benchmark: symbol.default('SPX'),
   quality: z

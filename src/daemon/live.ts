@@ -32,6 +32,8 @@ async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, log
         apiKey: secrets.require('ALPHAVANTAGE_API_KEY', 'data.provider alphavantage'),
         store: createArtifactStore({ kind: 'fs', bucket_prefix: team.storage.bucket_prefix, region: team.storage.region }, { root: path.join(dirs.root, 'cache') }),
         budgetFile: path.join(dirs.state, 'alphavantage-budget.json'),
+        refreshIntervalMs: team.data.refresh_interval_minutes * 60_000,
+        ...(team.data.requests_per_day ? { requestsPerDay: team.data.requests_per_day } : {}),
         logger,
       });
     default:
@@ -68,7 +70,8 @@ export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; lo
     scope: 'live',
     dirs,
     reportDir: path.join(opts.reportsOut, team.team),
-    market: prices,
+    // A remote provider stays the market so its stale flags reach the quality gate; local files are read once.
+    market: team.data.provider === 'alphavantage' ? market : prices,
     broker,
     registry: new ModelRegistry(dirs.models),
     tracker: createTracker({ team: team.team, runsDir: dirs.runs, logger: opts.logger, ...(process.env.MLFLOW_TRACKING_URI ? { mlflowUri: process.env.MLFLOW_TRACKING_URI } : {}) }),
