@@ -21,6 +21,7 @@ import { formatLeaderboard } from './format.ts';
 import { runOneCycle } from './cycle-command.ts';
 import { runDaemon } from './run-command.ts';
 import { runDoctor } from './doctor.ts';
+import { lineageOf, reproducePrediction } from '../versioning/lineage.ts';
 import { FAULT_MODES, startAlphaVantageEmulator, type FaultMode } from '../exchange/alphavantage/index.ts';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -190,6 +191,37 @@ export function buildProgram(): Command {
         process.once('SIGTERM', resolve);
       });
       await emu.close();
+    });
+
+  program
+    .command('lineage')
+    .description('an order back to its prediction, model version, data snapshot and git commit')
+    .argument('<order_id>', 'order id or client_order_id')
+    .requiredOption('--team <file>', 'team file')
+    .option('--verify', 're-run the prediction from the workspace files and compare')
+    .option('--json', 'print the chain as JSON')
+    .action(async (orderId: string, o: { team: string; verify?: boolean; json?: boolean }) => {
+      const team = await loadTeam(o.team, { checkSecrets: false });
+      const l = await lineageOf(team.workspaceDir, orderId);
+      let reproduced: number | null = null;
+      if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction);
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ ...l, ...(o.verify ? { reproduced } : {}) }, null, 2) + '\n');
+      } else {
+        const p = l.prediction;
+        process.stdout.write(
+          [
+            `order      ${l.order.order_id ?? '(not submitted)'} ${l.order.client_order_id}: ${l.order.side} ${l.order.qty} ${l.order.symbol} (${l.order.status}) on ${l.team_date}`,
+            `why        ${l.order.reason}`,
+            `prediction ${p ? `${p.id} = ${p.value}` : 'none'}`,
+            `model      ${l.model.version ?? 'none'} (${l.model.dir ?? '-'})${Object.entries(l.model.files_md5).map(([f, m]) => `\n             ${f} md5 ${m}`).join('')}`,
+            `data       version ${l.data.version ?? '-'}; DVC ${Object.entries(l.data.md5).map(([k, v]) => `${k} ${v}`).join(', ') || 'not versioned'}`,
+            `commit     ${l.commit ?? 'none (not versioned)'}${l.commit ? (l.pushed ? ' (data pushed to the DVC remote)' : ' (data not pushed: no DVC remote, or the push is pending)') : ''}`,
+            ...(o.verify ? [`verify     ${reproduced === null ? 'no prediction to reproduce' : `reproduced ${reproduced}: ${p && reproduced === p.value ? 'identical' : 'DIFFERENT'}`}`] : []),
+          ].join('\n') + '\n',
+        );
+      }
+      if (o.verify && l.prediction && reproduced !== l.prediction.value) process.exitCode = 1;
     });
 
   const models = program.command('models').description('the team\'s model registry');

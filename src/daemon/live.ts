@@ -30,7 +30,13 @@ async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, log
     case 'alphavantage':
       return new AlphaVantageMarketData({
         apiKey: secrets.require('ALPHAVANTAGE_API_KEY', 'data.provider alphavantage'),
-        store: createArtifactStore({ kind: 'fs', bucket_prefix: team.storage.bucket_prefix, region: team.storage.region }, { root: path.join(dirs.root, 'cache') }),
+        store: createArtifactStore(team.storage, {
+          root: path.join(dirs.root, 'cache'),
+          team: team.team,
+          ...(process.env.MINIO_ENDPOINT ? { endpoint: process.env.MINIO_ENDPOINT } : {}),
+          ...(secrets.get('MINIO_ACCESS_KEY') ? { accessKey: secrets.get('MINIO_ACCESS_KEY') as string } : {}),
+          ...(secrets.get('MINIO_SECRET_KEY') ? { secretKey: secrets.get('MINIO_SECRET_KEY') as string } : {}),
+        }),
         budgetFile: path.join(dirs.state, 'alphavantage-budget.json'),
         refreshIntervalMs: team.data.refresh_interval_minutes * 60_000,
         ...(team.data.requests_per_day ? { requestsPerDay: team.data.requests_per_day } : {}),

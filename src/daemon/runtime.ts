@@ -38,9 +38,17 @@ export function runDirs(root: string): RunDirs {
   };
 }
 
+export interface VersionResult {
+  commit: string | null;
+  pushed: boolean;
+  notes: string[];
+  /** DVC md5 of each versioned path (directories end in `.dir`), as in its `.dvc` file. */
+  md5?: Record<string, string>;
+}
+
 /** What versions a cycle's artifacts (DVC + git); null when versioning is off or unavailable. */
 export interface Versioner {
-  commitCycle(args: { date: string; runId: string; paths: string[]; message: string }): Promise<{ commit: string | null; pushed: boolean; notes: string[] }>;
+  commitCycle(args: { date: string; runId: string; paths: string[]; message: string }): Promise<VersionResult>;
 }
 
 export interface FeatureCache {

@@ -5,14 +5,17 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'minio';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { ArenaError, errorMessage } from '../core/errors.ts';
+import { withRetry } from '../core/retry.ts';
 import type { Logger } from '../core/log.ts';
 import { redact, registerSecretValue } from '../core/redact.ts';
 import { writeFileAtomic, readJsonFile } from '../core/fsx.ts';
-import type { Versioner } from '../daemon/runtime.ts';
+import type { Versioner, VersionResult } from '../daemon/runtime.ts';
 
 const run = promisify(execFile);
 
@@ -64,6 +67,7 @@ export class DvcGitVersioner implements Versioner {
     }
     if (opts.remote) {
       registerSecretValue(opts.remote.secretKey);
+      await ensureBucket(opts.remote, opts.logger);
       const url = `s3://${opts.remote.bucket}/${opts.team}`;
       await v.dvc(['remote', 'add', '--default', '--force', 'minio', url]);
       await v.dvc(['remote', 'modify', 'minio', 'endpointurl', opts.remote.endpoint]);
@@ -76,8 +80,11 @@ export class DvcGitVersioner implements Versioner {
 
   private async dvc(args: string[]): Promise<string> {
     try {
-      const r = await run(this.opts.dvcBin, args, { cwd: this.opts.workspaceDir, timeout: this.opts.timeoutMs ?? 600_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
-      return r.stdout;
+      // DVC's own repo lock may be held by a `dvc` someone runs by hand in the workspace: wait and retry.
+      return await withRetry(
+        async () => (await run(this.opts.dvcBin, args, { cwd: this.opts.workspaceDir, timeout: this.opts.timeoutMs ?? 600_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, DVC_NO_ANALYTICS: '1' } })).stdout,
+        { attempts: 5, baseMs: 500, maxMs: 5000, retryable: (err) => /Unable to acquire lock|is busy/i.test(String((err as { stderr?: string }).stderr ?? '')) },
+      );
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       const tail = (e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ');
@@ -93,7 +100,7 @@ export class DvcGitVersioner implements Versioner {
     return p;
   }
 
-  commitCycle(args: { date: string; runId: string; paths: string[]; message: string }): Promise<{ commit: string | null; pushed: boolean; notes: string[] }> {
+  commitCycle(args: { date: string; runId: string; paths: string[]; message: string }): Promise<VersionResult> {
     return this.serial(async () => {
       const dir = this.opts.workspaceDir;
       const notes: string[] = [];
@@ -133,8 +140,33 @@ export class DvcGitVersioner implements Versioner {
           notes.push(`git push to ${redact(this.opts.gitRemote)} failed (${redact(errorMessage(err))}); the commit stays local and is pushed next time`);
         }
       }
-      return { commit, pushed, notes };
+      return { commit, pushed, notes, md5: await dvcMd5s(dir, present) };
     });
+  }
+}
+
+/** The md5 DVC recorded for each path (`outs[0].md5` of `<path>.dvc`). */
+export async function dvcMd5s(dir: string, paths: readonly string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const p of paths) {
+    const text = await readFile(path.join(dir, `${p}.dvc`), 'utf8').catch(() => null);
+    const md5 = text ? /md5:\s*([0-9a-f]{32}(?:\.dir)?)/.exec(text)?.[1] : undefined;
+    if (md5) out[p] = md5;
+  }
+  return out;
+}
+
+/** DVC does not create its bucket; a missing one would fail every push. A dead MinIO is only a warning here. */
+async function ensureBucket(remote: DvcRemote, logger: Logger): Promise<void> {
+  const url = new URL(remote.endpoint);
+  const client = new Client({ endPoint: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80), useSSL: url.protocol === 'https:', accessKey: remote.accessKey, secretKey: remote.secretKey });
+  try {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref());
+    await Promise.race([(async () => {
+      if (!(await client.bucketExists(remote.bucket))) await client.makeBucket(remote.bucket);
+    })(), timeout]);
+  } catch (err) {
+    logger.warn(redact(`DVC remote bucket ${remote.bucket} at ${remote.endpoint} not checked (${errorMessage(err)}); pushes are retried each cycle`));
   }
 }
 

@@ -52,9 +52,9 @@ async function switchableProxy(target: URL): Promise<{ endpoint: string; up(): P
 }
 
 describe.skipIf(!env)('DvcGitVersioner (real DVC, real MinIO)', () => {
-  const e = env as Record<string, string>;
+  const e = (env ?? {}) as Record<string, string>;
   const bucket = `arena-test-${Date.now().toString(36)}`;
-  const url = new URL(e.MINIO_ENDPOINT as string);
+  const url = new URL(e.MINIO_ENDPOINT ?? 'http://127.0.0.1:9');
   const minio = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: e.MINIO_ACCESS_KEY as string, secretKey: e.MINIO_SECRET_KEY as string });
   const remote = { endpoint: e.MINIO_ENDPOINT as string, bucket, accessKey: e.MINIO_ACCESS_KEY as string, secretKey: e.MINIO_SECRET_KEY as string };
 

@@ -3,12 +3,9 @@
  * A season versions once at its end instead (DESIGN.md), so its cycles record a skip.
  */
 import type { StepDef } from '../cycle.ts';
+import type { VersionResult } from '../runtime.ts';
 
-export interface VersionOutput {
-  commit: string | null;
-  pushed: boolean;
-  notes: string[];
-}
+export type VersionOutput = VersionResult;
 
 export const VERSIONED_DIRS = ['data', 'features', 'models', 'predictions', 'reports', 'lineage'] as const;
 
