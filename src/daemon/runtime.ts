@@ -48,7 +48,8 @@ export interface VersionResult {
 
 /** What versions a cycle's artifacts (DVC + git); null when versioning is off or unavailable. */
 export interface Versioner {
-  commitCycle(args: { date: string; runId: string; paths: string[]; message: string }): Promise<VersionResult>;
+  /** `paths` go through DVC (`dvc add`); `gitPaths` are small text files committed to git as they are. */
+  commitCycle(args: { date: string; runId: string; paths: string[]; gitPaths?: string[]; message: string }): Promise<VersionResult>;
 }
 
 export interface FeatureCache {

@@ -100,7 +100,7 @@ export class DvcGitVersioner implements Versioner {
     return p;
   }
 
-  commitCycle(args: { date: string; runId: string; paths: string[]; message: string }): Promise<VersionResult> {
+  commitCycle(args: { date: string; runId: string; paths: string[]; gitPaths?: string[]; message: string }): Promise<VersionResult> {
     return this.serial(async () => {
       const dir = this.opts.workspaceDir;
       const notes: string[] = [];
@@ -108,7 +108,7 @@ export class DvcGitVersioner implements Versioner {
       const missing = args.paths.filter((p) => !present.includes(p));
       if (missing.length) notes.push(`not present, not versioned: ${missing.join(', ')}`);
       if (present.length) await this.dvc(['add', ...present]);
-      await this.git.add(['.dvc/config', '.dvcignore', ...present.flatMap((p) => [`${p}.dvc`]), ...gitignores(dir, present)].filter((f) => existsSync(path.join(dir, f))));
+      await this.git.add(['.dvc/config', '.dvcignore', ...present.flatMap((p) => [`${p}.dvc`]), ...gitignores(dir, present), ...(args.gitPaths ?? [])].filter((f) => existsSync(path.join(dir, f))));
       const status = await this.git.status();
       let commit: string | null;
       if (status.staged.length > 0 || status.created.length > 0 || !(await hasHead(this.git))) {

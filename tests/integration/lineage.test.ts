@@ -40,6 +40,9 @@ describe.skipIf(!env)('versioned cycles and lineage (real DVC, real MinIO)', () 
     const log = await simpleGit(ws).log();
     expect(log.all.map((c) => c.message)).toEqual(['arena(red): cycle 2017-11-10 run red-2017-11-10', 'arena(red): cycle 2017-11-09 run red-2017-11-09']);
     expect(JSON.parse((await dvc(ws, ['status', '-c', '--json'])).stdout)).toEqual({});
+    const tree = (await simpleGit(ws).raw(['ls-tree', '-r', '--name-only', 'HEAD'])).split('\n');
+    expect(tree).toEqual(expect.arrayContaining(['config/team.yml', 'config/strategy.yml', 'lineage/2017-11-10.json', 'models.dvc', 'data.dvc', 'features.dvc', 'predictions.dvc']));
+    expect(tree.some((f) => f.startsWith('models/') || f.startsWith('data/'))).toBe(false);
     expect(readFileSync(path.join(ws, '.dvc', 'config'), 'utf8')).not.toContain(e.MINIO_SECRET_KEY as string);
 
     const url = new URL(e.MINIO_ENDPOINT as string);
