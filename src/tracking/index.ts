@@ -1,20 +1,24 @@
 import type { Logger } from '../core/log.ts';
 import { LocalTracker } from './local.ts';
+import { MlflowTracker } from './mlflow.ts';
 import type { Tracker } from './types.ts';
 
 export type { RunRecord, Tracker } from './types.ts';
 export { LocalTracker } from './local.ts';
+export { MlflowTracker, MlflowError } from './mlflow.ts';
 
 export interface TrackerOptions {
   team: string;
   /** Run records are always written here (JSON per run), server or not. */
   runsDir: string;
-  /** MLflow tracking server; the MLflow adapter is not built yet, so runs stay local with a warning. */
+  /** MLflow tracking server (MLFLOW_TRACKING_URI): runs are also sent there. */
   mlflowUri?: string;
+  mlflowToken?: string;
   logger: Logger;
 }
 
 export function createTracker(opts: TrackerOptions): Tracker {
-  if (opts.mlflowUri) opts.logger.warn(`MLFLOW_TRACKING_URI is set but the MLflow adapter is not available in this version: ${opts.team}'s runs are recorded under ${opts.runsDir} only`);
-  return new LocalTracker(opts.runsDir);
+  const local = new LocalTracker(opts.runsDir);
+  if (!opts.mlflowUri) return local;
+  return new MlflowTracker({ uri: opts.mlflowUri, team: opts.team, local, logger: opts.logger, ...(opts.mlflowToken ? { token: opts.mlflowToken } : {}) });
 }

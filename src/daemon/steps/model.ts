@@ -159,6 +159,7 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     run_id: runId,
   };
   const version = await rt.registry.register(t.model, card, startedAt);
+  await rt.tracker.logArtifacts?.(runId, rt.registry.versionDir(version), 'model');
   const status = await settle(rt, version, { ...card, version }, startedAt);
   rt.logger.info(`trained ${version} for ${date}: ${status} (${gate.reasons.filter((r) => r.startsWith('FAIL')).join('; ') || 'gate passed'})`, { team: rt.team.team, date });
   return { version, status, gate, notes: ev.notes };
