@@ -22,6 +22,10 @@ import { runOneCycle } from './cycle-command.ts';
 import { runDaemon } from './run-command.ts';
 import { runDoctor } from './doctor.ts';
 import { lineageOf, reproducePrediction } from '../versioning/lineage.ts';
+import { readAccountsFile, startAlpacaExchange } from '../exchange/alpaca/server.ts';
+import { nyDateTime, ReplayClock, WallClock } from '../calendar/clock.ts';
+import { InMemoryMarketData } from '../market/memory.ts';
+import type { Bar } from '../market/types.ts';
 import { FAULT_MODES, startAlphaVantageEmulator, type FaultMode } from '../exchange/alphavantage/index.ts';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -163,6 +167,39 @@ export function buildProgram(): Command {
       const report = datasetDrift(await read(o.reference), await read(o.current), { emptyColumns: 'skip' });
       await writeFileAtomic(path.resolve(o.out), JSON.stringify(report, null, 2) + '\n');
       process.stdout.write(`${o.out}: dataset drift ${report.dataset_drift} (${report.number_of_drifted_columns}/${report.number_of_columns} columns drifted)\n`);
+    });
+
+  program
+    .command('exchange')
+    .description('the local Alpaca-compatible paper exchange: trading API v2 and daily bars, one account per key pair')
+    .option('--port <port>', 'port (0 = any free one)', '8490')
+    .option('--host <host>', 'host', '127.0.0.1')
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files (default: the bundled data)')
+    .option('--accounts <file>', 'JSON list of allowed key pairs: [{"key_id","secret_key","starting_cash"}]')
+    .option('--state <dir>', 'where account ledgers are kept', 'workspaces/exchange')
+    .option('--replay-from <date>', 'run a replay clock starting at this date (advance it with POST /__admin/clock {"to": ISO}); default: the wall clock', isoDate('--replay-from'))
+    .action(async (o: { port: string; host: string; dataDir?: string; accounts?: string; state: string; replayFrom?: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected an integer 0..65535, got "${o.port}"`);
+      const src = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData();
+      const series = new Map<string, Bar[]>();
+      for (const sym of await src.knownSymbols()) series.set(sym, (await src.daily({ symbol: sym, asOf: '9999-12-31' })).bars);
+      let accounts: ReturnType<typeof readAccountsFile> | undefined;
+      if (o.accounts) {
+        try {
+          accounts = readAccountsFile(o.accounts);
+        } catch (err) {
+          throw new UsageError(`${o.accounts}: expected a JSON list of {"key_id","secret_key","starting_cash"} (${errorMessage(err).split('\n')[0]})`);
+        }
+      }
+      const clock = o.replayFrom ? new ReplayClock({ start: nyDateTime(o.replayFrom, '00:00') }) : new WallClock();
+      const ex = await startAlpacaExchange({ market: new InMemoryMarketData(o.dataDir ? 'csv' : 'sample', series), clock, stateDir: path.resolve(o.state), port, host: o.host, ...(accounts ? { accounts } : {}) });
+      process.stdout.write(`Alpaca-compatible exchange on ${ex.url} (${clock.kind} clock, ${series.size} symbols); set ALPACA_TRADING_URL=${ex.url} ALPACA_DATA_URL=${ex.url}; Ctrl-C stops it\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await ex.close();
     });
 
   program

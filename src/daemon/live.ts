@@ -5,7 +5,8 @@
 import path from 'node:path';
 import type { Clock } from '../calendar/clock.ts';
 import type { TeamConfig } from '../config/load.ts';
-import { loadSecrets } from '../config/secrets.ts';
+import { loadSecrets, teamSecretName } from '../config/secrets.ts';
+import { AlpacaBroker } from '../trading/alpaca-broker.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { AlphaVantageMarketData } from '../market/alphavantage/index.ts';
@@ -54,12 +55,19 @@ async function priceBook(market: MarketData, team: TeamConfig, asOf: string): Pr
   return new InMemoryMarketData(market.provider, series);
 }
 
+/** The team's Alpaca account: its own keys first (ALPACA_KEY_ID_<TEAM>), then the shared ones. */
+function alpacaBrokerFor(team: TeamConfig): AlpacaBroker {
+  const secrets = loadSecrets({ cwd: team.root });
+  const keyId = secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], 'broker.kind alpaca');
+  const secretKey = secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], 'broker.kind alpaca');
+  return new AlpacaBroker({ keyId, secretKey, live: team.broker.live });
+}
+
 export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; logger: Logger; asOf: string; reportsOut: string; signal?: AbortSignal }): Promise<TeamRuntime> {
-  if (team.broker.kind !== 'local') throw new UsageError(`${team.file}: broker.kind: ${team.broker.kind} is not available in this version; expected local`);
   const dirs = runDirs(team.workspaceDir);
   const market = await marketFor(team, dirs, opts.logger);
   const prices = await priceBook(market, team, opts.asOf);
-  const broker = await PaperAccount.open({
+  const broker = team.broker.kind === 'alpaca' ? alpacaBrokerFor(team) : await PaperAccount.open({
     ledgerFile: path.join(dirs.state, 'ledger.jsonl'),
     accountId: `${team.team}-live`,
     clock: opts.clock,

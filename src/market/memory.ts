@@ -59,6 +59,11 @@ export class InMemoryMarketData implements MarketData, PriceSource {
     return i >= 0 ? (bars[i] as Bar) : null;
   }
 
+  /** Every bar of a symbol, ascending (no as-of cut: callers cut). */
+  bars(symbol: string): readonly Bar[] {
+    return this.series.get(symbol) ?? [];
+  }
+
   /** First and last dates of a symbol's series. */
   span(symbol: string): { first: string; last: string } | null {
     const bars = this.series.get(symbol);

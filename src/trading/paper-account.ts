@@ -302,7 +302,8 @@ export class PaperAccount implements Broker {
       if (query.symbols?.length) list = list.filter((o) => query.symbols?.includes(o.symbol));
       if (query.after) list = list.filter((o) => o.submitted_at > (query.after as string));
       if (query.until) list = list.filter((o) => o.submitted_at < (query.until as string));
-      list.sort((a, b) => (a.submitted_at < b.submitted_at ? -1 : a.submitted_at > b.submitted_at ? 1 : a.id < b.id ? -1 : 1));
+      // Stable sort: orders submitted at the same instant (a replay clock) keep their submission order.
+      list.sort((a, b) => (a.submitted_at < b.submitted_at ? -1 : a.submitted_at > b.submitted_at ? 1 : 0));
       if ((query.direction ?? 'desc') === 'desc') list.reverse();
       return list.slice(0, Math.min(query.limit ?? 50, 500)).map((o) => ({ ...o }));
     });
