@@ -7,10 +7,10 @@ import type { Clock } from '../calendar/clock.ts';
 import type { TeamConfig } from '../config/load.ts';
 import { loadSecrets, teamSecretName } from '../config/secrets.ts';
 import { AlpacaBroker } from '../trading/alpaca-broker.ts';
-import { UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { AlphaVantageMarketData } from '../market/alphavantage/index.ts';
 import { CsvMarketData, sampleMarketData } from '../market/csv.ts';
+import { AlpacaMarketData } from '../market/alpaca.ts';
 import type { MarketData } from '../market/types.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { createArtifactStore } from '../storage/index.ts';
@@ -43,8 +43,12 @@ async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, log
         ...(team.data.requests_per_day ? { requestsPerDay: team.data.requests_per_day } : {}),
         logger,
       });
-    default:
-      throw new UsageError(`${team.file}: data.provider: ${team.data.provider} is not available in this version; expected sample, csv or alphavantage`);
+    case 'alpaca':
+      return new AlpacaMarketData({
+        keyId: secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], 'data.provider alpaca'),
+        secretKey: secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], 'data.provider alpaca'),
+        store: createArtifactStore({ kind: 'fs', bucket_prefix: team.storage.bucket_prefix, region: team.storage.region }, { root: path.join(dirs.root, 'cache'), team: team.team }),
+      });
   }
 }
 
@@ -85,7 +89,7 @@ export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; lo
     dirs,
     reportDir: path.join(opts.reportsOut, team.team),
     // A remote provider stays the market so its stale flags reach the quality gate; local files are read once.
-    market: team.data.provider === 'alphavantage' ? market : prices,
+    market: team.data.provider === 'alphavantage' || team.data.provider === 'alpaca' ? market : prices,
     broker,
     registry: new ModelRegistry(dirs.models),
     tracker: createTracker({
