@@ -14,6 +14,8 @@ import { redact } from '../core/redact.ts';
 import { createLogger, closeLogger } from '../core/log.ts';
 import type { TradeOutput } from '../daemon/steps/trade.ts';
 import { dueCycleDate, runOneCycle } from './cycle-command.ts';
+import { openLiveRuntime } from '../daemon/live.ts';
+import { describeReconciliation, reconcile } from '../daemon/reconcile.ts';
 
 export interface DaemonOptions {
   out: string;
@@ -78,6 +80,15 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   };
 
   try {
+    // What the broker holds may have moved while the daemon was down: say so before trading again.
+    try {
+      const rt = await openLiveRuntime(team, { clock, logger, asOf: dueCycleDate(clock.now(), team.schedule.after_close), reportsOut: opts.out });
+      const diffs = describeReconciliation(await reconcile(rt.journal, rt.broker));
+      for (const d of diffs) logger.warn(`reconcile: ${d}`, { team: team.team });
+      if (!diffs.length) logger.info('reconcile: journal and broker agree', { team: team.team });
+    } catch (err) {
+      logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
+    }
     let due = dueCycleDate(clock.now(), team.schedule.after_close);
     if (team.schedule.catch_up === 'run') await runDue(due);
     while (!ac.signal.aborted) {
