@@ -15,6 +15,9 @@ import { runOneCycle } from '../src/cli/cycle-command.ts';
 import { availableFields, buildFeatureMatrix, planFeatures } from '../src/features/matrix.ts';
 import type { Bar } from '../src/market/types.ts';
 import { seededRandom } from '../src/models/rng.ts';
+import { initBackend, resetBackendForBench } from '../src/models/backend.ts';
+import type { Sample } from '../src/models/dataset.ts';
+import { trainModel } from '../src/models/train.ts';
 import { datasetDrift, type Table } from '../src/monitoring/drift/index.ts';
 import { regressionMetrics } from '../src/monitoring/metrics/index.ts';
 
@@ -123,7 +126,29 @@ async function benchFeatures(): Promise<void> {
   console.log(`feature matrix, 500 symbols × 20 years (${(bars / 1e6).toFixed(2)} M bars, ${rows} rows): ${(ms / 1000).toFixed(1)} s, ${Math.round(bars / (ms / 1000)).toLocaleString('en-US')} bars/s`);
 }
 
+/** Training time and samples/second per backend: 10 symbols × 10 years, the red team's model, 30 features. */
+async function benchTraining(): Promise<void> {
+  const [red] = await loadTeams(['teams/red.yml']);
+  const spec = { ...(red as NonNullable<typeof red>).model, trainer: { ...(red as NonNullable<typeof red>).model.trainer, early_stopping_patience: 0 } };
+  const rand = seededRandom(2);
+  const samples: Sample[] = [];
+  for (let sym = 0; sym < 10; sym++)
+    for (let d = 0; d < 2520; d++)
+      samples.push({ symbol: `S${sym}`, date: new Date(Date.UTC(2008, 0, 1) + d * 86_400_000).toISOString().slice(0, 10), close: 100, x: Array.from({ length: 30 }, () => rand() - 0.5), y: (rand() - 0.5) * 0.02 });
+  const columns = Array.from({ length: 30 }, (_, i) => `f${i}`);
+  for (const backend of ['wasm', 'cpu'] as const) {
+    resetBackendForBench();
+    const got = await initBackend(backend);
+    const t0 = performance.now();
+    const r = await trainModel({ samples, spec, columns });
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`training (${got}), 10 symbols × 10 years = ${samples.length} samples × 30 features, ${r.history.length} epochs: ${secs.toFixed(1)} s, ${Math.round((r.trainSamples * r.history.length) / secs).toLocaleString('en-US')} samples/s`);
+  }
+  resetBackendForBench();
+}
+
 benchDrift();
+await benchTraining();
 await benchFeatures();
 await benchCycle();
 await benchSeason();
