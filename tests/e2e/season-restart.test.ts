@@ -12,7 +12,13 @@ import { REPO_ROOT } from '../helpers/services.ts';
 import { seededRandom } from '../../src/models/rng.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
-const ARGS = ['season', '--teams', 'teams/red.yml,teams/blue.yml', '--from', '2017-10-16', '--to', '2017-11-10', '--out', 'reports', '--no-version', '--quiet'];
+const ARGS = ['season', '--teams', 'teams/red.yml,teams/blue.yml', '--from', '2017-10-16', '--to', '2017-11-10', '--out', 'reports', '--no-version'];
+
+/** When to kill: after the progress line of trading day `day` (0 = during start-up), plus `extraMs`. */
+interface KillAt {
+  day: number;
+  extraMs: number;
+}
 
 function scratch(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'arena-season-'));
@@ -21,18 +27,29 @@ function scratch(): string {
   return dir;
 }
 
-/** Runs the season; with killAfterMs, SIGKILLs it then. Resolves with the exit code (null when killed). */
-function season(cwd: string, killAfterMs?: number): Promise<{ code: number | null; stderr: string }> {
+/**
+ * Runs the season; with `kill`, SIGKILLs it once the progress reaches that day (plus a random delay,
+ * which lands anywhere inside the next day's steps). Resolves with the exit code (null when killed).
+ * Progress, not wall time, places the kills, so a slow or busy machine still kills mid-season.
+ */
+function season(cwd: string, kill?: KillAt): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...ARGS], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, stderr });
+    let armed = false;
+    const arm = () => {
+      if (armed || !kill) return;
+      armed = true;
+      setTimeout(() => child.kill('SIGKILL'), kill.extraMs);
+    };
+    if (kill?.day === 0) arm();
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const days = [...stderr.matchAll(/\[\s*(\d+)\/\d+\]/g)].map((m) => Number(m[1]));
+      if (kill && days.some((n) => n >= kill.day)) arm();
     });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr }));
   });
 }
 
@@ -49,25 +66,25 @@ function ledgers(dir: string): Record<string, string> {
 describe('season: kill -9 and restart', () => {
   it('ends with the same ledger and leaderboard as an uninterrupted run', { timeout: 600_000 }, async () => {
     const clean = scratch();
-    const t0 = performance.now();
     const ref = await season(clean);
     expect(ref.code, ref.stderr).toBe(0);
-    const fullMs = performance.now() - t0;
     const refBoard = JSON.parse(readFileSync(path.join(clean, 'reports', 'leaderboard.json'), 'utf8')) as { teams: { trades: number }[] };
     expect(refBoard.teams).toHaveLength(2);
 
     const killed = scratch();
     const rand = seededRandom(20261123);
     let kills = 0;
-    for (let i = 0; i < 5; i++) {
-      // Anywhere from process start-up to most of a full run.
-      const r = await season(killed, 300 + rand() * fullMs * 0.8);
+    // Start-up (loading, first training), then four random days in order, each killed mid-step.
+    const total = Number(/\[\s*\d+\/(\d+)\]/.exec(ref.stderr)?.[1] ?? '20');
+    const days = [0, ...Array.from({ length: 4 }, () => 1 + Math.floor(rand() * (total - 1)))].sort((a, b) => a - b);
+    for (const day of days) {
+      const r = await season(killed, { day, extraMs: Math.round(rand() * 400) + (day === 0 ? 300 : 0) });
       if (r.code === null) kills++;
       else expect(r.code, r.stderr).toBe(0);
     }
     const last = await season(killed);
     expect(last.code, last.stderr).toBe(0);
-    expect(kills).toBeGreaterThan(0);
+    expect(kills).toBeGreaterThanOrEqual(3);
 
     expect(readFileSync(path.join(killed, 'reports', 'leaderboard.json'), 'utf8')).toBe(readFileSync(path.join(clean, 'reports', 'leaderboard.json'), 'utf8'));
     const a = ledgers(clean);

@@ -2,7 +2,7 @@
  * The reports in real headless Chromium with every network request refused: the charts must draw
  * (uPlot inlined), no script error, tables present. Chromium comes from scripts/services.sh.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,10 @@ import { renderMonitoring } from '../../src/reports/monitoring.ts';
 import { renderTraining } from '../../src/reports/training.ts';
 import { renderTrading } from '../../src/reports/trading.ts';
 import { leaderboardView, monitoringData, tradingData, trainingData } from '../fixtures/reports/data.ts';
-import { servicesEnv, servicesRequired } from '../helpers/services.ts';
+import { REPO_ROOT, servicesEnv, servicesRequired } from '../helpers/services.ts';
+
+/** Screenshots kept for people to look at (git-ignored). */
+const ARTIFACTS = path.join(REPO_ROOT, 'tests', 'artifacts');
 
 const exe = servicesEnv().CHROMIUM_PATH || '/usr/bin/chromium';
 const have = existsSync(exe);
@@ -63,8 +66,18 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
       const box = await page.locator(`#${id} canvas`).first().boundingBox();
       expect(box?.width ?? 0).toBeGreaterThan(300);
     }
+    // Drawn, not just present: some canvas pixel is not transparent.
+    // Runs in the page (plain JS: the test's TypeScript has no DOM types).
+    const inked = (await page.evaluate(`${JSON.stringify(charts)}.every((id) => {
+      const c = document.querySelector('#' + id + ' canvas');
+      const px = c && c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      return !!px && px.some((v, i) => i % 4 === 3 && v > 0);
+    })`)) as boolean;
+    expect(inked).toBe(true);
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `report-${name}.png`), fullPage: true });
     await page.close();
   });
 
