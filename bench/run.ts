@@ -5,7 +5,8 @@
  * - drift + regression metrics on 10,000 rows × 50 columns;
  * - the size of a daily report and of the whole season's reports.
  */
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
@@ -85,6 +86,28 @@ function benchDrift(): void {
   regressionMetrics(y, p);
   const ms = performance.now() - t0;
   console.log(`drift + regression metrics, 10,000 rows × 50 columns: ${ms.toFixed(0)} ms (budget < 500 ms; ${report.number_of_drifted_columns} columns drifted)`);
+  // The same data through Evidently (the project venv), for the ratio.
+  const python = process.env.ARENA_PYTHON ?? path.join('.venv', 'bin', 'python');
+  if (!existsSync(python)) {
+    console.log('  Evidently: skipped (no .venv; `bash scripts/services.sh setup`)');
+    return;
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'arena-bench-ev-'));
+  const csv = (t: Table, ys: number[], ps: number[]) => {
+    const cols = Object.keys(t);
+    const lines = [[...cols, 'target', 'prediction'].join(',')];
+    for (let i = 0; i < 10_000; i++) lines.push([...cols.map((c) => String(t[c]?.[i])), String(ys[i]), String(ps[i])].join(','));
+    return lines.join('\n') + '\n';
+  };
+  writeFileSync(path.join(dir, 'ref.csv'), csv(ref, y, p));
+  writeFileSync(path.join(dir, 'cur.csv'), csv(cur, y, p));
+  try {
+    const out = execFileSync(python, ['scripts/parity/bench_evidently.py', path.join(dir, 'ref.csv'), path.join(dir, 'cur.csv')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const ev = JSON.parse(out.trim().split('\n').pop() as string) as { seconds: number; drifted: number };
+    console.log(`  Evidently 0.7.23 on the same data: ${(ev.seconds * 1000).toFixed(0)} ms (${ev.drifted} columns drifted) → paper-arena is ${(ev.seconds * 1000 / ms).toFixed(1)}× faster`);
+  } catch (err) {
+    console.log(`  Evidently: failed (${(err as Error).message.split('\n')[0]})`);
+  }
 }
 
 /** One live cycle (`arena cycle --date`) with retraining, DVC and git, on every bundled stock and index. */
@@ -147,8 +170,10 @@ async function benchTraining(): Promise<void> {
   resetBackendForBench();
 }
 
-benchDrift();
-await benchTraining();
-await benchFeatures();
-await benchCycle();
-await benchSeason();
+// BENCH_ONLY=drift,season (comma-separated) runs a subset.
+const only = new Set((process.env.BENCH_ONLY ?? 'drift,training,features,cycle,season').split(','));
+if (only.has('drift')) benchDrift();
+if (only.has('training')) await benchTraining();
+if (only.has('features')) await benchFeatures();
+if (only.has('cycle')) await benchCycle();
+if (only.has('season')) await benchSeason();

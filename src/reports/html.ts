@@ -27,7 +27,7 @@ export function scriptJson(value: unknown): string {
 }
 
 export const fmtMoney = (x: number | null | undefined): string =>
-  x === null || x === undefined || !Number.isFinite(x) ? '—' : `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 export const fmtPct = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)}%`);
 export const fmtNum = (x: number | null | undefined, digits = 4): string => {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
@@ -58,8 +58,31 @@ export interface ChartSpec {
   yFormat?: 'money' | 'percent' | 'number';
 }
 
+const fmtFor = (kind: ChartSpec['yFormat']) => (kind === 'money' ? fmtMoney : kind === 'percent' ? fmtPct : (x: number | null) => fmtNum(x));
+
+/** The key numbers of a chart (first, last, min, max of each series), for readers without JavaScript. */
+export function chartSummaryTable(spec: ChartSpec): string {
+  const fmt = fmtFor(spec.yFormat);
+  const first = spec.x[0];
+  const last = spec.x[spec.x.length - 1];
+  const rows = spec.series.map((s) => {
+    const vals = s.values.filter((v): v is number => v !== null && Number.isFinite(v));
+    return [s.label, fmt(vals[0] ?? null), fmt(vals[vals.length - 1] ?? null), fmt(vals.length ? Math.min(...vals) : null), fmt(vals.length ? Math.max(...vals) : null)];
+  });
+  const range = first === undefined ? '' : `<p class="sub">${escapeHtml(String(first))} – ${escapeHtml(String(last))} (${spec.x.length} points)</p>`;
+  return range + table(['series', 'first', 'last', 'min', 'max'], rows, { numeric: [false, true, true, true, true], className: 'chart-summary' });
+}
+
 export function chartDiv(spec: ChartSpec): string {
-  return `<figure class="chart"><figcaption>${escapeHtml(spec.title)}</figcaption><div class="plot" id="${escapeHtml(spec.id)}" data-chart></div></figure>`;
+  return `<figure class="chart"><figcaption>${escapeHtml(spec.title)}</figcaption><div class="plot" id="${escapeHtml(spec.id)}" data-chart></div><noscript>${chartSummaryTable(spec)}</noscript></figure>`;
+}
+
+/** Only relative links: a report never points off the reports directory or at a `javascript:` URL. */
+export function safeHref(href: string): string {
+  // Browsers drop tabs and newlines inside URLs ("java\tscript:"), so test without them.
+  // eslint-disable-next-line no-control-regex
+  const bare = href.replace(/[\u0000-\u0020]/g, '');
+  return /^[a-z][a-z0-9+.-]*:/i.test(bare) || /^[/\\]{2}/.test(bare) ? '#' : escapeHtml(href);
 }
 
 const COLORS = ['#c0392b', '#2463eb', '#7f8c8d', '#16a085', '#8e44ad', '#d35400', '#2c3e50', '#27ae60'];
