@@ -1,10 +1,10 @@
 /**
- * `arena run`: the long-running daemon of one team. It runs the due cycle at start (catch_up: run),
- * then sleeps until the next trading day's after-close time on the NYSE calendar; serves its HTTP
- * API meanwhile; SIGTERM/SIGINT stop it between steps (the journal resumes the rest next start).
+ * `arena run`: the long-running daemon of one team. It reconciles with the broker, runs the due
+ * cycle at start (catch_up: run), then sleeps until the next trading day's after-close time on the
+ * NYSE calendar; serves its HTTP API meanwhile and logs a heartbeat; SIGTERM/SIGINT stop it between
+ * steps (the journal resumes the rest on the next start) and it exits 0.
  */
-import Fastify from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import path from 'node:path';
 import { nextTradingDay } from '../calendar/nyse.ts';
 import { nyDateTime, WallClock } from '../calendar/clock.ts';
 import type { TeamConfig } from '../config/load.ts';
@@ -12,42 +12,38 @@ import { loadSecrets } from '../config/secrets.ts';
 import { errorMessage } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { createLogger, closeLogger } from '../core/log.ts';
-import type { TradeOutput } from '../daemon/steps/trade.ts';
-import { dueCycleDate, runOneCycle } from './cycle-command.ts';
+import { buildApi, daemonMetrics, type DaemonState } from '../daemon/api.ts';
+import { Journal } from '../daemon/journal.ts';
 import { openLiveRuntime } from '../daemon/live.ts';
 import { describeReconciliation, reconcile } from '../daemon/reconcile.ts';
+import { runDirs } from '../daemon/runtime.ts';
+import { ModelRegistry } from '../models/registry.ts';
+import { dueCycleDate, runOneCycle } from './cycle-command.ts';
 
 export interface DaemonOptions {
   out: string;
   port?: number;
   host?: string;
+  /** Heartbeat log interval (default 60 s). */
+  heartbeatMs?: number;
 }
 
 export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<void> {
   const clock = new WallClock();
-  const logger = createLogger({ stderr: true });
+  const logger = createLogger({ stderr: true, jsonFile: path.join(runDirs(team.workspaceDir).logs, 'arena.jsonl') });
   const ac = new AbortController();
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const cycles = new Counter({ name: 'arena_cycles_total', help: 'daily cycles by outcome', labelNames: ['team', 'outcome'], registers: [metrics] });
-  const duration = new Histogram({ name: 'arena_cycle_duration_seconds', help: 'wall time of a daily cycle', labelNames: ['team'], buckets: [1, 2, 5, 10, 30, 60, 120, 300], registers: [metrics] });
-  const equity = new Gauge({ name: 'arena_equity_usd', help: 'account equity after the last cycle', labelNames: ['team'], registers: [metrics] });
-  const state: { last: string | null; lastError: string | null; running: boolean; next: string | null; retrain: boolean } = { last: null, lastError: null, running: false, next: null, retrain: false };
+  const dirs = runDirs(team.workspaceDir);
+  const journal = new Journal(path.join(dirs.state, 'journal.jsonl'));
+  const metrics = daemonMetrics(team.team);
+  const state: DaemonState = { lastCycle: null, lastError: null, running: false, paused: false, nextCycle: null, retrainRequested: false, startedAt: new Date().toISOString() };
+  await metrics.refresh(journal).catch(() => undefined);
+  state.lastCycle = journal.datesWith('version').pop() ?? null;
 
-  const app = Fastify({ logger: false });
-  app.get('/health', async () => ({ status: 'ok', team: team.team }));
-  app.get('/status', async () => ({ team: team.team, last_cycle: state.last, next_cycle: state.next, running: state.running, last_error: state.lastError, retrain_requested: state.retrain }));
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
-  const token = loadSecrets({ cwd: team.root }).get('ARENA_API_TOKEN');
-  app.post('/retrain', async (req, reply) => {
-    // Mutating endpoints need the bearer token when one is configured.
-    if (token && req.headers.authorization !== `Bearer ${token}`) return reply.code(401).send({ error: 'missing or wrong bearer token (ARENA_API_TOKEN)' });
-    state.retrain = true;
-    return reply.code(202).send({ accepted: true, note: 'the next cycle retrains' });
-  });
-  const port = opts.port ?? team.server.port;
-  const address = await app.listen({ host: opts.host ?? team.server.host, port });
+  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models), reportsDir: path.join(opts.out, team.team), token: loadSecrets({ cwd: team.root }).get('ARENA_API_TOKEN') });
+  const address = await app.listen({ host: opts.host ?? team.server.host, port: opts.port ?? team.server.port });
   logger.info(`${team.team} daemon listening on ${address}`, { team: team.team });
+  const heartbeat = setInterval(() => logger.info(`heartbeat: last cycle ${state.lastCycle ?? 'none'}, next ${state.nextCycle ?? '-'}${state.paused ? ', paused' : ''}`, { team: team.team }), opts.heartbeatMs ?? 60_000);
+  heartbeat.unref();
 
   const stop = () => {
     logger.info('stopping: the current step finishes, the journal resumes the rest', { team: team.team });
@@ -57,21 +53,25 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   process.once('SIGINT', stop);
 
   const runDue = async (date: string) => {
+    if (state.paused) {
+      logger.warn(`paused: cycle ${date} not run (POST /resume to continue)`, { team: team.team });
+      return;
+    }
     state.running = true;
-    const end = duration.startTimer({ team: team.team });
+    const end = metrics.cycleSeconds.startTimer();
     try {
-      const r = await runOneCycle(team, { date: undefined, out: opts.out, retrain: state.retrain, signal: ac.signal, clock, quiet: false });
-      state.retrain = false;
-      state.last = date;
+      const r = await runOneCycle(team, { out: opts.out, retrain: state.retrainRequested, signal: ac.signal, clock, quiet: false });
+      state.retrainRequested = false;
+      state.lastCycle = r.outcome.date;
       state.lastError = null;
-      const trade = (r.outcome.state.trade ?? null) as TradeOutput | null;
-      if (trade) equity.set({ team: team.team }, trade.equity);
-      cycles.inc({ team: team.team, outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
+      for (const [step, secs] of Object.entries(r.outcome.durations)) metrics.stepSeconds.observe({ step }, secs);
+      metrics.cycles.inc({ outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
+      await metrics.refresh(await new Journal(journal.file).load());
       logger.info(r.summary, { team: team.team });
     } catch (err) {
       if (ac.signal.aborted) return;
       state.lastError = redact(errorMessage(err));
-      cycles.inc({ team: team.team, outcome: 'failed' });
+      metrics.cycles.inc({ outcome: 'failed' });
       logger.error(`cycle ${date} failed: ${state.lastError}; it resumes at the failed step on the next attempt`, { team: team.team });
     } finally {
       end();
@@ -94,7 +94,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     while (!ac.signal.aborted) {
       due = nextTradingDay(due);
       const at = nyDateTime(due, team.schedule.after_close);
-      state.next = at.toISO();
+      state.nextCycle = at.toISO();
       logger.info(`next cycle ${due} at ${at.toFormat('yyyy-LL-dd HH:mm')} New York`, { team: team.team });
       try {
         await clock.sleepUntil(at, ac.signal);
@@ -104,6 +104,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
       await runDue(due);
     }
   } finally {
+    clearInterval(heartbeat);
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     await app.close();

@@ -28,10 +28,17 @@ export function scriptJson(value: unknown): string {
 
 export const fmtMoney = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-export const fmtPct = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)}%`);
+export const fmtPct = (x: number | null | undefined, digits = 2): string => {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const s = (x * 100).toFixed(digits);
+  // A tiny loss rounds to "-0.00": show it as zero.
+  return `${/^-0(\.0*)?$/.test(s) ? s.slice(1) : s}%`;
+};
 export const fmtNum = (x: number | null | undefined, digits = 4): string => {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  return Math.abs(x) >= 1000 ? x.toLocaleString('en-US', { maximumFractionDigits: 2 }) : Number(x.toPrecision(digits)).toString();
+  if (Math.abs(x) >= 1000) return x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  if (x !== 0 && Math.abs(x) < 1e-4) return x.toExponential(Math.max(0, digits - 2));
+  return Number(x.toPrecision(digits)).toString();
 };
 
 /** A raw HTML fragment (already escaped); any other cell value is escaped. */
@@ -56,6 +63,10 @@ export interface ChartSpec {
   x: string[] | number[];
   series: { label: string; values: (number | null)[] }[];
   yFormat?: 'money' | 'percent' | 'number';
+  /** Name of the x values in the legend (default "date" for dates). */
+  xLabel?: string;
+  /** `separate`: each series on its own y scale (metrics of different magnitudes); axes for the first two. */
+  yScales?: 'shared' | 'separate';
 }
 
 const fmtFor = (kind: ChartSpec['yFormat']) => (kind === 'money' ? fmtMoney : kind === 'percent' ? fmtPct : (x: number | null) => fmtNum(x));
@@ -92,29 +103,38 @@ const CHART_SCRIPT = `
 (function(){
   var specs = JSON.parse(document.getElementById('chart-data').textContent);
   var colors = ${JSON.stringify(COLORS)};
-  function fmt(kind){ return function(u, v){ return v.map(function(x){
+  // As many decimals as the tick step needs, so neighbouring ticks never read the same.
+  function decimals(step){ return step > 0 ? Math.max(0, Math.min(8, Math.ceil(-Math.log10(step) - 1e-9))) : 2; }
+  function fmt(kind){ return function(u, v, axis, space, incr){ return v.map(function(x){
     if (x == null) return '';
-    if (kind === 'money') return '$' + Math.round(x).toLocaleString('en-US');
-    if (kind === 'percent') return (x * 100).toFixed(1) + '%';
-    return String(+x.toPrecision(3)); }); }; }
+    if (kind === 'money') return (x < 0 ? '-$' : '$') + Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: decimals(incr) });
+    if (kind === 'percent') return (x * 100).toFixed(decimals(incr * 100)) + '%';
+    return x.toFixed(decimals(incr)); }); }; }
   specs.forEach(function(s){
     var el = document.getElementById(s.id); if (!el) return;
     var time = typeof s.x[0] === 'string';
-    var xs = time ? s.x.map(function(d){ return Date.parse(d + 'T00:00:00Z') / 1000; }) : s.x;
+    var xs = time ? s.x.map(function(d){ return Date.parse(/^\\d{4}-\\d{2}-\\d{2}$/.test(d) ? d + 'T00:00:00Z' : d) / 1000; }) : s.x;
     var data = [xs].concat(s.series.map(function(x){ return x.values; }));
-    var series = [{}].concat(s.series.map(function(x, i){ return { label: x.label, stroke: colors[i % colors.length], width: 1.5, spanGaps: true }; }));
+    var separate = s.yScales === 'separate';
+    var series = [{ label: s.xLabel || (time ? 'date' : 'x') }].concat(s.series.map(function(x, i){
+      return { label: x.label, stroke: colors[i % colors.length], width: 1.5, spanGaps: true, scale: separate ? 'y' + i : 'y' }; }));
+    var yfmt = fmt(s.yFormat || 'number');
+    var axes = [{}, separate ? { scale: 'y0', values: yfmt, size: 70, stroke: colors[0] } : { scale: 'y', values: yfmt, size: 70 }];
+    if (separate && s.series.length > 1) axes.push({ scale: 'y1', side: 1, values: yfmt, size: 70, grid: { show: false }, stroke: colors[1] });
     var width = Math.max(320, Math.min(el.clientWidth || 900, 1100));
+    // Dates are UTC midnights: label them in UTC so a reader west of Greenwich does not see the day before.
     new uPlot({ width: width, height: 300, series: series, scales: { x: { time: time } },
-      axes: [{}, { values: fmt(s.yFormat || 'number'), size: 70 }] }, data, el);
+      tzDate: function(ts){ return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); },
+      axes: axes }, data, el);
   });
 })();`;
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1140px;padding:16px 24px;color:#1d2733;background:#fff}
-h1{font-size:22px;margin:8px 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e3e7ec;padding-bottom:4px}
+h1{font-size:22px;margin:8px 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e3e7ec;padding-bottom:4px}h3{font-size:14px;margin:16px 0 4px}
 .sub{color:#5b6b7b;margin:0 0 12px}a{color:#1f5fbf}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:4px 10px;border-bottom:1px solid #eef1f4;text-align:left;vertical-align:top}
-th{background:#f6f8fa;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f6f8fa;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td:first-child,td.num{white-space:nowrap}
 .chart{margin:12px 0}.chart figcaption{font-weight:600;margin-bottom:4px}
 .ok{color:#1e7e34}.fail{color:#c0392b;font-weight:600}.warn{color:#b36b00}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;background:#eef1f4}

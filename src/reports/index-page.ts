@@ -1,5 +1,5 @@
 import type { IndexEntry } from './types.ts';
-import { escapeHtml, page } from './html.ts';
+import { escapeHtml, page, safeHref } from './html.ts';
 
 const KIND_ORDER: IndexEntry['kind'][] = ['leaderboard', 'trading', 'training', 'monitoring'];
 
@@ -10,7 +10,7 @@ export function renderIndex(entries: readonly IndexEntry[], generatedAt: string)
     const groups = KIND_ORDER.map((kind) => {
       const list = mine.filter((e) => e.kind === kind).sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.title.localeCompare(a.title));
       if (!list.length) return '';
-      const items = list.map((e) => `<li><a href="${escapeHtml(e.href)}">${escapeHtml(e.title)}</a></li>`).join('');
+      const items = list.map((e) => `<li><a href="${safeHref(e.href)}">${escapeHtml(e.title)}</a></li>`).join('');
       return `<h3>${escapeHtml(kind)} (${list.length})</h3><ul>${items}</ul>`;
     }).join('');
     return `<h2>${team === 'all' ? 'Competition' : `Team ${escapeHtml(team)}`}</h2>${groups}`;

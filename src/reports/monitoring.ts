@@ -1,5 +1,5 @@
 import type { MetricValues, MonitoringReportData } from './types.ts';
-import { chartDiv, escapeHtml, fmtNum, notesList, page, raw, table, type ChartSpec } from './html.ts';
+import { chartDiv, escapeHtml, fmtNum, fmtPct, notesList, page, raw, table, type ChartSpec } from './html.ts';
 
 function metricsTable(rows: Record<string, MetricValues>, firstHeader: string): string {
   const names = [...new Set(Object.values(rows).flatMap((m) => Object.keys(m)))];
@@ -14,28 +14,32 @@ function driftSection(d: MonitoringReportData): string {
   const cols = Object.entries(dr.columns).sort(([, a], [, b]) => Number(b.drift) - Number(a.drift));
   return `<p>${verdict} ${dr.number_of_drifted_columns} of ${dr.number_of_columns} columns drifted (share ${fmtNum(dr.drift_share, 3)}, threshold ${fmtNum(dr.share_threshold, 3)}).
 Reference: ${escapeHtml(dr.reference)} (${dr.reference_rows} rows); current: ${escapeHtml(dr.current)} (${dr.current_rows} rows).</p>
-${table(['column', 'type', 'test', 'score', 'threshold', 'drift'], cols.map(([name, c]) => [name, c.type, c.test, fmtNum(c.score), fmtNum(c.threshold), raw(c.drift ? '<span class="fail">drift</span>' : '<span class="ok">ok</span>')]), { numeric: [false, false, false, true, true, false] })}
+${table(['column', 'type', 'stattest', 'score', 'threshold', 'drifted'], cols.map(([name, c]) => [name, c.type, c.test, fmtNum(c.score), fmtNum(c.threshold), raw(c.drift ? '<span class="fail">yes</span>' : '<span class="ok">no</span>')]), { numeric: [false, false, false, true, true, false] })}
 ${dr.skipped_columns?.length ? `<p class="sub">Skipped (no usable values): ${escapeHtml(dr.skipped_columns.join(', '))}</p>` : ''}`;
 }
 
 function qualitySection(q: MonitoringReportData['data_quality']): string {
-  const parts: string[] = [];
-  parts.push(q.findings.length ? table(['symbol', 'severity', 'code', 'date', 'message'], q.findings.map((f) => [f.symbol, f.severity, f.code, f.date ?? null, f.message])) : '<p class="ok">No data-quality findings.</p>');
-  const missing = Object.entries(q.missing).filter(([, n]) => n > 0);
-  if (missing.length) parts.push(`<p>Missing values in the current window:</p>${table(['column', 'missing'], missing, { numeric: [false, true] })}`);
-  if (q.constant_columns.length) parts.push(`<p class="warn">Constant columns: ${escapeHtml(q.constant_columns.join(', '))}</p>`);
-  const oor = Object.entries(q.out_of_range).filter(([, n]) => n > 0);
-  if (oor.length) parts.push(`<p>Values outside the reference range:</p>${table(['column', 'values'], oor, { numeric: [false, true] })}`);
+  const counts = (title: string, m: Record<string, number>, header: string): string => {
+    const rows = Object.entries(m).filter(([, n]) => n > 0);
+    return rows.length ? `<h3>${title}</h3>${table(['column', header], rows, { numeric: [false, true] })}` : `<p class="ok">${title}: none.</p>`;
+  };
   const cats = Object.entries(q.new_categories).filter(([, v]) => v.length);
-  if (cats.length) parts.push(`<p>New categories:</p>${table(['column', 'values'], cats.map(([c, v]) => [c, v.join(', ')]))}`);
-  return parts.join('\n');
+  return [
+    q.findings.length
+      ? `<h3>Findings (${q.findings.length})</h3>${table(['symbol', 'severity', 'code', 'date', 'message'], q.findings.map((f) => [f.symbol, raw(`<span class="${f.severity === 'error' ? 'fail' : f.severity === 'warn' ? 'warn' : 'sub'}">${escapeHtml(f.severity)}</span>`), f.code, f.date ?? null, f.message]))}`
+      : '<p class="ok">No data-quality findings.</p>',
+    counts('Missing values in the current window', q.missing, 'missing'),
+    q.constant_columns.length ? `<p class="warn">Constant columns: ${escapeHtml(q.constant_columns.join(', '))}</p>` : '<p class="ok">Constant columns: none.</p>',
+    counts('Values outside the reference range', q.out_of_range, 'values'),
+    cats.length ? `<h3>New categories</h3>${table(['column', 'values'], cats.map(([c, v]) => [c, v.join(', ')]))}` : '<p class="ok">New categories: none.</p>',
+  ].join('\n');
 }
 
 export function renderMonitoring(d: MonitoringReportData): string {
   const charts: ChartSpec[] = [];
   const rolling = d.metrics.rolling;
   if (rolling.dates.length > 1) {
-    charts.push({ id: 'rolling', title: `Rolling metrics (${rolling.window} trading days)`, x: rolling.dates, series: Object.entries(rolling.series).map(([label, values]) => ({ label, values })) });
+    charts.push({ id: 'rolling', title: `Rolling metrics (${rolling.window} trading days)`, x: rolling.dates, series: Object.entries(rolling.series).map(([label, values]) => ({ label, values })), yScales: 'separate' });
   }
   // Pairs of one date are averaged per date so the chart has one point per day.
   const byDate = new Map<string, { p: number; a: number; n: number }>();
@@ -62,17 +66,19 @@ export function renderMonitoring(d: MonitoringReportData): string {
   const c = d.confusion;
   const confusion = c ? `<h2>Confusion matrix</h2>${table(['', 'predicted up', 'predicted down'], [['actual up', c.tp, c.fn], ['actual down', c.fp, c.tn]], { numeric: [false, true, true] })}` : '';
   const last = d.pairs.slice(-20).reverse();
+  const fmtValue = d.task === 'regression' ? (x: number) => fmtPct(x, 3) : (x: number) => fmtNum(x);
   return page({
     title: `${d.team} monitoring ${d.date}`,
     charts,
     body: `<h1>Monitoring: ${escapeHtml(d.team)}, ${escapeHtml(d.date)}</h1>
 <p class="sub">model ${escapeHtml(d.model_version ?? 'none')} · ${escapeHtml(d.task)} · ${d.comparisons} prediction/truth pairs so far · <a href="../trading.html">trading report</a> · <a href="../../index.html">all reports</a></p>
 ${notesList(d.notes)}
-<h2>Metrics (all pairs so far)</h2>${metricsTable({ pooled: d.metrics.pooled, ...d.metrics.by_symbol }, 'scope')}
+<h2>Pooled metrics (all pairs so far)</h2>${Object.keys(d.metrics.pooled).length ? table(['metric', 'value'], Object.entries(d.metrics.pooled).map(([k, v]) => [k, fmtNum(v)]), { numeric: [false, true] }) : '<p class="sub">No metrics yet.</p>'}
+<h2>Metrics per symbol</h2>${metricsTable(d.metrics.by_symbol, 'symbol')}
 ${charts.map(chartDiv).join('\n')}
 ${confusion}
 <h2>Drift: champion's training window vs the last days</h2>${driftSection(d)}
 <h2>Data quality</h2>${qualitySection(d.data_quality)}
-<h2>Latest predictions vs truth</h2>${last.length ? table(['date', 'symbol', 'predicted', 'actual'], last.map((p) => [p.date, p.symbol, fmtNum(p.predicted), fmtNum(p.actual)]), { numeric: [false, false, true, true] }) : '<p class="sub">None yet.</p>'}`,
+<h2>Latest predictions vs truth</h2>${last.length ? table(['date', 'symbol', 'predicted', 'actual'], last.map((p) => [p.date, p.symbol, fmtValue(p.predicted), fmtValue(p.actual)]), { numeric: [false, false, true, true] }) : '<p class="sub">None yet.</p>'}`,
   });
 }

@@ -1,6 +1,6 @@
 import { drawdownSeries } from '../trading/performance.ts';
 import type { TradingReportData } from './types.ts';
-import { alignSeries, chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, raw, table, type ChartSpec } from './html.ts';
+import { alignSeries, chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, raw, safeHref, table, type ChartSpec } from './html.ts';
 
 export function renderTrading(d: TradingReportData): string {
   const s = d.summary;
@@ -13,7 +13,7 @@ export function renderTrading(d: TradingReportData): string {
   const orders = [...d.orders].reverse().map((o) => [
     o.date, o.symbol, o.side, o.qty, o.status, o.fill_price === null ? null : fmtMoney(o.fill_price), o.reason,
     o.predicted === null ? null : fmtNum(o.predicted), o.threshold === null ? null : fmtNum(o.threshold), o.model_version,
-    o.prediction_href ? raw(`<a href="${escapeHtml(o.prediction_href)}">report</a>`) : null,
+    o.prediction_href ? raw(`<a href="${safeHref(o.prediction_href)}">prediction</a>`) : null,
   ]);
   return page({
     title: `${d.team} trading ${d.from} – ${d.to}`,
@@ -22,7 +22,7 @@ export function renderTrading(d: TradingReportData): string {
 ${table(['final equity', 'total return', 'Sharpe', 'max drawdown', 'trades', 'hit rate'], [[fmtMoney(s.final_equity), fmtPct(s.total_return), s.sharpe.toFixed(2), fmtPct(s.max_drawdown), s.trades, fmtPct(s.hit_rate, 1)]], { numeric: [true, true, true, true, true, true] })}
 ${charts.map(chartDiv).join('\n')}
 <h2>Open positions</h2>${d.positions.length ? table(['symbol', 'qty', 'avg entry', 'market value', 'unrealized P/L'], d.positions.map((p) => [p.symbol, p.qty, fmtMoney(p.avg_entry_price), fmtMoney(p.market_value), fmtMoney(p.unrealized_pl)]), { numeric: [false, true, true, true, true] }) : '<p class="sub">None.</p>'}
-<h2>Orders (${d.orders.length}, newest first)</h2>${orders.length ? table(['date', 'symbol', 'side', 'qty', 'status', 'fill', 'why', 'predicted', 'threshold', 'model', 'prediction'], orders, { numeric: [false, false, false, true, false, true, false, true, true, false, false] }) : '<p class="sub">None.</p>'}
+<h2>Orders (${d.orders.length}, newest first)</h2>${orders.length ? table(['date', 'symbol', 'side', 'qty', 'status', 'fill price', 'reason', 'predicted', 'threshold', 'model version', 'report'], orders, { numeric: [false, false, false, true, false, true, false, true, true, false, false] }) : '<p class="sub">None.</p>'}
 <h2>Days without trading (${d.refusals.length})</h2>${d.refusals.length ? table(['date', 'reason'], [...d.refusals].reverse().map((r) => [r.date, r.reason])) : '<p class="sub">None.</p>'}`,
   });
 }

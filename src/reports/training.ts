@@ -6,7 +6,7 @@ export function renderTraining(d: TrainingReportData): string {
   if (d.champion_metrics) columns.push(['champion', d.champion_metrics]);
   const names = [...new Set(columns.flatMap(([, m]) => Object.keys(m)))];
   const metrics = table(['metric', ...columns.map(([k]) => k)], names.map((n) => [n, ...columns.map(([, m]) => fmtNum(m[n] ?? null))]), { numeric: [false, ...columns.map(() => true)] });
-  const charts: ChartSpec[] = d.history.length > 1 ? [{ id: 'loss', title: 'Loss per epoch', x: d.history.map((h) => h.epoch), series: [{ label: 'loss', values: d.history.map((h) => h.loss) }, { label: 'val_loss', values: d.history.map((h) => h.val_loss) }] }] : [];
+  const charts: ChartSpec[] = d.history.length > 1 ? [{ id: 'loss', title: 'Loss per epoch', xLabel: 'epoch', x: d.history.map((h) => h.epoch), series: [{ label: 'loss', values: d.history.map((h) => h.loss) }, { label: 'val_loss', values: d.history.map((h) => h.val_loss) }] }] : [];
   const gate = d.gate.reasons.map((r) => `<li class="${r.startsWith('FAIL') ? 'fail' : 'ok'}">${escapeHtml(r)}</li>`).join('');
   return page({
     title: `${d.team} model ${d.version}`,

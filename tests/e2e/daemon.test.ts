@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { REPO_ROOT } from '../helpers/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
@@ -51,9 +52,10 @@ describe('arena cycle', () => {
 });
 
 describe('arena run', () => {
-  it('serves /health, /status, /metrics and POST /retrain, and stops cleanly on SIGTERM', { timeout: 300_000 }, async () => {
+  it('serves health, metrics, predictions, reports and guarded controls; stops cleanly on SIGTERM', { timeout: 300_000 }, async () => {
     const dir = project();
-    const child = spawn(process.execPath, [BIN, 'run', '--team', 'teams/red.yml', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const token = 'test-token-0123456789';
+    const child = spawn(process.execPath, [BIN, 'run', '--team', 'teams/red.yml', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARENA_API_TOKEN: token } });
     let logs = '';
     child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
     const address = await new Promise<string>((resolve, reject) => {
@@ -67,17 +69,48 @@ describe('arena run', () => {
         }
       });
     });
-    const health = (await (await fetch(`${address}/health`)).json()) as { status: string; team: string };
-    expect(health).toEqual({ status: 'ok', team: 'red' });
-    const retrain = await fetch(`${address}/retrain`, { method: 'POST' });
-    expect(retrain.status).toBe(202);
-    const status = (await (await fetch(`${address}/status`)).json()) as { team: string; retrain_requested: boolean };
-    expect(status.team).toBe('red');
-    const metrics = await (await fetch(`${address}/metrics`)).text();
-    expect(metrics).toContain('arena_cycle_duration_seconds');
+    const get = async (p: string) => fetch(`${address}${p}`);
+    const post = (p: string, body?: unknown, auth?: string) => fetch(`${address}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: JSON.stringify(body ?? {}) });
+
+    expect(await (await get('/health')).json()).toMatchObject({ status: 'ok', team: 'red' });
+    // Mutating endpoints: 401 without the token or with a wrong one.
+    expect((await post('/retrain')).status).toBe(401);
+    expect((await post('/pause', {}, 'wrong')).status).toBe(401);
+    expect((await post('/retrain', {}, token)).status).toBe(202);
+    // Read-only reports, confined to the team's directory.
+    expect((await get('/reports/..%2F..%2F..%2Fetc%2Fpasswd')).status).toBe(403);
+    expect((await get('/reports/../../etc/passwd')).status).not.toBe(200);
+
+    // The start-up cycle runs (catch_up: run); wait for it.
+    let last: string | null = null;
+    for (let i = 0; i < 120 && !last; i++) {
+      last = ((await (await get('/health')).json()) as { last_cycle: string | null }).last_cycle;
+      if (!last) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(last).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const metrics = await (await get('/metrics')).text();
+    const families = parsePrometheusTextFormat(metrics) as { name: string; metrics: { labels?: Record<string, string>; value?: string }[] }[];
+    const names = families.map((f) => f.name);
+    for (const n of ['arena_cycles_total', 'arena_cycle_duration_seconds', 'arena_step_duration_seconds', 'arena_equity_usd', 'arena_cash_usd', 'arena_drift_share', 'arena_model_info', 'arena_stale_symbols']) expect(names, n).toContain(n);
+    expect(families.find((f) => f.name === 'arena_equity_usd')?.metrics[0]?.labels?.team).toBe('red');
+
+    const latest = await get('/predictions/latest');
+    expect([200, 404]).toContain(latest.status);
+    const probe = await post('/predict', { features: {} });
+    if (probe.status === 400) {
+      const { expected } = (await probe.json()) as { expected: string[] };
+      const served = (await (await post('/predict', { features: Object.fromEntries(expected.map((c) => [c, 0])), close: 100 })).json()) as { model_version: string; value: number };
+      expect(served.model_version).toMatch(/^v\d{4}$/);
+      expect(Number.isFinite(served.value)).toBe(true);
+    } else expect(probe.status).toBe(409); // no champion (gate failed on the stale default data)
+    expect((await post('/pause', {}, token)).status).toBe(200);
+    expect(((await (await get('/status')).json()) as { paused: boolean }).paused).toBe(true);
+
     const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const t0 = Date.now();
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(logs).toMatch(/stopped/);
   });
 });

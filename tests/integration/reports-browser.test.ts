@@ -2,17 +2,19 @@
  * The reports in real headless Chromium with every network request refused: the charts must draw
  * (uPlot inlined), no script error, tables present. Chromium comes from scripts/services.sh.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderIndex } from '../../src/reports/index-page.ts';
 import { renderLeaderboard } from '../../src/reports/leaderboard.ts';
 import { renderMonitoring } from '../../src/reports/monitoring.ts';
 import { renderTraining } from '../../src/reports/training.ts';
 import { renderTrading } from '../../src/reports/trading.ts';
-import { leaderboardView, monitoringData, tradingData, trainingData } from '../fixtures/reports/data.ts';
+import type { LeaderboardView } from '../../src/reports/types.ts';
+import { EVIL, leaderboardView, monitoringData, tradingData, trainingData } from '../fixtures/reports/data.ts';
 import { REPO_ROOT, servicesEnv, servicesRequired } from '../helpers/services.ts';
 
 /** Screenshots kept for people to look at (git-ignored). */
@@ -20,8 +22,8 @@ const ARTIFACTS = path.join(REPO_ROOT, 'tests', 'artifacts');
 
 const exe = servicesEnv().CHROMIUM_PATH || '/usr/bin/chromium';
 const have = existsSync(exe);
-if (!have && servicesRequired()) throw new Error(`Chromium not found at ${exe}: run \`bash scripts/services.sh setup\``);
-if (!have) console.warn(`SKIPPED report browser tests: no Chromium at ${exe}`);
+if (!have && servicesRequired()) throw new Error(`Chromium not found at ${exe} (ARENA_SERVICES=required): install it or set CHROMIUM_PATH, e.g. \`bash scripts/services.sh setup\``);
+if (!have) console.warn(`SKIPPED report browser tests: no Chromium at ${exe} (set CHROMIUM_PATH)`);
 
 describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
   let browser: Browser;
@@ -31,17 +33,25 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(name: string, html: string) {
+  // A zone west of UTC: the x axis must still label the dates as written.
+  async function open(name: string, html: string, options: BrowserContextOptions = {}) {
     const file = path.join(dir, `${name}.html`);
     writeFileSync(file, html);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, timezoneId: 'America/New_York', ...options });
+    const page = await context.newPage();
     const errors: string[] = [];
     const blocked: string[] = [];
+    const dialogs: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
     });
     await page.route('**/*', (r) => {
       if (r.request().url().startsWith('file:')) return r.continue();
@@ -50,7 +60,8 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
     });
     await page.goto(pathToFileURL(file).toString());
     await page.waitForLoadState('load');
-    return { page, errors, blocked };
+    const close = () => context.close();
+    return { page, errors, blocked, dialogs, close };
   }
 
   it.each([
@@ -59,12 +70,15 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
     ['training', () => renderTraining(trainingData()), ['loss']],
     ['trading', () => renderTrading(tradingData()), ['equity', 'drawdown']],
   ] as const)('%s draws its charts with no network and no error', { timeout: 60_000 }, async (name, render, charts) => {
-    const { page, errors, blocked } = await open(name, render());
+    const { page, errors, blocked, close } = await open(name, render());
+    const placeholders = await page.locator('[data-chart]').evaluateAll((els) => els.map((e) => e.id));
+    expect(placeholders).toEqual([...charts]);
     for (const id of charts) {
-      const canvases = await page.locator(`#${id} canvas`).count();
-      expect(canvases, `${name}: chart ${id}`).toBeGreaterThan(0);
+      expect(await page.locator(`#${id} canvas`).count(), `${name}: chart ${id}`).toBeGreaterThan(0);
       const box = await page.locator(`#${id} canvas`).first().boundingBox();
       expect(box?.width ?? 0).toBeGreaterThan(300);
+      // uPlot's legend lists every series by name.
+      expect(await page.locator(`#${id} .u-legend .u-series`).count()).toBeGreaterThan(1);
     }
     // Drawn, not just present: some canvas pixel is not transparent.
     // Runs in the page (plain JS: the test's TypeScript has no DOM types).
@@ -74,19 +88,64 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
       return !!px && px.some((v, i) => i % 4 === 3 && v > 0);
     })`)) as boolean;
     expect(inked).toBe(true);
+    // No-JS fallback tables stay hidden while the charts draw.
+    expect(await page.locator('table.chart-summary').count()).toBe(0);
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, `report-${name}.png`), fullPage: true });
-    await page.close();
+    await close();
   });
 
-  it('the leaderboard table has both teams and the benchmark', { timeout: 60_000 }, async () => {
-    const { page } = await open('lb', renderLeaderboard(leaderboardView()));
+  it('the leaderboard table has both teams and the benchmark, best first', { timeout: 60_000 }, async () => {
+    const { page, errors, close } = await open('lb', renderLeaderboard(leaderboardView()));
     const rows = await page.locator('table.leaderboard tbody tr').allInnerTexts();
     expect(rows).toHaveLength(3);
     expect(rows[0]).toContain('blue');
+    expect(rows[0]).toContain('$104,000.10');
+    expect(rows[1]).toContain('red');
     expect(rows[2]).toContain('SPX buy & hold');
-    await page.close();
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('a hostile team name stays text, in the table and in the chart legend', { timeout: 60_000 }, async () => {
+    const view = leaderboardView();
+    view.leaderboard.teams[0] = { ...(view.leaderboard.teams[0] as LeaderboardView['leaderboard']['teams'][number]), team: EVIL };
+    (view.curves[0] as LeaderboardView['curves'][number]).name = EVIL;
+    const { page, errors, dialogs, close } = await open('evil', renderLeaderboard(view));
+    await page.waitForTimeout(200);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('table.leaderboard').innerText()).toContain(EVIL);
+    expect(await page.locator('#equity .u-legend').innerText()).toContain(EVIL);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('without JavaScript every chart shows its key numbers as a table', { timeout: 60_000 }, async () => {
+    const { page, errors, close } = await open('nojs', renderTrading(tradingData()), { javaScriptEnabled: false });
+    expect(await page.locator('canvas').count()).toBe(0);
+    const tables = page.locator('table.chart-summary');
+    expect(await tables.count()).toBe(2);
+    expect(await tables.first().innerText()).toContain('$100,000.00');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('the index page loads with no error and relative links', { timeout: 60_000 }, async () => {
+    const html = renderIndex(
+      [
+        { team: 'all', kind: 'leaderboard', date: null, title: 'Leaderboard', href: 'leaderboard.html' },
+        { team: 'red', kind: 'monitoring', date: '2017-11-10', title: 'red: monitoring 2017-11-10', href: 'red/2017-11-10/monitoring.html' },
+      ],
+      '2017-11-10T16:30:00-05:00',
+    );
+    const { page, errors, blocked, close } = await open('index', html);
+    const hrefs = await page.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(hrefs).toEqual(['leaderboard.html', 'red/2017-11-10/monitoring.html']);
+    expect(errors).toEqual([]);
+    expect(blocked).toEqual([]);
+    await close();
   });
 });
