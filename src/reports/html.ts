@@ -78,7 +78,7 @@ export function chartSummaryTable(spec: ChartSpec): string {
   const last = spec.x[spec.x.length - 1];
   const rows = spec.series.map((s) => {
     const vals = s.values.filter((v): v is number => v !== null && Number.isFinite(v));
-    return [s.label, fmt(vals[0] ?? null), fmt(vals[vals.length - 1] ?? null), fmt(vals.length ? Math.min(...vals) : null), fmt(vals.length ? Math.max(...vals) : null)];
+    return [s.label, fmt(vals[0] ?? null), fmt(vals[vals.length - 1] ?? null), fmt(vals.length ? vals.reduce((a, b) => Math.min(a, b)) : null), fmt(vals.length ? vals.reduce((a, b) => Math.max(a, b)) : null)];
   });
   const range = first === undefined ? '' : `<p class="sub">${escapeHtml(String(first))} – ${escapeHtml(String(last))} (${spec.x.length} points)</p>`;
   return range + table(['series', 'first', 'last', 'min', 'max'], rows, { numeric: [false, true, true, true, true], className: 'chart-summary' });

@@ -145,7 +145,7 @@ export function bestGainWorstLoss(spec: Extract<StrategySpec, { kind: 'best-gain
         });
       else notes.push(`${best.symbol}: best gain but no cash to buy a share`);
     } else {
-      notes.push(`${best.symbol}: already at the position limit`);
+      notes.push(current >= target ? `${best.symbol}: already at the position limit` : `${best.symbol}: the position limit (${fmtPct(limits.max_position_pct)} of equity) is less than one share`);
     }
   }
   return { mode, orders: capOrders(orders, spec.limits, input, notes), notes };

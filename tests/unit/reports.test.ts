@@ -12,7 +12,7 @@ import type { IndexEntry, LeaderboardView } from '../../src/reports/types.ts';
 import { writeReport } from '../../src/reports/write.ts';
 import { EVIL, leaderboardView, monitoringData, tradingData, trainingData } from '../fixtures/reports/data.ts';
 
-type ParsedChart = { id: string; title: string; x: (string | number)[]; series: { label: string; values: (number | null)[] }[]; yFormat?: string };
+type ParsedChart = { id: string; title: string; x: (string | number)[]; series: { label: string; values: (number | null)[] }[]; yFormat?: string; yScales?: string };
 
 const chartData = (html: string): ParsedChart[] => {
   const m = /<script type="application\/json" id="chart-data">([\s\S]*?)<\/script>/.exec(html);

@@ -87,6 +87,22 @@ describe('best-gain-worst-loss', () => {
     expect(a.orders[0]?.symbol).toBe('AAA');
   });
 
+  it('with no cash and nothing to sell, buys nothing and says why', () => {
+    // Fully invested in a symbol with no prediction today (nothing ranked to sell for funding).
+    const d = bestGainWorstLoss(spec(), input({ predictions: reg({ AAA: 0.03 }), cash: 50, equity: 10_000, positions: { CCC: 497 } }));
+    expect(d.orders).toEqual([]);
+    expect(d.notes.join(' ')).toMatch(/AAA: best gain but no cash to buy a share/);
+  });
+
+  it('every prediction negative: sells every holding, buys nothing', () => {
+    const d = bestGainWorstLoss(spec(), input({ predictions: reg({ AAA: -0.01, BBB: -0.004, CCC: -0.02 }), positions: { AAA: 5, CCC: 7 } }));
+    expect(d.orders.map((o) => [o.symbol, o.side, o.qty])).toEqual([
+      ['CCC', 'sell', 7],
+      ['AAA', 'sell', 5],
+    ]);
+    expect(d.notes.join(' ')).toMatch(/no symbol reaches the buy threshold/);
+  });
+
   it('caps the orders per day, keeping sells first', () => {
     const d = bestGainWorstLoss(spec({ limits: { max_position_pct: 0.6, max_orders_per_day: 1, cash_buffer_pct: 0.02, whole_shares: true } }), input({ predictions: reg({ AAA: 0.02, BBB: -0.01 }), positions: { BBB: 10 } }));
     expect(d.orders.map((o) => [o.symbol, o.side])).toEqual([['BBB', 'sell']]);

@@ -98,7 +98,8 @@ async function place(rt: TeamRuntime, o: PlannedOrder): Promise<{ order: Order |
   const existing = await rt.broker.orderByClientOrderId(o.client_order_id);
   if (existing) return { order: existing, error: null };
   try {
-    const order = await rt.broker.submitOrder({ symbol: o.symbol, qty: o.qty, side: o.side, type: 'market', time_in_force: 'day', client_order_id: o.client_order_id });
+    // broker.fill: close → market-on-close of the next session (tif cls); else the next open (tif day).
+    const order = await rt.broker.submitOrder({ symbol: o.symbol, qty: o.qty, side: o.side, type: 'market', time_in_force: rt.team.broker.fill === 'close' ? 'cls' : 'day', client_order_id: o.client_order_id });
     return { order, error: null };
   } catch (err) {
     if (err instanceof BrokerError && err.kind === 'duplicate_client_order_id') return { order: await rt.broker.orderByClientOrderId(o.client_order_id), error: null };
