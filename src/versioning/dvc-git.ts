@@ -1,20 +1,25 @@
 /**
  * Versions a team workspace: DVC tracks the artifacts (`dvc add`), git records the `.dvc` pointers
- * (simple-git), `dvc push` sends the data to the MinIO remote when one is configured. A failed
- * push never loses the commit: it is retried on the next cycle.
+ * (simple-git), `dvc push` sends the data to the MinIO remote when one is configured, `git push`
+ * sends the commits to the git remote when asked to.
+ *
+ * A failed push never loses the commit: the data stays in the workspace's DVC cache, a marker in the
+ * git-ignored `.dvc/tmp/` remembers that a push is owed, and the next cycle pushes again even when it
+ * has nothing new to commit. Remote credentials go only to `.dvc/config.local`, which DVC keeps out
+ * of git; the committed `.dvc/config` holds the bucket URL and endpoint only.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'minio';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { ArenaError, errorMessage } from '../core/errors.ts';
-import { withRetry } from '../core/retry.ts';
+import { writeFileAtomic } from '../core/fsx.ts';
 import type { Logger } from '../core/log.ts';
 import { redact, registerSecretValue } from '../core/redact.ts';
-import { writeFileAtomic, readJsonFile } from '../core/fsx.ts';
+import { withRetry } from '../core/retry.ts';
 import type { Versioner, VersionResult } from '../daemon/runtime.ts';
 
 const run = promisify(execFile);
@@ -22,7 +27,9 @@ const run = promisify(execFile);
 export class VersioningError extends ArenaError {}
 
 export interface DvcRemote {
+  /** MinIO / S3 endpoint URL, e.g. http://127.0.0.1:9000. */
   endpoint: string;
+  /** The bucket; data goes under `s3://<bucket>/<team>`. DVC never creates it: open() does. */
   bucket: string;
   accessKey: string;
   secretKey: string;
@@ -33,64 +40,170 @@ export interface DvcGitOptions {
   team: string;
   dvcBin: string;
   remote?: DvcRemote | null;
+  /** A git remote name or URL for `git push`. */
   gitRemote?: string;
   gitPush?: boolean;
   logger: Logger;
   /** Per dvc command; default 10 minutes (a first push can be large). */
   timeoutMs?: number;
+  /** Per git network command (push); default 2 minutes. */
+  gitTimeoutMs?: number;
 }
 
-/** Marks that a commit's data still has to reach the remote (survives restarts). */
+export interface CommitCycleArgs {
+  date: string;
+  runId: string;
+  /** Workspace-relative paths versioned by DVC (missing ones are skipped with a note). */
+  paths: string[];
+  /** Workspace-relative small text files/directories committed to git as they are. */
+  gitPaths?: string[];
+  message: string;
+}
+
+/** The DVC remote's name in the workspace config. */
+export const DVC_REMOTE_NAME = 'minio';
+/** Marks that committed data still has to reach the remote (survives restarts; .dvc/tmp is git-ignored). */
 const PENDING_PUSH = path.join('.dvc', 'tmp', 'arena-pending-push.json');
+const NOTHING_CHANGED = 'nothing changed since the last commit';
+
+/** Sections of a DVC config file (git-config-like INI): `core`, `remote "minio"`, … → key → value. */
+export function parseDvcConfig(text: string): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  let section: Map<string, string> | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const head = /^\[\s*'?(.*?)'?\s*\]$/.exec(line);
+    if (head) {
+      const name = (head[1] as string).replace(/\s+/g, ' ');
+      section = out.get(name) ?? new Map<string, string>();
+      out.set(name, section);
+      continue;
+    }
+    const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
+    if (kv && section) section.set(kv[1] as string, kv[2] as string);
+  }
+  return out;
+}
+
+async function readConfig(file: string): Promise<Map<string, Map<string, string>>> {
+  return parseDvcConfig(await readFile(file, 'utf8').catch(() => ''));
+}
+
+/** Workspace-relative, inside the workspace, not the workspace itself. */
+function checkRelative(p: string, what: string): string {
+  const norm = path.posix.normalize(p.split(path.sep).join('/')).replace(/\/+$/, '');
+  if (!norm || norm === '.' || norm.startsWith('../') || norm === '..' || path.isAbsolute(p))
+    throw new VersioningError(`${what} ${JSON.stringify(p)}: expected a path inside the workspace, relative to it (e.g. models)`);
+  return norm;
+}
 
 export class DvcGitVersioner implements Versioner {
   private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly opts: DvcGitOptions,
     private readonly git: SimpleGit,
   ) {}
 
+  get workspaceDir(): string {
+    return this.opts.workspaceDir;
+  }
+
+  /**
+   * Makes the workspace a git + DVC repository (idempotent: only what is missing or different is
+   * changed) and configures the MinIO remote when given. A MinIO that is down is only a warning here:
+   * pushes are retried each cycle.
+   */
   static async open(opts: DvcGitOptions): Promise<DvcGitVersioner> {
-    const dir = opts.workspaceDir;
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(dir, { recursive: true });
-    const git = simpleGit({ baseDir: dir });
-    if (!existsSync(path.join(dir, '.git'))) await git.init();
-    const cfg = await git.listConfig('local');
-    if (!cfg.all['user.name']) await git.addConfig('user.name', `arena-${opts.team}`);
-    if (!cfg.all['user.email']) await git.addConfig('user.email', `arena-${opts.team}@paper-arena.local`);
-    const v = new DvcGitVersioner(opts, git);
-    if (!existsSync(path.join(dir, '.dvc'))) {
-      await v.dvc(['init']);
-      await v.dvc(['config', 'core.analytics', 'false']);
-      await v.dvc(['config', 'core.autostage', 'true']);
-    }
+    const dir = path.resolve(opts.workspaceDir);
+    opts = { ...opts, workspaceDir: dir };
     if (opts.remote) {
       registerSecretValue(opts.remote.secretKey);
-      await ensureBucket(opts.remote, opts.logger);
-      const url = `s3://${opts.remote.bucket}/${opts.team}`;
-      await v.dvc(['remote', 'add', '--default', '--force', 'minio', url]);
-      await v.dvc(['remote', 'modify', 'minio', 'endpointurl', opts.remote.endpoint]);
-      // Credentials go to .dvc/config.local, which DVC keeps out of git.
-      await v.dvc(['remote', 'modify', '--local', 'minio', 'access_key_id', opts.remote.accessKey]);
-      await v.dvc(['remote', 'modify', '--local', 'minio', 'secret_access_key', opts.remote.secretKey]);
+      registerSecretValue(opts.remote.accessKey);
     }
+    await mkdir(dir, { recursive: true });
+    const git = simpleGit({
+      baseDir: dir,
+      // A workspace volume owned by another uid (containers) must not make git refuse; a bot never signs.
+      config: [`safe.directory=${dir}`, 'commit.gpgsign=false'],
+      // A push that hangs (a credential prompt, a dead remote) is killed after this long without output.
+      timeout: { block: opts.gitTimeoutMs ?? 120_000 },
+    });
+    // The workspace may sit inside another repository (workspaces/ in this repo): look for its own .git.
+    if (!existsSync(path.join(dir, '.git'))) await git.init(['--initial-branch=main']);
+    const local = await git.listConfig('local');
+    if (!local.all['user.name']) await git.addConfig('user.name', `arena-${opts.team}`);
+    if (!local.all['user.email']) await git.addConfig('user.email', `arena-${opts.team}@paper-arena.local`);
+
+    const v = new DvcGitVersioner(opts, git);
+    if (!existsSync(path.join(dir, '.dvc', 'config'))) await v.dvc(existsSync(path.join(dir, '.dvc')) ? ['init', '--force'] : ['init']);
+    const core = (await readConfig(path.join(dir, '.dvc', 'config'))).get('core');
+    if (core?.get('analytics') !== 'false') await v.dvc(['config', 'core.analytics', 'false']);
+    if (core?.get('autostage') !== 'true') await v.dvc(['config', 'core.autostage', 'true']);
+    if (opts.remote) await v.configureRemote(opts.remote);
     return v;
   }
 
+  private async configureRemote(remote: DvcRemote): Promise<void> {
+    const dir = this.opts.workspaceDir;
+    const url = `s3://${remote.bucket}/${this.opts.team}`;
+    const cfg = await readConfig(path.join(dir, '.dvc', 'config'));
+    const sec = cfg.get(`remote "${DVC_REMOTE_NAME}"`);
+    let changed = false;
+    if (sec?.get('url') !== url || cfg.get('core')?.get('remote') !== DVC_REMOTE_NAME) {
+      await this.dvc(['remote', 'add', '--default', '--force', DVC_REMOTE_NAME, url]);
+      changed = true;
+    }
+    const want: [string, string][] = [
+      ['endpointurl', remote.endpoint],
+      // A dead endpoint fails in seconds, not after botocore's 60 s default.
+      ['connect_timeout', '10'],
+      ['read_timeout', '120'],
+    ];
+    const now = (await readConfig(path.join(dir, '.dvc', 'config'))).get(`remote "${DVC_REMOTE_NAME}"`);
+    for (const [k, val] of want) {
+      if (now?.get(k) === val) continue;
+      await this.dvc(['remote', 'modify', DVC_REMOTE_NAME, k, val]);
+      if (k === 'endpointurl') changed = true;
+    }
+    // Credentials: .dvc/config.local only (git-ignored by DVC's own .dvc/.gitignore).
+    const loc = (await readConfig(path.join(dir, '.dvc', 'config.local'))).get(`remote "${DVC_REMOTE_NAME}"`);
+    if (loc?.get('access_key_id') !== remote.accessKey) await this.dvc(['remote', 'modify', '--local', DVC_REMOTE_NAME, 'access_key_id', remote.accessKey]);
+    if (loc?.get('secret_access_key') !== remote.secretKey) await this.dvc(['remote', 'modify', '--local', DVC_REMOTE_NAME, 'secret_access_key', remote.secretKey]);
+    await ensureBucket(remote, this.opts.logger);
+    // A new or moved remote has none of the data committed so far: owe it a push.
+    if (changed && (await hasHead(this.git))) await this.markPending('remote configured');
+  }
+
+  /** Runs dvc in the workspace; errors name the command and the tail of its stderr, never a secret. */
   private async dvc(args: string[]): Promise<string> {
     try {
-      // DVC's own repo lock may be held by a `dvc` someone runs by hand in the workspace: wait and retry.
+      // DVC's repo lock may be held by a `dvc` someone runs by hand in the workspace: wait and retry.
       return await withRetry(
-        async () => (await run(this.opts.dvcBin, args, { cwd: this.opts.workspaceDir, timeout: this.opts.timeoutMs ?? 600_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, DVC_NO_ANALYTICS: '1' } })).stdout,
+        async () =>
+          (
+            await run(this.opts.dvcBin, args, {
+              cwd: this.opts.workspaceDir,
+              timeout: this.opts.timeoutMs ?? 600_000,
+              killSignal: 'SIGKILL',
+              maxBuffer: 16 * 1024 * 1024,
+              env: { ...process.env, DVC_NO_ANALYTICS: '1', DVC_NO_UPDATER: '1', GIT_TERMINAL_PROMPT: '0' },
+            })
+          ).stdout,
         { attempts: 5, baseMs: 500, maxMs: 5000, retryable: (err) => /Unable to acquire lock|is busy/i.test(String((err as { stderr?: string }).stderr ?? '')) },
       );
     } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      const tail = (e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ');
+      const e = err as { stderr?: string; message: string; killed?: boolean; code?: unknown };
+      const stderr = (e.stderr ?? '').trim();
+      const tail = e.killed ? `no result within ${Math.round((this.opts.timeoutMs ?? 600_000) / 1000)} s (killed)` : stderrTail(stderr || e.message);
       // Never echo credentials passed as arguments.
-      const shown = args[0] === 'remote' && args.includes('--local') ? `dvc remote modify --local ${args[3] ?? ''} ${args[4] ?? ''} ***` : `dvc ${args.join(' ')}`;
-      throw new VersioningError(redact(`${shown} failed in ${this.opts.workspaceDir}: ${tail}`));
+      const shown = args[0] === 'remote' && args.includes('--local') ? `dvc ${args.slice(0, -1).join(' ')} ***` : `dvc ${args.join(' ')}`;
+      const hint = e.code === 'ENOENT' ? `DVC not found at ${this.opts.dvcBin}: install it with \`bash scripts/services.sh setup\` or \`pip install "dvc[s3]"\`, or set DVC_BIN` : undefined;
+      throw new VersioningError(redact(`${shown} failed in ${this.opts.workspaceDir}${typeof e.code === 'number' ? ` (exit ${e.code})` : ''}: ${tail}`), {
+        cause: err,
+        ...(hint ? { hint } : {}),
+      });
     }
   }
 
@@ -100,52 +213,89 @@ export class DvcGitVersioner implements Versioner {
     return p;
   }
 
-  commitCycle(args: { date: string; runId: string; paths: string[]; gitPaths?: string[]; message: string }): Promise<VersionResult> {
-    return this.serial(async () => {
-      const dir = this.opts.workspaceDir;
-      const notes: string[] = [];
-      const present = args.paths.filter((p) => existsSync(path.join(dir, p)));
-      const missing = args.paths.filter((p) => !present.includes(p));
-      if (missing.length) notes.push(`not present, not versioned: ${missing.join(', ')}`);
-      if (present.length) await this.dvc(['add', ...present]);
-      await this.git.add(['.dvc/config', '.dvcignore', ...present.flatMap((p) => [`${p}.dvc`]), ...gitignores(dir, present), ...(args.gitPaths ?? [])].filter((f) => existsSync(path.join(dir, f))));
-      const status = await this.git.status();
-      let commit: string | null;
-      if (status.staged.length > 0 || status.created.length > 0 || !(await hasHead(this.git))) {
-        const r = await this.git.commit(args.message);
-        commit = (await this.git.revparse(['HEAD'])).trim() || r.commit;
-        if (this.opts.remote) await writeFileAtomic(path.join(dir, PENDING_PUSH), JSON.stringify({ commit }) + '\n');
-      } else {
-        commit = (await this.git.revparse(['HEAD'])).trim();
-        notes.push('nothing changed since the last commit');
-      }
-      let pushed = false;
-      if (this.opts.remote) {
-        const pending = await readJsonFile(path.join(dir, PENDING_PUSH), (v) => v as { commit: string });
-        if (pending) {
-          try {
-            await this.dvc(['push']);
-            const { rm } = await import('node:fs/promises');
-            await rm(path.join(dir, PENDING_PUSH), { force: true });
-            pushed = true;
-          } catch (err) {
-            notes.push(`dvc push to ${this.opts.remote.endpoint} failed (${errorMessage(err)}); the data stays in the workspace cache and the next cycle pushes it again`);
-          }
-        } else pushed = true;
-      }
-      if (this.opts.gitPush && this.opts.gitRemote) {
+  private async markPending(reason: string): Promise<void> {
+    await writeFileAtomic(path.join(this.opts.workspaceDir, PENDING_PUSH), JSON.stringify({ reason, at: new Date().toISOString() }) + '\n');
+  }
+
+  /** True when committed data has not reached the DVC remote yet (a push failed or never ran). */
+  async pushPending(): Promise<boolean> {
+    return existsSync(path.join(this.opts.workspaceDir, PENDING_PUSH));
+  }
+
+  /**
+   * `dvc add` the paths, commit the `.dvc` pointers (only when something changed), push the data
+   * when a remote is configured (or owed from an earlier cycle), `git push` when configured.
+   * Calls are serialised: a second call waits for the first.
+   */
+  commitCycle(args: CommitCycleArgs): Promise<VersionResult> {
+    return this.serial(() => this.commitCycleNow(args));
+  }
+
+  private async commitCycleNow(args: CommitCycleArgs): Promise<VersionResult> {
+    const dir = this.opts.workspaceDir;
+    const log = this.opts.logger;
+    const notes: string[] = [];
+    const paths = [...new Set(args.paths.map((p) => checkRelative(p, 'versioned path')))];
+    const gitPaths = [...new Set((args.gitPaths ?? []).map((p) => checkRelative(p, 'git path')))];
+    const present = paths.filter((p) => existsSync(path.join(dir, p)));
+    const missing = paths.filter((p) => !present.includes(p));
+    if (missing.length) notes.push(`not present, not versioned: ${missing.join(', ')}`);
+
+    // One dvc call for every path: DVC is slow to start and holds a repo-wide lock.
+    if (present.length) await this.dvc(['add', ...present]);
+    const toStage = ['.dvc/config', '.dvc/.gitignore', '.dvcignore', ...present.map((p) => `${p}.dvc`), ...gitignores(dir, present), ...gitPaths].filter((f) =>
+      existsSync(path.join(dir, f)),
+    );
+    if (toStage.length) await this.git.add(toStage);
+
+    const headBefore = await hasHead(this.git);
+    const staged = (await this.git.raw(['diff', '--cached', '--name-only'])).trim();
+    let commit: string | null;
+    if (staged) {
+      // Owe the push before committing: a crash between commit and push must still push next time.
+      if (this.opts.remote && present.length) await this.markPending(`cycle ${args.date} run ${args.runId}`);
+      const body = [`Arena-Team: ${this.opts.team}`, `Arena-Date: ${args.date}`, `Arena-Run: ${args.runId}`].join('\n');
+      await this.git.commit([args.message, '', body].join('\n'));
+      commit = (await this.git.revparse(['HEAD'])).trim();
+      log.info(`versioned ${present.join(', ') || '(git files only)'} in commit ${commit.slice(0, 12)}`, { team: this.opts.team, date: args.date });
+    } else if (headBefore) {
+      commit = (await this.git.revparse(['HEAD'])).trim();
+      notes.push(NOTHING_CHANGED);
+    } else {
+      commit = null;
+      notes.push('nothing to commit yet (no artifacts present)');
+    }
+
+    let pushed = false;
+    if (this.opts.remote) {
+      if (await this.pushPending()) {
         try {
-          await this.git.push(this.opts.gitRemote, 'HEAD');
+          await this.dvc(['push', '--remote', DVC_REMOTE_NAME]);
+          await rm(path.join(dir, PENDING_PUSH), { force: true });
+          pushed = true;
+          log.info(`pushed DVC data to ${this.opts.remote.endpoint} (bucket ${this.opts.remote.bucket})`, { team: this.opts.team, date: args.date });
         } catch (err) {
-          notes.push(`git push to ${redact(this.opts.gitRemote)} failed (${redact(errorMessage(err))}); the commit stays local and is pushed next time`);
+          notes.push(
+            redact(
+              `dvc push to ${this.opts.remote.endpoint} (bucket ${this.opts.remote.bucket}) failed: ${errorMessage(err)}; the commit is kept, the data stays in the workspace cache and the next cycle pushes it again`,
+            ),
+          );
         }
+      } else pushed = true; // nothing owed: the remote has everything committed so far
+    }
+
+    if (this.opts.gitPush && this.opts.gitRemote && commit) {
+      try {
+        await this.git.push(this.opts.gitRemote, 'HEAD');
+      } catch (err) {
+        notes.push(redact(`git push to ${this.opts.gitRemote} failed (${errorMessage(err).trim().split('\n').slice(-2).join(' | ')}); the commit stays local and the next cycle pushes it again`));
       }
-      return { commit, pushed, notes, md5: await dvcMd5s(dir, present) };
-    });
+    }
+    return { commit, pushed, notes, md5: await dvcMd5s(dir, present) };
   }
 }
 
-/** The md5 DVC recorded for each path (`outs[0].md5` of `<path>.dvc`). */
+/** The md5 DVC recorded for each path (`outs[0].md5` of `<path>.dvc`; directories end in `.dir`). */
 export async function dvcMd5s(dir: string, paths: readonly string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const p of paths) {
@@ -156,17 +306,46 @@ export async function dvcMd5s(dir: string, paths: readonly string[]): Promise<Re
   return out;
 }
 
-/** DVC does not create its bucket; a missing one would fail every push. A dead MinIO is only a warning here. */
+/** The part of DVC's stderr worth showing: from its first `ERROR:` line on (else the last lines), one line, bounded. */
+export function stderrTail(stderr: string, maxChars = 600): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Having any troubles\?/.test(l));
+  const first = lines.findIndex((l) => /^ERROR:/.test(l));
+  const shown = (first >= 0 ? lines.slice(first, first + 6) : lines.slice(-3)).join(' | ').replace(/\s+/g, ' ');
+  return shown.length > maxChars ? `${shown.slice(0, maxChars)}…` : shown;
+}
+
+/** DVC does not create its bucket, and a missing one would fail every push. A dead MinIO is only a warning here. */
 async function ensureBucket(remote: DvcRemote, logger: Logger): Promise<void> {
-  const url = new URL(remote.endpoint);
-  const client = new Client({ endPoint: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80), useSSL: url.protocol === 'https:', accessKey: remote.accessKey, secretKey: remote.secretKey });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref());
-    await Promise.race([(async () => {
-      if (!(await client.bucketExists(remote.bucket))) await client.makeBucket(remote.bucket);
-    })(), timeout]);
+    const url = new URL(remote.endpoint);
+    const client = new Client({
+      endPoint: url.hostname,
+      port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      useSSL: url.protocol === 'https:',
+      accessKey: remote.accessKey,
+      secretKey: remote.secretKey,
+    });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
+      timer.unref();
+    });
+    await Promise.race([
+      (async () => {
+        if (await client.bucketExists(remote.bucket)) return;
+        await client.makeBucket(remote.bucket).catch((err: { code?: string }) => {
+          if (err.code !== 'BucketAlreadyOwnedByYou' && err.code !== 'BucketAlreadyExists') throw err;
+        });
+      })(),
+      timeout,
+    ]);
   } catch (err) {
     logger.warn(redact(`DVC remote bucket ${remote.bucket} at ${remote.endpoint} not checked (${errorMessage(err)}); pushes are retried each cycle`));
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -182,6 +361,6 @@ async function hasHead(git: SimpleGit): Promise<boolean> {
 /** The .gitignore files `dvc add` writes next to each tracked path. */
 function gitignores(dir: string, paths: readonly string[]): string[] {
   const out = new Set<string>();
-  for (const p of paths) out.add(path.join(path.dirname(p), '.gitignore'));
+  for (const p of paths) out.add(path.posix.join(path.posix.dirname(p), '.gitignore'));
   return [...out].filter((f) => existsSync(path.join(dir, f)));
 }

@@ -1,3 +1,4 @@
+/** Where DVC is: `DVC_BIN`, else the project venv's dvc (scripts/services.sh setup), else `dvc` on PATH. */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -6,26 +7,35 @@ import { PACKAGE_ROOT } from '../core/paths.ts';
 
 const run = promisify(execFile);
 
-async function works(bin: string): Promise<boolean> {
+/** The version `dvc --version` prints, or null when the binary does not run. */
+export async function dvcVersion(bin: string): Promise<string | null> {
   try {
-    await run(bin, ['--version'], { timeout: 60_000, env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
-    return true;
+    const { stdout } = await run(bin, ['--version'], { timeout: 60_000, env: { ...process.env, DVC_NO_ANALYTICS: '1', DVC_NO_UPDATER: '1' } });
+    return stdout.trim() || 'unknown';
   } catch {
-    return false;
+    return null;
   }
 }
 
-let cached: Promise<string | null> | null = null;
+/** The candidates in order of preference. */
+export function dvcCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [env.DVC_BIN, path.join(PACKAGE_ROOT, '.venv', 'bin', 'dvc'), 'dvc'].filter((c): c is string => !!c);
+}
 
-/** `DVC_BIN`, else the project venv's dvc (scripts/services.sh setup), else `dvc` on PATH; null when none runs. */
+let found: Promise<string | null> | null = null;
+
+/** The first DVC that answers `--version`, or null. A hit is remembered; a miss is looked up again next time. */
 export function findDvc(): Promise<string | null> {
-  cached ??= (async () => {
-    const candidates = [process.env.DVC_BIN, path.join(PACKAGE_ROOT, '.venv', 'bin', 'dvc'), 'dvc'].filter((c): c is string => !!c);
-    for (const c of candidates) {
+  found ??= (async () => {
+    for (const c of dvcCandidates()) {
       if (c.includes('/') && !existsSync(c)) continue;
-      if (await works(c)) return c;
+      if ((await dvcVersion(c)) !== null) return c;
     }
     return null;
   })();
-  return cached;
+  const p = found;
+  void p.then((bin) => {
+    if (bin === null && found === p) found = null;
+  });
+  return p;
 }
