@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { tradingDayOf, previousTradingDay } from '../calendar/nyse.ts';
 import { WallClock } from '../calendar/clock.ts';
-import { checkSecrets, loadTeam, type TeamConfig } from '../config/load.ts';
-import { loadSecrets, teamSecretName } from '../config/secrets.ts';
+import { alpacaKeys, checkSecrets, loadTeam, type TeamConfig } from '../config/load.ts';
+import { loadSecrets } from '../config/secrets.ts';
 import { AlpacaBroker } from '../trading/alpaca-broker.ts';
 import { errorMessage } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
@@ -63,10 +63,7 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
   else {
     const where = process.env.ALPACA_TRADING_URL ?? (team.broker.live ? 'Alpaca LIVE' : 'Alpaca paper');
     try {
-      const secrets = loadSecrets({ cwd: team.root });
-      const keyId = secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], 'broker.kind alpaca');
-      const secretKey = secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], 'broker.kind alpaca');
-      const a = await new AlpacaBroker({ keyId, secretKey, live: team.broker.live, timeoutMs: 5000, retry: false }).account();
+      const a = await new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), 'broker.kind alpaca'), live: team.broker.live, timeoutMs: 5000, retry: false }).account();
       line('ok', 'broker', `${where}: account ${a.account_number}, equity $${a.equity.toFixed(2)}`);
     } catch (err) {
       line('FAIL', 'broker', `${where}: ${errorMessage(err)}`, 'check the Alpaca keys in .env.secrets, ALPACA_TRADING_URL, or start `arena exchange`');

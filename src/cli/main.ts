@@ -37,6 +37,19 @@ function isoDate(flag: string) {
   };
 }
 
+function parsePort(v: string, flag = '--port'): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag}: expected an integer 0..65535, got "${v}"`);
+  return n;
+}
+
+/** Servers started by a command run until Ctrl-C or SIGTERM. */
+const untilSignal = (): Promise<void> =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
@@ -110,11 +123,7 @@ export function buildProgram(): Command {
     .description('the long-running daemon: cycles on the NYSE calendar, HTTP API, clean stop on SIGTERM')
     .requiredOption('--team <file>', 'team file')
     .option('--out <dir>', 'reports directory', 'reports')
-    .addOption(new Option('--port <port>', 'HTTP port (default: server.port of the team file)').argParser((v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port: expected an integer 0..65535, got "${v}"`);
-      return n;
-    }))
+    .addOption(new Option('--port <port>', 'HTTP port (default: server.port of the team file)').argParser((v) => parsePort(v)))
     .option('--host <host>', 'HTTP host (default: server.host of the team file; 0.0.0.0 in a container)')
     .action(async (o: { team: string; out: string; port?: number; host?: string }) => {
       const team = await loadTeam(o.team);
@@ -179,8 +188,7 @@ export function buildProgram(): Command {
     .option('--state <dir>', 'where account ledgers are kept', 'workspaces/exchange')
     .option('--replay-from <date>', 'run a replay clock starting at this date (advance it with POST /__admin/clock {"to": ISO}); default: the wall clock', isoDate('--replay-from'))
     .action(async (o: { port: string; host: string; dataDir?: string; accounts?: string; state: string; replayFrom?: string }) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected an integer 0..65535, got "${o.port}"`);
+      const port = parsePort(o.port);
       const src = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData();
       const series = new Map<string, Bar[]>();
       for (const sym of await src.knownSymbols()) series.set(sym, (await src.daily({ symbol: sym, asOf: '9999-12-31' })).bars);
@@ -195,10 +203,7 @@ export function buildProgram(): Command {
       const clock = o.replayFrom ? new ReplayClock({ start: nyDateTime(o.replayFrom, '00:00') }) : new WallClock();
       const ex = await startAlpacaExchange({ market: new InMemoryMarketData(o.dataDir ? 'csv' : 'sample', series), clock, stateDir: path.resolve(o.state), port, host: o.host, ...(accounts ? { accounts } : {}) });
       process.stdout.write(`Alpaca-compatible exchange on ${ex.url} (${clock.kind} clock, ${series.size} symbols); set ALPACA_TRADING_URL=${ex.url} ALPACA_DATA_URL=${ex.url}; Ctrl-C stops it\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       await ex.close();
     });
 
@@ -212,8 +217,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--fault <mode>', 'start with this fault active').choices([...FAULT_MODES]))
     .option('--api-key <key>', 'accept only this key (default: any non-empty key)')
     .action(async (o: { port: string; host: string; dataDir?: string; asOf?: string; fault?: FaultMode; apiKey?: string }) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected an integer 0..65535, got "${o.port}"`);
+      const port = parsePort(o.port);
       const emu = await startAlphaVantageEmulator({
         data: o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData(),
         port,
@@ -223,10 +227,7 @@ export function buildProgram(): Command {
         ...(o.apiKey ? { apiKey: o.apiKey } : {}),
       });
       process.stdout.write(`Alpha Vantage emulator on ${emu.url} (as of ${emu.asOf}); set ALPHAVANTAGE_BASE_URL=${emu.url}\nfaults: POST ${emu.origin}/__admin/faults {"mode":"rate_limit","count":2}; Ctrl-C stops it\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       await emu.close();
     });
 

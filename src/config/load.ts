@@ -139,14 +139,21 @@ export async function loadTeam(file: string, opts: LoadTeamOptions = {}): Promis
   };
 }
 
+/** A team's Alpaca keys: its own (ALPACA_KEY_ID_<TEAM> or the names in the team file), else the shared ones. */
+export function alpacaKeys(team: Pick<TeamFile, 'team' | 'broker'>, secrets: Secrets, purpose: string): { keyId: string; secretKey: string } {
+  return {
+    keyId: secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], purpose),
+    secretKey: secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], purpose),
+  };
+}
+
 /** Every non-default adapter needs its secret before anything runs; the error names the variable. */
 export function checkSecrets(team: TeamFile, secrets: Secrets): void {
   if (team.data.provider === 'alphavantage') secrets.require('ALPHAVANTAGE_API_KEY', 'data.provider alphavantage');
   const needsAlpaca = team.broker.kind === 'alpaca' || team.data.provider === 'alpaca';
   if (needsAlpaca) {
     const what = team.broker.kind === 'alpaca' ? 'broker.kind alpaca' : 'data.provider alpaca';
-    secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], what);
-    secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], what);
+    alpacaKeys(team, secrets, what);
   }
   if (team.storage.kind === 'minio' || team.versioning.dvc_remote === 'minio') {
     secrets.require('MINIO_ACCESS_KEY', 'storage.kind minio');

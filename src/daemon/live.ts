@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import type { Clock } from '../calendar/clock.ts';
-import type { TeamConfig } from '../config/load.ts';
-import { loadSecrets, teamSecretName } from '../config/secrets.ts';
+import { alpacaKeys, type TeamConfig } from '../config/load.ts';
+import { loadSecrets } from '../config/secrets.ts';
 import { AlpacaBroker } from '../trading/alpaca-broker.ts';
 import type { Logger } from '../core/log.ts';
 import { AlphaVantageMarketData } from '../market/alphavantage/index.ts';
@@ -45,8 +45,7 @@ async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, log
       });
     case 'alpaca':
       return new AlpacaMarketData({
-        keyId: secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], 'data.provider alpaca'),
-        secretKey: secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], 'data.provider alpaca'),
+        ...alpacaKeys(team, secrets, 'data.provider alpaca'),
         store: createArtifactStore({ kind: 'fs', bucket_prefix: team.storage.bucket_prefix, region: team.storage.region }, { root: path.join(dirs.root, 'cache'), team: team.team }),
       });
   }
@@ -61,10 +60,7 @@ async function priceBook(market: MarketData, team: TeamConfig, asOf: string): Pr
 
 /** The team's Alpaca account: its own keys first (ALPACA_KEY_ID_<TEAM>), then the shared ones. */
 function alpacaBrokerFor(team: TeamConfig): AlpacaBroker {
-  const secrets = loadSecrets({ cwd: team.root });
-  const keyId = secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], 'broker.kind alpaca');
-  const secretKey = secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], 'broker.kind alpaca');
-  return new AlpacaBroker({ keyId, secretKey, live: team.broker.live });
+  return new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), 'broker.kind alpaca'), live: team.broker.live });
 }
 
 export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; logger: Logger; asOf: string; reportsOut: string; signal?: AbortSignal }): Promise<TeamRuntime> {
