@@ -145,3 +145,47 @@ export class ReplayClock implements Clock {
     if (t.toMillis() > this.#now.toMillis()) this.#now = t.setZone(NY);
   }
 }
+
+/**
+ * Follows someone else's clock, e.g. an exchange's `GET /v2/clock` during a competition replay:
+ * now() is the last time read (refreshed by every poll), and sleepUntil polls until the source
+ * reaches t. The source only moves forward; a smaller reading (a restarted source) is ignored.
+ */
+export class FollowedClock implements Clock {
+  readonly kind = 'replay' as const;
+  private last: DateTime;
+
+  private constructor(
+    private readonly source: () => Promise<DateTime>,
+    first: DateTime,
+    private readonly pollMs: number,
+  ) {
+    this.last = first.setZone(NY);
+  }
+
+  static async start(source: () => Promise<DateTime>, opts: { pollMs?: number } = {}): Promise<FollowedClock> {
+    const first = await source();
+    checkDateTime(first, 'FollowedClock source');
+    return new FollowedClock(source, first, opts.pollMs ?? 200);
+  }
+
+  now(): DateTime {
+    return this.last;
+  }
+
+  /** Reads the source once; a failed read keeps the last time (the caller's poll retries). */
+  async refresh(): Promise<DateTime> {
+    try {
+      const t = (await this.source()).setZone(NY);
+      if (t.isValid && t > this.last) this.last = t;
+    } catch {
+      // The source may be restarting; the next poll tries again.
+    }
+    return this.last;
+  }
+
+  async sleepUntil(t: DateTime, signal?: AbortSignal): Promise<void> {
+    checkDateTime(t, 'sleepUntil');
+    while ((await this.refresh()) < t) await delay(this.pollMs, signal);
+  }
+}

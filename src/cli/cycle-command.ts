@@ -30,6 +30,10 @@ export interface CycleRunOptions {
   signal?: AbortSignal;
   clock?: Clock;
   quiet?: boolean;
+  /** This cycle places no orders, for this reason (a catch-up day whose session has passed). */
+  noTradeReason?: string;
+  /** Drift every N trading days instead of daily. */
+  driftEveryTradingDays?: number;
 }
 
 export async function runOneCycle(team: TeamConfig, opts: CycleRunOptions): Promise<{ outcome: CycleOutcome; summary: string }> {
@@ -48,12 +52,15 @@ async function cycleLocked(team: TeamConfig, opts: CycleRunOptions, dirs: Return
   const journal = await new Journal(path.join(dirs.state, 'journal.jsonl')).load();
   const later = journal.datesWith('trade').filter((d) => d > date);
   if (later.length && !journal.has(date, 'version')) throw new UsageError(`--date: cycles of ${team.team} run in date order; the last one was ${later[later.length - 1]}, got ${date}`);
-  // A cycle for a past date runs at that date's after-close time, so the broker fills and marks as of then.
-  const clock = opts.date ? new ReplayClock({ start: nyDateTime(date, team.schedule.after_close) }) : wall;
+  // A cycle for a past date runs at that date's after-close time, so the broker fills and marks as of
+  // then; a daemon passes its own clock (one ledger, one timeline).
+  const clock = opts.date && !opts.clock ? new ReplayClock({ start: nyDateTime(date, team.schedule.after_close) }) : wall;
   const logger = createLogger({ console: !opts.quiet, stderr: true, jsonFile: path.join(dirs.logs, 'arena.jsonl') });
   try {
     const rt = await openLiveRuntime(team, { clock, logger, asOf: date, reportsOut: opts.out, ...(opts.signal ? { signal: opts.signal } : {}) });
     rt.retrainRequested = opts.retrain ?? false;
+    if (opts.noTradeReason) rt.noTradeReason = opts.noTradeReason;
+    if (opts.driftEveryTradingDays) rt.driftEveryTradingDays = opts.driftEveryTradingDays;
     const outcome = await runCycle(rt, date, CYCLE_STEPS, {
       onStepDone: (step, secs) => logger.info(`${step} done in ${secs.toFixed(2)} s`, { team: team.team, date }),
     });

@@ -11,6 +11,7 @@ import { redact } from '../core/redact.ts';
 import { writeFileAtomic } from '../core/fsx.ts';
 import { loadTeam, loadTeams } from '../config/load.ts';
 import { runSeason } from '../daemon/season.ts';
+import { runCompetition } from '../daemon/compete.ts';
 import { StepFailed } from '../daemon/cycle.ts';
 import { datasetDrift, tableFromCsvText } from '../monitoring/drift/index.ts';
 import { buildFeatureMatrix, featureMatrixCsv, planFeatures, availableFields } from '../features/matrix.ts';
@@ -23,7 +24,11 @@ import { runDaemon } from './run-command.ts';
 import { runDoctor } from './doctor.ts';
 import { lineageOf, reproducePrediction } from '../versioning/lineage.ts';
 import { readAccountsFile, startAlpacaExchange } from '../exchange/alpaca/server.ts';
-import { nyDateTime, ReplayClock, WallClock } from '../calendar/clock.ts';
+import { FollowedClock, nyDateTime, ReplayClock, WallClock, type Clock } from '../calendar/clock.ts';
+import { DateTime } from 'luxon';
+import { alpacaKeys } from '../config/load.ts';
+import { loadSecrets } from '../config/secrets.ts';
+import { AlpacaBroker } from '../trading/alpaca-broker.ts';
 import { InMemoryMarketData } from '../market/memory.ts';
 import type { Bar } from '../market/types.ts';
 import { FAULT_MODES, startAlphaVantageEmulator, type FaultMode } from '../exchange/alphavantage/index.ts';
@@ -49,6 +54,18 @@ const untilSignal = (): Promise<void> =>
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+function nonNegative(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: expected a number >= 0, got "${v}"`);
+  return n;
+}
 
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -107,6 +124,47 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('compete')
+    .description('the shared exchange and one daemon process per team on an accelerated replay clock; a live leaderboard; same result as `arena season`')
+    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
+    .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
+    .option('--out <dir>', 'reports directory', 'reports')
+    .addOption(new Option('--seconds-per-day <s>', 'real seconds per trading day, at least (the clock also waits for every team)').default(2).argParser((v) => nonNegative('--seconds-per-day', v)))
+    .addOption(new Option('--refresh-every <days>', 'rewrite the leaderboard every N trading days').default(1).argParser((v) => positiveInt('--refresh-every', v)))
+    .option('--quiet', 'no per-day progress')
+    .action(async (o: { teams: string[]; from?: string; to?: string; out: string; secondsPerDay: number; refreshEvery: number; quiet?: boolean }) => {
+      const teams = await loadTeams(o.teams);
+      const logger = createLogger({ stderr: true });
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const t0 = performance.now();
+      try {
+        const r = await runCompetition({
+          teams,
+          teamFiles: o.teams,
+          ...(o.from ? { from: o.from } : {}),
+          ...(o.to ? { to: o.to } : {}),
+          out: path.resolve(o.out),
+          logger,
+          signal: ac.signal,
+          secondsPerDay: o.secondsPerDay,
+          refreshEveryDays: o.refreshEvery,
+          onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine({ ...p, teams: p.teams.map((t) => ({ ...t, model: null, ran: true })) }) + '\n'),
+        });
+        process.stdout.write(`\nCompetition ${r.id}: ${r.from} .. ${r.to} (${((performance.now() - t0) / 1000).toFixed(1)} s; daemon restarts: ${Object.entries(r.restarts).map(([t, n]) => `${t} ${n}`).join(', ')})\n\n`);
+        process.stdout.write(formatLeaderboard(r.leaderboard) + '\n\n');
+        process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}; state: ${r.stateDir}\n`);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await closeLogger(logger);
+      }
+    });
+
+  program
     .command('cycle')
     .description('one daily cycle now (or for --date); idempotent per team and date')
     .requiredOption('--team <file>', 'team file')
@@ -125,9 +183,31 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'reports directory', 'reports')
     .addOption(new Option('--port <port>', 'HTTP port (default: server.port of the team file)').argParser((v) => parsePort(v)))
     .option('--host <host>', 'HTTP host (default: server.host of the team file; 0.0.0.0 in a container)')
-    .action(async (o: { team: string; out: string; port?: number; host?: string }) => {
-      const team = await loadTeam(o.team);
-      await runDaemon(team, { out: path.resolve(o.out), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.host ? { host: o.host } : {}) });
+    .option('--workspace <dir>', 'the team workspace (default: workspace of the team file)')
+    .option('--exchange <url>', 'trade on this Alpaca-compatible exchange (paper) and follow its market clock (/v2/clock): how `arena compete` runs a team')
+    .option('--first-day <date>', 'never run a cycle for an earlier date (a competition\'s first day)', isoDate('--first-day'))
+    .addOption(new Option('--drift-every <days>', 'compute drift every N trading days instead of daily').argParser((v) => positiveInt('--drift-every', v)))
+    .action(async (o: { team: string; out: string; port?: number; host?: string; workspace?: string; exchange?: string; firstDay?: string; driftEvery?: number }) => {
+      let team = await loadTeam(o.team);
+      if (o.workspace) team = { ...team, workspaceDir: path.resolve(o.workspace) };
+      let clock: Clock | undefined;
+      if (o.exchange) {
+        const url = o.exchange.replace(/\/$/, '');
+        if (!/^https?:\/\/[^/]+$/.test(url)) throw new UsageError(`--exchange: expected a base URL like http://127.0.0.1:8490, got ${o.exchange}`);
+        process.env.ALPACA_TRADING_URL = url;
+        process.env.ALPACA_DATA_URL = url;
+        team = { ...team, broker: { ...team.broker, kind: 'alpaca', live: false } };
+        const broker = new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), '--exchange'), live: false, tradingUrl: url, dataUrl: url });
+        clock = await FollowedClock.start(async () => DateTime.fromISO((await broker.clock()).timestamp, { setZone: true }));
+      }
+      await runDaemon(team, {
+        out: path.resolve(o.out),
+        ...(o.port !== undefined ? { port: o.port } : {}),
+        ...(o.host ? { host: o.host } : {}),
+        ...(clock ? { clock } : {}),
+        ...(o.firstDay ? { firstDay: o.firstDay } : {}),
+        ...(o.driftEvery ? { driftEveryTradingDays: o.driftEvery } : {}),
+      });
     });
 
   program

@@ -1,12 +1,14 @@
 /**
- * `arena run`: the long-running daemon of one team. It reconciles with the broker, runs the due
- * cycle at start (catch_up: run), then sleeps until the next trading day's after-close time on the
- * NYSE calendar; serves its HTTP API meanwhile and logs a heartbeat; SIGTERM/SIGINT stop it between
- * steps (the journal resumes the rest on the next start) and it exits 0.
+ * `arena run`: the long-running daemon of one team. It reconciles with the broker, catches up the
+ * trading days missed since its last completed cycle (catch_up: run, in date order, orders only for
+ * the latest: the sessions of earlier days have passed) or only the latest (skip), then sleeps until
+ * each next trading day's after-close time on the NYSE calendar; serves its HTTP API meanwhile and
+ * logs a heartbeat; a failed cycle is retried with backoff; SIGTERM/SIGINT stop it mid-step (training
+ * aborts, the journal resumes the step on the next start) and it exits 0.
  */
 import path from 'node:path';
-import { nextTradingDay } from '../calendar/nyse.ts';
-import { nyDateTime, WallClock } from '../calendar/clock.ts';
+import { isTradingDay, nextTradingDay, tradingDays } from '../calendar/nyse.ts';
+import { nyDateTime, WallClock, type Clock } from '../calendar/clock.ts';
 import type { TeamConfig } from '../config/load.ts';
 import { loadSecrets } from '../config/secrets.ts';
 import { errorMessage } from '../core/errors.ts';
@@ -26,10 +28,28 @@ export interface DaemonOptions {
   host?: string;
   /** Heartbeat log interval (default 60 s). */
   heartbeatMs?: number;
+  /** The clock to schedule on (default: the wall clock; a competition follows its exchange's clock). */
+  clock?: Clock;
+  /** Never run a cycle for a date before this one (a competition's first day). */
+  firstDay?: string;
+  /** Drift every N trading days (a competition keeps its season's cadence). */
+  driftEveryTradingDays?: number;
+  /** Waits before retrying a failed cycle (default 5 s, 30 s, 120 s). */
+  retryDelaysMs?: readonly number[];
+}
+
+const DEFAULT_RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
+
+/** The days a daemon owes at start: after its last completed cycle, up to the due one. */
+export function daysToCatchUp(lastCompleted: string | null, due: string, policy: 'run' | 'skip', firstDay?: string): { run: string[]; skipped: string[] } {
+  let owed = lastCompleted === null ? [due] : lastCompleted >= due ? [] : tradingDays(nextTradingDay(lastCompleted), due);
+  if (firstDay) owed = owed.filter((d) => d >= firstDay);
+  if (policy === 'skip' && owed.length > 1) return { run: owed.slice(-1), skipped: owed.slice(0, -1) };
+  return { run: owed, skipped: [] };
 }
 
 export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<void> {
-  const clock = new WallClock();
+  const clock = opts.clock ?? new WallClock();
   const logger = createLogger({ stderr: true, jsonFile: path.join(runDirs(team.workspaceDir).logs, 'arena.jsonl') });
   const ac = new AbortController();
   const dirs = runDirs(team.workspaceDir);
@@ -52,30 +72,58 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 
-  const runDue = async (date: string) => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    ac.signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+  /** One cycle for `date`, retried with backoff; `noTrade` says why it places no orders (catch-up). */
+  const runDue = async (date: string, noTrade?: string) => {
     if (state.paused) {
       logger.warn(`paused: cycle ${date} not run (POST /resume to continue)`, { team: team.team });
       return;
     }
-    state.running = true;
-    const end = metrics.cycleSeconds.startTimer();
-    try {
-      const r = await runOneCycle(team, { out: opts.out, retrain: state.retrainRequested, signal: ac.signal, clock, quiet: false });
-      state.retrainRequested = false;
-      state.lastCycle = r.outcome.date;
-      state.lastError = null;
-      for (const [step, secs] of Object.entries(r.outcome.durations)) metrics.stepSeconds.observe({ step }, secs);
-      metrics.cycles.inc({ outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
-      await metrics.refresh(await new Journal(journal.file).load());
-      logger.info(r.summary, { team: team.team });
-    } catch (err) {
-      if (ac.signal.aborted) return;
-      state.lastError = redact(errorMessage(err));
-      metrics.cycles.inc({ outcome: 'failed' });
-      logger.error(`cycle ${date} failed: ${state.lastError}; it resumes at the failed step on the next attempt`, { team: team.team });
-    } finally {
-      end();
-      state.running = false;
+    const delays = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    for (let attempt = 0; !ac.signal.aborted; attempt++) {
+      state.running = true;
+      const end = metrics.cycleSeconds.startTimer();
+      try {
+        const r = await runOneCycle(team, {
+          date,
+          out: opts.out,
+          retrain: state.retrainRequested,
+          signal: ac.signal,
+          clock,
+          quiet: false,
+          ...(noTrade ? { noTradeReason: noTrade } : {}),
+          ...(opts.driftEveryTradingDays ? { driftEveryTradingDays: opts.driftEveryTradingDays } : {}),
+        });
+        state.retrainRequested = false;
+        state.lastCycle = r.outcome.date;
+        state.lastError = null;
+        for (const [step, secs] of Object.entries(r.outcome.durations)) metrics.stepSeconds.observe({ step }, secs);
+        metrics.cycles.inc({ outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
+        await metrics.refresh(await new Journal(journal.file).load());
+        logger.info(r.summary, { team: team.team });
+        return;
+      } catch (err) {
+        if (ac.signal.aborted) return;
+        state.lastError = redact(errorMessage(err));
+        metrics.cycles.inc({ outcome: 'failed' });
+        const wait = delays[attempt];
+        if (wait === undefined) {
+          logger.error(`cycle ${date} failed: ${state.lastError}; giving up after ${attempt + 1} attempts; it resumes at the failed step on the next start`, { team: team.team });
+          return;
+        }
+        logger.error(`cycle ${date} failed: ${state.lastError}; retrying in ${Math.round(wait / 1000)} s (resumes at the failed step)`, { team: team.team });
+      } finally {
+        end();
+        state.running = false;
+      }
+      await sleep(delays[attempt] as number);
     }
   };
 
@@ -89,19 +137,29 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     } catch (err) {
       logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
     }
-    let due = dueCycleDate(clock.now(), team.schedule.after_close);
-    if (team.schedule.catch_up === 'run') await runDue(due);
+    const due = dueCycleDate(clock.now(), team.schedule.after_close);
+    const last = (await new Journal(journal.file).load()).datesWith('version').pop() ?? null;
+    const owed = daysToCatchUp(last, due, team.schedule.catch_up, opts.firstDay);
+    if (owed.skipped.length) logger.warn(`catch_up skip: ${owed.skipped.length} missed trading day(s) skipped (${owed.skipped[0]} .. ${owed.skipped[owed.skipped.length - 1]})`, { team: team.team });
+    if (owed.run.length > 1) logger.info(`catching up ${owed.run.length} trading days (${owed.run[0]} .. ${owed.run[owed.run.length - 1]}); orders only for the last`, { team: team.team });
+    for (const [i, d] of owed.run.entries()) {
+      if (ac.signal.aborted) break;
+      const late = i < owed.run.length - 1 ? `catch-up of a missed day: the session after ${d} has passed, so its orders are not placed late` : undefined;
+      await runDue(d, late);
+    }
+    let next = nextTradingDay(last !== null && last > due ? last : due);
+    if (opts.firstDay && next < opts.firstDay) next = isTradingDay(opts.firstDay) ? opts.firstDay : nextTradingDay(opts.firstDay);
     while (!ac.signal.aborted) {
-      due = nextTradingDay(due);
-      const at = nyDateTime(due, team.schedule.after_close);
+      const at = nyDateTime(next, team.schedule.after_close);
       state.nextCycle = at.toISO();
-      logger.info(`next cycle ${due} at ${at.toFormat('yyyy-LL-dd HH:mm')} New York`, { team: team.team });
+      logger.info(`next cycle ${next} at ${at.toFormat('yyyy-LL-dd HH:mm')} New York`, { team: team.team });
       try {
         await clock.sleepUntil(at, ac.signal);
       } catch {
         break;
       }
-      await runDue(due);
+      await runDue(next);
+      next = nextTradingDay(next);
     }
   } finally {
     clearInterval(heartbeat);

@@ -55,13 +55,16 @@ export async function emitTrainingReport(rt: TeamRuntime, version: string): Prom
   await writeReport(path.join(rt.reportDir, 'training', `${version}.html`), renderTraining(data), data);
 }
 
+/** What season reports read of a team: its journal, its broker account and where its reports go. */
+export type ReportRuntime = Pick<TeamRuntime, 'team' | 'journal' | 'broker' | 'reportDir' | 'clock'>;
+
 export interface SeasonTeamResult {
-  rt: TeamRuntime;
+  rt: ReportRuntime;
   days: readonly string[];
 }
 
 /** Each team's equity after each day's cycle, from the trade step's journal records. */
-export function equityCurve(rt: TeamRuntime, days: readonly string[]): EquityPoint[] {
+export function equityCurve(rt: Pick<TeamRuntime, 'journal'>, days: readonly string[]): EquityPoint[] {
   const out: EquityPoint[] = [];
   for (const date of days) {
     const rec = rt.journal.get(date, 'trade')?.record as TradeOutput | undefined;
@@ -87,7 +90,7 @@ function row(team: string, curve: readonly EquityPoint[], start: number, trades:
   return { team, final_equity: s.final_equity, total_return: s.total_return, sharpe: s.sharpe, max_drawdown: s.max_drawdown, trades, hit_rate: hit };
 }
 
-function orderRows(rt: TeamRuntime, days: readonly string[], fills: ReadonlyMap<string, Order>, reportHrefPrefix: string): { orders: TradingOrderRow[]; refusals: { date: string; reason: string }[] } {
+function orderRows(rt: ReportRuntime, days: readonly string[], fills: ReadonlyMap<string, Order>, reportHrefPrefix: string): { orders: TradingOrderRow[]; refusals: { date: string; reason: string }[] } {
   const orders: TradingOrderRow[] = [];
   const refusals: { date: string; reason: string }[] = [];
   for (const date of days) {

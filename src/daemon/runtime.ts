@@ -80,4 +80,8 @@ export interface TeamRuntime {
   retrainRequested: boolean;
   /** Write per-day snapshots (data/features CSV) for DVC: live cycles only. */
   writeSnapshots: boolean;
+  /** Set when this cycle must not place orders (a catch-up day whose session has passed): the reason. */
+  noTradeReason?: string;
+  /** Drift every N trading days instead of daily (a competition replays a season's cadence). */
+  driftEveryTradingDays?: number;
 }

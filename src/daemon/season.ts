@@ -59,7 +59,7 @@ export const DEFAULT_SEASON_TRADING_DAYS = 252;
 /** History a model needs before the first season day (features warm-up + training + test window). */
 const MIN_HISTORY_TRADING_DAYS = 400;
 
-async function loadMarket(teams: readonly TeamConfig[], dataDir: string | undefined): Promise<InMemoryMarketData> {
+export async function loadMarket(teams: readonly TeamConfig[], dataDir: string | undefined): Promise<InMemoryMarketData> {
   const symbols = new Set<string>();
   for (const t of teams) {
     t.symbols.forEach((s) => symbols.add(s));
@@ -78,7 +78,7 @@ async function loadMarket(teams: readonly TeamConfig[], dataDir: string | undefi
   return new InMemoryMarketData(dataDir ? 'csv' : 'sample', series);
 }
 
-function seasonSpan(market: InMemoryMarketData, teams: readonly TeamConfig[], from?: string, to?: string): { from: string; to: string } {
+export function seasonSpan(market: InMemoryMarketData, teams: readonly TeamConfig[], from?: string, to?: string): { from: string; to: string } {
   const symbols = [...new Set(teams.flatMap((t) => t.symbols))];
   const spans = symbols.map((s) => ({ s, span: market.span(s) }));
   const missing = spans.find((x) => !x.span);
@@ -96,7 +96,7 @@ function seasonSpan(market: InMemoryMarketData, teams: readonly TeamConfig[], fr
   return { from: start, to: end };
 }
 
-function seasonId(teams: readonly TeamConfig[], from: string, to: string, market: InMemoryMarketData): string {
+export function seasonId(teams: readonly TeamConfig[], from: string, to: string, market: InMemoryMarketData): string {
   const h = createHash('sha256').update(`${from}|${to}`);
   for (const t of teams) {
     const { file: _f, root: _r, strategyFile: _s, workspaceDir: _w, ...config } = t;

@@ -1,6 +1,6 @@
 /** `arena cycle`, `arena run` and `arena doctor` as a user runs them (real processes, bundled data). */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -122,5 +122,48 @@ describe('arena doctor', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const check of ['config', 'secrets', 'data', 'broker', 'minio', 'dvc', 'git', 'mlflow']) expect(r.stdout).toMatch(new RegExp(`^(ok|warn) +${check} `, 'm'));
     expect(r.stdout).toMatch(/^warn +data .*history only/m);
+  });
+});
+
+describe('arena run: SIGTERM during training', () => {
+  it('exits 0 within 10 s, and the next start resumes from the journal without redoing finished steps', { timeout: 300_000 }, async () => {
+    const dir = project();
+    const team = path.join(dir, 'teams', 'red.yml');
+    const original = readFileSync(team, 'utf8');
+    // Long enough training to be inside it when the signal comes.
+    writeFileSync(team, original.replace(/epochs: \d+/, 'epochs: 5000').replace(/early_stopping_patience: \d+/, 'early_stopping_patience: 0'));
+    const start = () => {
+      const child = spawn(process.execPath, [BIN, 'run', '--team', 'teams/red.yml', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = { logs: '' };
+      child.stdout.on('data', (d: Buffer) => (out.logs += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out.logs += d.toString()));
+      const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      return { child, out, exit };
+    };
+    const until = async (out: { logs: string }, re: RegExp, ms: number) => {
+      for (const t0 = Date.now(); !re.test(out.logs); ) {
+        if (Date.now() - t0 > ms) throw new Error(`no ${re} in: ${out.logs.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const journalSteps = () => readFileSync(path.join(dir, 'workspaces', 'red', 'state', 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { step: string }).step);
+
+    const first = start();
+    await until(first.out, /features done in/, 120_000);
+    await new Promise((r) => setTimeout(r, 1500)); // the model step is now training
+    const t0 = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(journalSteps()).toEqual(['fetch', 'features']);
+
+    writeFileSync(team, original);
+    const second = start();
+    await until(second.out, /version done in/, 240_000);
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+    // fetch and features came back from the journal; the rest ran once.
+    expect(second.out.logs).not.toMatch(/fetch done in|features done in/);
+    expect(journalSteps()).toEqual(['fetch', 'features', 'model', 'predict', 'monitor', 'trade.plan', 'trade', 'version']);
   });
 });

@@ -177,8 +177,8 @@ export const monitorStep: StepDef<'monitor'> = {
     // Drift: the champion's training window against the last N days, every feature plus the target.
     let drift: MonitoringReportData['drift'] = null;
     const card: ModelCard | null = model.version ? await rt.registry.card(model.version) : null;
-    const season = rt.mode === 'season';
-    const driftDue = !season || rt.journal.datesWith('monitor').length % mon.season_drift_every_trading_days === 0;
+    const driftEvery = rt.mode === 'season' ? mon.season_drift_every_trading_days : (rt.driftEveryTradingDays ?? 1);
+    const driftDue = driftEvery <= 1 || rt.journal.datesWith('monitor').length % driftEvery === 0;
     let reference: Table = {};
     let current: Table = {};
     const allRows = [...rows.values()];
@@ -192,7 +192,7 @@ export const monitorStep: StepDef<'monitor'> = {
       if (driftDue) {
         const report: DriftReport = datasetDrift(reference, current, { overrides: mon.overrides, shareThreshold: mon.drift_share, emptyColumns: 'skip' });
         drift = { ...report, reference_rows: reference[plan.columns[0] as string]?.length ?? 0, current_rows: current[plan.columns[0] as string]?.length ?? 0, reference: `${card.version} training window, last ${mon.reference_window_trading_days} days: ${refFrom}..${card.train_to}`, current: `${curFrom}..${date}` };
-      } else notes.push(`drift computed every ${mon.season_drift_every_trading_days} trading days in a season`);
+      } else notes.push(`drift computed every ${driftEvery} trading days in a season or competition`);
     } else notes.push('no champion: drift needs its training window as the reference');
     const currentBars = new Map([...fetched.series].map(([s, ser]) => [s, ser.bars.filter((b) => b.date >= curFrom)]));
     const data: MonitoringReportData = {

@@ -57,8 +57,15 @@ export interface TradeOutput {
 
 const PLAN = 'trade.plan';
 
+/**
+ * Money as the Alpaca API states it (decimal strings, micro-dollar precision): the local engine and
+ * a remote exchange then give the strategy and the equity curve the very same numbers.
+ */
+const money = (x: number): number => Math.round(x * 1e6) / 1e6;
+
 function refusal(rt: TeamRuntime, date: string, hasChampion: boolean, predictions: readonly Prediction[]): string | null {
   if (!isTradingDay(date)) return `market closed on ${date}: no session to trade after`;
+  if (rt.noTradeReason) return rt.noTradeReason;
   if (!hasChampion) return 'no champion model (the candidate failed its gate or none was trained yet)';
   if (predictions.length === 0) return 'no prediction today (stale data or no model)';
   if (rt.team.broker.dry_run) return 'dry_run is set: orders decided but not submitted';
@@ -81,7 +88,7 @@ async function makePlan(rt: TeamRuntime, date: string, state: Parameters<StepDef
     if (last && last.date === date) closes[symbol] = last.close;
   }
   const preds: SymbolPrediction[] = predictions.map((p) => ({ symbol: p.symbol, expectedReturn: p.expectedReturn, probabilityUp: p.probabilityUp }));
-  const decision = decideOrders(rt.team.strategySpec, { predictions: preds, closes, cash: account.cash, equity: account.equity, positions, blocked: fetched.blocked });
+  const decision = decideOrders(rt.team.strategySpec, { predictions: preds, closes, cash: money(account.cash), equity: money(account.equity), positions, blocked: fetched.blocked });
   notes.push(...decision.notes);
   for (const [sym, why] of Object.entries(fetched.blocked)) notes.push(`${sym} not traded: ${why}`);
   const byId = new Map(predictions.map((p) => [p.symbol, p]));
@@ -145,7 +152,7 @@ export const tradeStep: StepDef<'trade'> = {
       const lineage = placed.map((p) => ({ ...p, date, data_version: fetched.dataVersion }));
       await writeFileAtomic(path.join(rt.dirs.lineage, `${date}.json`), JSON.stringify({ date, team: rt.team.team, orders: lineage }, null, 2) + '\n');
     }
-    const out: TradeOutput = { equity: account.equity, cash: account.cash, positions, orders: placed, refused: plan.refused, notes: plan.notes };
+    const out: TradeOutput = { equity: money(account.equity), cash: money(account.cash), positions, orders: placed, refused: plan.refused, notes: plan.notes };
     return { output: out, record: out };
   },
   async restore(_rt, _date, _state, raw) {

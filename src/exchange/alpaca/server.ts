@@ -21,7 +21,17 @@ import { PaperAccount } from '../../trading/paper-account.ts';
 import type { Order, OrderQuery, Position } from '../../trading/types.ts';
 import { ReplayClock } from '../../calendar/clock.ts';
 
-export const accountsFileSchema = z.array(z.strictObject({ key_id: z.string().min(1), secret_key: z.string().min(1), starting_cash: z.number().positive().default(100_000), name: z.string().optional() }));
+/** Allowed key pairs; fee settings per account let a competition mirror each team's broker settings. */
+export const accountsFileSchema = z.array(z.strictObject({
+  key_id: z.string().min(1),
+  secret_key: z.string().min(1),
+  starting_cash: z.number().positive().default(100_000),
+  name: z.string().optional(),
+  slippage_bps: z.number().min(0).optional(),
+  commission_per_share: z.number().min(0).optional(),
+  commission_min: z.number().min(0).optional(),
+  margin_multiplier: z.number().min(1).max(4).optional(),
+}));
 
 export interface AlpacaExchangeOptions {
   market: InMemoryMarketData;
@@ -42,6 +52,8 @@ export interface AlpacaExchange {
   /** `http://host:port`: both the trading and the data base URL. */
   readonly url: string;
   readonly port: number;
+  /** The account behind a key pair, in-process (a competition reads ledgers for its leaderboard). */
+  account(keyId: string, secretKey: string): Promise<PaperAccount>;
   close(): Promise<void>;
 }
 
@@ -165,10 +177,7 @@ export async function startAlpacaExchange(opts: AlpacaExchangeOptions): Promise<
   const allowed = opts.accounts ? new Map(opts.accounts.map((a) => [a.key_id, a])) : null;
   let generated = 0;
 
-  const accountFor = (req: IncomingMessage): Promise<PaperAccount> => {
-    const key = req.headers['apca-api-key-id'];
-    const secret = req.headers['apca-api-secret-key'];
-    if (typeof key !== 'string' || typeof secret !== 'string' || !key || !secret) throw new HttpError(401, { code: 40110000, message: 'unauthorized' });
+  const open = (key: string, secret: string): Promise<PaperAccount> => {
     const entry = allowed?.get(key);
     if (allowed && (!entry || entry.secret_key !== secret)) throw new HttpError(401, { code: 40110000, message: 'unauthorized' });
     // The secret is part of the identity: a known key with a wrong secret is a different (unknown) pair.
@@ -182,14 +191,21 @@ export async function startAlpacaExchange(opts: AlpacaExchangeOptions): Promise<
         clock: opts.clock,
         prices: opts.market,
         startingCash: entry?.starting_cash ?? opts.defaultCash ?? 100_000,
-        slippageBps: opts.slippageBps ?? 5,
-        commissionPerShare: opts.commissionPerShare ?? 0,
-        commissionMin: opts.commissionMin ?? 0,
-        multiplier: 1,
+        slippageBps: entry?.slippage_bps ?? opts.slippageBps ?? 5,
+        commissionPerShare: entry?.commission_per_share ?? opts.commissionPerShare ?? 0,
+        commissionMin: entry?.commission_min ?? opts.commissionMin ?? 0,
+        multiplier: entry?.margin_multiplier ?? 1,
       });
       accounts.set(id, acct);
     }
     return acct;
+  };
+
+  const accountFor = (req: IncomingMessage): Promise<PaperAccount> => {
+    const key = req.headers['apca-api-key-id'];
+    const secret = req.headers['apca-api-secret-key'];
+    if (typeof key !== 'string' || typeof secret !== 'string' || !key || !secret) throw new HttpError(401, { code: 40110000, message: 'unauthorized' });
+    return open(key, secret);
   };
 
   const today = () => opts.clock.now().setZone(NY).toISODate() as string;
@@ -361,6 +377,14 @@ export async function startAlpacaExchange(opts: AlpacaExchangeOptions): Promise<
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
+    account: async (keyId, secretKey) => {
+      try {
+        return await open(keyId, secretKey);
+      } catch (err) {
+        if (err instanceof HttpError) throw new Error(`no account for key ${keyId} on this exchange`, { cause: err });
+        throw err;
+      }
+    },
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }

@@ -1,0 +1,155 @@
+/**
+ * `arena compete` runs the shared exchange and one `arena run` process per team on a replay clock.
+ * Over 60 trading days it must end with the leaderboard `arena season` gives on the same inputs,
+ * even when one team's daemon is SIGKILLed in the middle of a cycle and restarted.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/services.ts';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
+// 60 trading days of the bundled data.
+const SPAN = ['--from', '2017-08-18', '--to', '2017-11-10'];
+
+function scratch(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'arena-compete-'));
+  cpSync(path.join(REPO_ROOT, 'teams'), path.join(dir, 'teams'), { recursive: true });
+  cpSync(path.join(REPO_ROOT, 'strategies'), path.join(dir, 'strategies'), { recursive: true });
+  // Per-cycle DVC commits would only slow the daemons down; versioning is tested elsewhere.
+  for (const t of ['red', 'blue']) {
+    const f = path.join(dir, 'teams', `${t}.yml`);
+    writeFileSync(f, readFileSync(f, 'utf8').replace(/^versioning:.*$/m, 'versioning: { enabled: false }'));
+  }
+  return dir;
+}
+
+function run(cwd: string, args: string[], onStderr?: (all: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('arena compete', () => {
+  it('two daemons over 60 trading days, one SIGKILLed mid-cycle and restarted, end equal to arena season', { timeout: 900_000 }, async () => {
+    const dir = scratch();
+    const teams = ['--teams', 'teams/red.yml,teams/blue.yml'];
+
+    let killed: number | null = null;
+    let sawRefreshing = false;
+    let killing = false;
+    const compete = run(dir, ['compete', ...teams, ...SPAN, '--seconds-per-day', '0.05', '--out', 'reports'], (stderr) => {
+      const days = [...stderr.matchAll(/\[\s*(\d+)\/60\]/g)].map((m) => Number(m[1]));
+      if (killing || !days.some((n) => n >= 25)) return;
+      killing = true;
+      void (async () => {
+        // The workspace lock holds the pid of the daemon while it runs a cycle: kill it then.
+        const comps = path.join(dir, 'workspaces', 'competitions');
+        for (let i = 0; i < 600 && killed === null; i++) {
+          const board = path.join(dir, 'reports', 'leaderboard.html');
+          if (existsSync(board) && readFileSync(board, 'utf8').includes('this page reloads every')) sawRefreshing = true;
+          for (const id of existsSync(comps) ? readdirSync(comps) : []) {
+            const lock = path.join(comps, id, 'blue', 'state', 'lock');
+            const pid = existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) : NaN;
+            if (Number.isInteger(pid) && pid > 0) {
+              try {
+                process.kill(pid, 'SIGKILL');
+                killed = pid;
+              } catch {
+                // It finished the cycle in between; try the next one.
+              }
+            }
+          }
+          await sleep(50);
+        }
+      })();
+    });
+    const c = await compete;
+    expect(c.code, c.stderr.slice(-3000)).toBe(0);
+    expect(killed, 'a blue daemon was killed mid-cycle').not.toBeNull();
+    expect(c.stderr).toMatch(/blue: daemon exited \(SIGKILL\); restarting it/);
+    expect(c.stdout).toMatch(/daemon restarts: red 0, blue 1/);
+    expect(sawRefreshing, 'the leaderboard reloads itself while the competition runs').toBe(true);
+    const competed = JSON.parse(readFileSync(path.join(dir, 'reports', 'leaderboard.json'), 'utf8'));
+    expect(readFileSync(path.join(dir, 'reports', 'leaderboard.html'), 'utf8')).not.toContain('this page reloads every');
+
+    const s = await run(dir, ['season', ...teams, ...SPAN, '--out', 'reports-season', '--no-version', '--quiet']);
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    const season = JSON.parse(readFileSync(path.join(dir, 'reports-season', 'leaderboard.json'), 'utf8'));
+    expect(competed).toEqual(season);
+    // Somebody traded: equality of two idle accounts would prove nothing.
+    expect(season.teams.some((t: { trades: number }) => t.trades > 0)).toBe(true);
+  });
+});
+
+describe('arena run --exchange: catch-up after downtime', () => {
+  it('runs the missed trading days in order, places orders only for the latest, and never twice', { timeout: 600_000 }, async () => {
+    const dir = scratch();
+    const ex = spawn(process.execPath, [BIN, 'exchange', '--port', '0', '--replay-from', '2017-10-02', '--state', 'exchange'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const t = setTimeout(() => reject(new Error(`no exchange URL in: ${out}`)), 60_000);
+        ex.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /exchange on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(t);
+            resolve(m[1] as string);
+          }
+        });
+      });
+      const setClock = async (iso: string) => expect((await fetch(`${url}/__admin/clock`, { method: 'POST', body: JSON.stringify({ to: iso }) })).status).toBe(200);
+      const env = { ...process.env, ALPACA_KEY_ID: 'PKTESTCATCHUP', ALPACA_SECRET_KEY: 'catch-up-secret' };
+      const daemon = async (until: RegExp) => {
+        const child = spawn(process.execPath, [BIN, 'run', '--team', 'teams/blue.yml', '--port', '0', '--exchange', url, '--first-day', '2017-10-02'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let logs = '';
+        child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+        const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+        for (const t0 = Date.now(); !until.test(logs); await sleep(100)) if (Date.now() - t0 > 300_000) throw new Error(`no ${until} in: ${logs.slice(-2000)}`);
+        child.kill('SIGTERM');
+        expect(await exit).toBe(0);
+        return logs;
+      };
+      const trades = () => {
+        const lines = readFileSync(path.join(dir, 'workspaces', 'blue', 'state', 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { date: string; step: string; record: { refused: string | null; orders: { client_order_id: string; status: string }[] } });
+        return lines.filter((l) => l.step === 'trade');
+      };
+
+      await setClock('2017-10-02T17:00:00-04:00');
+      await daemon(/next cycle 2017-10-03/);
+      expect(trades().map((t) => t.date)).toEqual(['2017-10-02']);
+
+      // Down for three trading days.
+      await setClock('2017-10-05T17:00:00-04:00');
+      const logs = await daemon(/next cycle 2017-10-06/);
+      expect(logs).toMatch(/catching up 3 trading days \(2017-10-03 \.\. 2017-10-05\)/);
+      const all = trades();
+      expect(all.map((t) => t.date)).toEqual(['2017-10-02', '2017-10-03', '2017-10-04', '2017-10-05']);
+      for (const t of all.slice(1, 3)) {
+        expect(t.record.refused).toMatch(/catch-up of a missed day/);
+        expect(t.record.orders.every((o) => o.status === 'not_submitted')).toBe(true);
+      }
+      expect(all[3]?.record.refused ?? '').not.toMatch(/catch-up/);
+      // Every order the exchange holds has a distinct client_order_id.
+      const orders = (await (await fetch(`${url}/v2/orders?status=all&limit=500`, { headers: { 'APCA-API-KEY-ID': env.ALPACA_KEY_ID, 'APCA-API-SECRET-KEY': env.ALPACA_SECRET_KEY } })).json()) as { client_order_id: string }[];
+      expect(new Set(orders.map((o) => o.client_order_id)).size).toBe(orders.length);
+    } finally {
+      ex.kill('SIGTERM');
+    }
+  });
+});
