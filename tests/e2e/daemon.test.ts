@@ -42,8 +42,13 @@ describe('arena cycle', () => {
     // The next day's predictions meet their truth: the monitoring report compares them.
     const next = await arena(dir, ['cycle', '--team', 'teams/blue.yml', '--date', '2017-11-10']);
     expect(next.code, next.stderr).toBe(0);
-    const mon = JSON.parse(readFileSync(path.join(dir, 'reports', 'blue', '2017-11-10', 'monitoring.json'), 'utf8')) as { comparisons: number };
+    const mon = JSON.parse(readFileSync(path.join(dir, 'reports', 'blue', '2017-11-10', 'monitoring.json'), 'utf8')) as { comparisons: number; model_version: string | null; drift: { columns: Record<string, { test: string; score: number }> } | null };
     expect(mon.comparisons).toBe(3);
+    // Drift covers every feature, the target and the prediction (champion on its reference window vs served).
+    expect(mon.model_version).not.toBeNull();
+    expect(mon.drift?.columns.prediction?.test).toBe('ks');
+    expect(mon.drift?.columns.target_return?.test).toBe('ks');
+    expect(Number.isFinite(mon.drift?.columns.prediction?.score)).toBe(true);
 
     const back = await arena(dir, ['cycle', '--team', 'teams/blue.yml', '--date', '2017-11-08']);
     expect(back.code).toBe(2);

@@ -1,7 +1,8 @@
 /**
  * monitor: every earlier prediction shifted one trading day and joined with the realised value
  * (nothing to compare on the first cycle), quality metrics pooled, per symbol and rolling, drift
- * of the current window against the champion's training window, a data-quality summary, and the
+ * of the current window against the champion's training window (every feature, the target and the
+ * prediction), a data-quality summary, and the
  * verdict the retrain policy reads on the next cycle.
  */
 import type { FeatureRow } from '../../features/matrix.ts';
@@ -9,6 +10,8 @@ import type { Bar, DailySeries } from '../../market/types.ts';
 import { datasetDrift, type Cell, type DriftReport, type Table } from '../../monitoring/drift/index.ts';
 import { classificationMetrics, directionalAccuracy, regressionMetrics } from '../../monitoring/metrics/index.ts';
 import type { ModelCard } from '../../models/registry.ts';
+import { buildSamples, inputIndices, interpretPrediction } from '../../models/dataset.ts';
+import { predictRaw, type TrainedModel } from '../../models/train.ts';
 import type { MetricValues, MonitoringReportData } from '../../reports/types.ts';
 import { need, type StepDef } from '../cycle.ts';
 import type { TeamRuntime } from '../runtime.ts';
@@ -94,14 +97,31 @@ export function rollingPairMetrics(pairs: readonly Pair[], task: 'regression' | 
   return { window, dates, series };
 }
 
-function featureTable(rows: readonly FeatureRow[], columns: readonly string[], withTarget: boolean): Table {
+const rowKey = (r: Pick<FeatureRow, 'date' | 'symbol'>): string => `${r.date}:${r.symbol}`;
+
+/** Features, the target and (Evidently's prediction column) the model's prediction for each row. */
+function featureTable(rows: readonly FeatureRow[], columns: readonly string[], withTarget: boolean, predictions?: ReadonlyMap<string, number>): Table {
   const t: Table = Object.fromEntries(columns.map((c) => [c, [] as Cell[]]));
   if (withTarget) t.target_return = [];
+  if (predictions) t.prediction = [];
   for (const r of rows) {
     columns.forEach((c, j) => (t[c] as Cell[]).push(r.features[j] ?? null));
     if (withTarget) (t.target_return as Cell[]).push(r.targets?.return ?? null);
+    if (predictions) (t.prediction as Cell[]).push(predictions.get(rowKey(r)) ?? null);
   }
   return t;
+}
+
+/**
+ * The champion's predictions over its reference window (in the served units), so prediction drift
+ * compares like with like: what the model said on the data it learnt from against what it says now.
+ */
+function referencePredictions(model: TrainedModel, columns: readonly string[], rows: ReadonlyMap<string, readonly FeatureRow[]>, from: string, to: string): Map<string, number> {
+  const spec = model.spec;
+  const upTo = new Map([...rows].map(([sym, r]) => [sym, r.filter((x) => x.date <= to)]));
+  const samples = buildSamples(upTo, inputIndices(columns, spec), spec).filter((x) => x.date >= from);
+  const raw = predictRaw(model, samples);
+  return new Map(samples.map((x, i) => [rowKey(x), interpretPrediction(raw[i] as number, x.close, spec).value]));
 }
 
 function qualitySummary(reference: Table, current: Table, currentBars: ReadonlyMap<string, readonly Bar[]>): Omit<MonitoringReportData['data_quality'], 'findings'> {
@@ -184,11 +204,13 @@ export const monitorStep: StepDef<'monitor'> = {
     const allRows = [...rows.values()];
     const curDates = [...new Set(allRows.flatMap((r) => r.map((x) => x.date)))].sort().slice(-mon.current_window_trading_days);
     const curFrom = curDates[0] ?? date;
-    current = featureTable(allRows.flatMap((r) => r.filter((x) => x.date >= curFrom)), plan.columns, true);
+    const served = new Map(allPredictions(rt, date, predicted).filter((p) => p.date >= curFrom).map((p) => [rowKey(p), p.value]));
+    current = featureTable(allRows.flatMap((r) => r.filter((x) => x.date >= curFrom)), plan.columns, true, model.model ? served : undefined);
     if (card) {
       const trainDates = [...new Set(allRows.flatMap((r) => r.filter((x) => x.date >= card.train_from && x.date <= card.train_to).map((x) => x.date)))].sort();
       const refFrom = trainDates[Math.max(0, trainDates.length - mon.reference_window_trading_days)] ?? card.train_from;
-      reference = featureTable(allRows.flatMap((r) => r.filter((x) => x.date >= refFrom && x.date <= card.train_to)), plan.columns, true);
+      const refRows = allRows.flatMap((r) => r.filter((x) => x.date >= refFrom && x.date <= card.train_to));
+      reference = featureTable(refRows, plan.columns, true, driftDue && model.model ? referencePredictions(model.model, plan.columns, rows, refFrom, card.train_to) : undefined);
       if (driftDue) {
         const report: DriftReport = datasetDrift(reference, current, { overrides: mon.overrides, shareThreshold: mon.drift_share, emptyColumns: 'skip' });
         drift = { ...report, reference_rows: reference[plan.columns[0] as string]?.length ?? 0, current_rows: current[plan.columns[0] as string]?.length ?? 0, reference: `${card.version} training window, last ${mon.reference_window_trading_days} days: ${refFrom}..${card.train_to}`, current: `${curFrom}..${date}` };
