@@ -184,8 +184,22 @@ export class FollowedClock implements Clock {
     return this.last;
   }
 
+  /**
+   * Polls fast while the source stands still or jumps (a replay being advanced); once it moves in
+   * step with real time (a wall-clock exchange), it sleeps half the remaining time, at most a minute.
+   */
   async sleepUntil(t: DateTime, signal?: AbortSignal): Promise<void> {
     checkDateTime(t, 'sleepUntil');
-    while ((await this.refresh()) < t) await delay(this.pollMs, signal);
+    let prev = { at: Date.now(), now: this.last };
+    for (;;) {
+      const now = await this.refresh();
+      if (now >= t) return;
+      const real = Date.now() - prev.at;
+      const moved = now.toMillis() - prev.now.toMillis();
+      const wallLike = real > 0 && moved > 0 && Math.abs(moved - real) < 1000;
+      prev = { at: Date.now(), now };
+      const wait = wallLike ? Math.min(60_000, Math.max(this.pollMs, (t.toMillis() - now.toMillis()) / 2)) : this.pollMs;
+      await delay(wait, signal);
+    }
   }
 }

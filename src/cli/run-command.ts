@@ -54,7 +54,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   const ac = new AbortController();
   const dirs = runDirs(team.workspaceDir);
   const journal = new Journal(path.join(dirs.state, 'journal.jsonl'));
-  const metrics = daemonMetrics(team.team);
+  const metrics = daemonMetrics(team.team, team.data.provider);
   const state: DaemonState = { lastCycle: null, lastError: null, running: false, paused: false, nextCycle: null, retrainRequested: false, startedAt: new Date().toISOString() };
   await metrics.refresh(journal).catch(() => undefined);
   state.lastCycle = journal.datesWith('version').pop() ?? null;

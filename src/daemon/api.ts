@@ -35,7 +35,7 @@ export interface DaemonMetrics {
   refresh(journal: Journal): Promise<void>;
 }
 
-export function daemonMetrics(team: string): DaemonMetrics {
+export function daemonMetrics(team: string, provider = 'unknown'): DaemonMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ team });
   collectDefaultMetrics({ register: registry });
@@ -48,6 +48,10 @@ export function daemonMetrics(team: string): DaemonMetrics {
   const stale = g('arena_stale_symbols', 'symbols whose data was stale or blocked by the quality gate in the last cycle');
   const lastStatus = g('arena_last_cycle_success', '1 when the last cycle completed, 0 when it failed');
   const lastDate = g('arena_last_cycle_timestamp_seconds', 'trading date of the last completed cycle (midnight UTC)');
+  const barAge = g('arena_data_age_days', 'calendar days between the last cycle date and the oldest last bar among its symbols (data staleness)');
+  const providerErrors = new Counter({ name: 'arena_provider_errors_total', help: 'symbol fetches that failed at the data provider (served stale from the cache), by provider', labelNames: ['provider'], registers: [registry] });
+  // Totals are recounted from the journal (durable across restarts); the counter moves by the difference.
+  const counted = new Map<string, number>();
   return {
     registry,
     cycles: new Counter({ name: 'arena_cycles_total', help: 'daily cycles by outcome', labelNames: ['outcome'], registers: [registry] }),
@@ -69,8 +73,16 @@ export function daemonMetrics(team: string): DaemonMetrics {
       const m = journal.get(date, 'model')?.record as { version?: string | null } | undefined;
       model.reset();
       if (m?.version) model.set({ version: m.version }, 1);
-      const f = journal.get(date, 'fetch')?.record as { blocked?: Record<string, string> } | undefined;
+      type FetchRec = { blocked?: Record<string, string>; symbols?: Record<string, { last: string | null; stale: boolean; staleReason?: string }> };
+      const f = journal.get(date, 'fetch')?.record as FetchRec | undefined;
       stale.set(Object.keys(f?.blocked ?? {}).length);
+      const lasts = Object.values(f?.symbols ?? {}).map((x) => x.last).filter((x): x is string => x !== null).sort();
+      if (lasts[0]) barAge.set(Math.max(0, (Date.parse(`${date}T00:00:00Z`) - Date.parse(`${lasts[0]}T00:00:00Z`)) / 86_400_000));
+      let failures = 0;
+      for (const d of journal.datesWith('fetch')) failures += Object.values((journal.get(d, 'fetch')?.record as FetchRec | undefined)?.symbols ?? {}).filter((x) => x.stale && x.staleReason).length;
+      const key = provider;
+      if (failures > (counted.get(key) ?? 0)) providerErrors.inc({ provider: key }, failures - (counted.get(key) ?? 0));
+      counted.set(key, failures);
       lastStatus.set(1);
       lastDate.set(Date.parse(`${date}T00:00:00Z`) / 1000);
     },

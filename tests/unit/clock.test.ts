@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NY, ReplayClock, WallClock, nyDateTime, tradingDaysBetween } from '../../src/calendar/clock.ts';
+import { FollowedClock, NY, ReplayClock, WallClock, nyDateTime, tradingDaysBetween } from '../../src/calendar/clock.ts';
 
 const at = (date: string, hhmm: string): DateTime => nyDateTime(date, hhmm);
 
@@ -149,5 +149,47 @@ describe('WallClock', () => {
     await vi.advanceTimersByTimeAsync(86_400_000);
     await sleeping;
     expect(done).toBe(true);
+  });
+});
+
+describe('FollowedClock', () => {
+  it('follows a replayed source forward, ignores readings that go back, and wakes when it reaches t', async () => {
+    let src = nyDateTime('2024-03-15', '00:00');
+    let reads = 0;
+    const clock = await FollowedClock.start(async () => {
+      reads++;
+      return src;
+    }, { pollMs: 10 });
+    expect(clock.now().toISO()).toBe(src.toISO());
+    const target = nyDateTime('2024-03-15', '16:30');
+    let woke = false;
+    const sleeping = clock.sleepUntil(target).then(() => (woke = true));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(woke).toBe(false);
+    src = nyDateTime('2024-03-14', '12:00'); // a restarted source reading earlier: ignored
+    await new Promise((r) => setTimeout(r, 30));
+    expect(clock.now() >= nyDateTime('2024-03-15', '00:00')).toBe(true);
+    src = target;
+    await sleeping;
+    expect(woke).toBe(true);
+    expect(clock.now().toISO()).toBe(target.toISO());
+    expect(reads).toBeGreaterThan(3);
+  });
+
+  it('polls slowly once the source moves like a wall clock, and aborts on the signal', async () => {
+    const t0 = Date.now();
+    const base = nyDateTime('2024-03-15', '10:00').toMillis();
+    let reads = 0;
+    const clock = await FollowedClock.start(async () => {
+      reads++;
+      return DateTime.fromMillis(base + (Date.now() - t0), { zone: 'America/New_York' });
+    }, { pollMs: 10 });
+    const ac = new AbortController();
+    const far = clock.sleepUntil(nyDateTime('2024-03-15', '16:00'), ac.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    ac.abort();
+    await expect(far).rejects.toBeTruthy();
+    // Fast polling would have read ~30 times in 300 ms.
+    expect(reads).toBeLessThan(6);
   });
 });
