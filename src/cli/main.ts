@@ -21,6 +21,7 @@ import { runDirs } from '../daemon/runtime.ts';
 import { formatLeaderboard } from './format.ts';
 import { runOneCycle } from './cycle-command.ts';
 import { runDaemon } from './run-command.ts';
+import { runRetrain } from './retrain-command.ts';
 import { runDoctor } from './doctor.ts';
 import { lineageOf, reproducePrediction } from '../versioning/lineage.ts';
 import { readAccountsFile, startAlpacaExchange } from '../exchange/alpaca/server.ts';
@@ -340,6 +341,17 @@ export function buildProgram(): Command {
         );
       }
       if (o.verify && l.prediction && reproduced !== l.prediction.value) process.exitCode = 1;
+    });
+
+  program
+    .command('retrain')
+    .description('train a candidate now and run the gate (the cycle of --date, default the due day); if that cycle already ran its model step, the next cycle retrains')
+    .requiredOption('--team <file>', 'team file')
+    .option('--date <date>', 'cycle date (default: the latest trading day whose after-close time has passed)', isoDate('--date'))
+    .option('--out <dir>', 'reports directory', 'reports')
+    .action(async (o: { team: string; date?: string; out: string }) => {
+      const team = await loadTeam(o.team);
+      process.stdout.write((await runRetrain(team, { ...(o.date ? { date: o.date } : {}), out: path.resolve(o.out) })).summary + '\n');
     });
 
   const models = program.command('models').description('the team\'s model registry');

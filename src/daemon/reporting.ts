@@ -10,11 +10,10 @@ import type { InMemoryMarketData } from '../market/memory.ts';
 import type { PaperAccount } from '../trading/paper-account.ts';
 import { hitRate, summarize } from '../trading/performance.ts';
 import type { Order } from '../trading/types.ts';
-import type { EquityPoint, IndexEntry, Leaderboard, LeaderboardRow, LeaderboardView, MonitoringReportData, TradingOrderRow, TradingReportData, TrainingReportData } from '../reports/types.ts';
+import type { EquityPoint, IndexEntry, Leaderboard, LeaderboardRow, LeaderboardView, MonitoringReportData, TradingOrderRow, TradingReportData } from '../reports/types.ts';
 import { renderIndex } from '../reports/index-page.ts';
 import { renderLeaderboard } from '../reports/leaderboard.ts';
 import { renderMonitoring } from '../reports/monitoring.ts';
-import { renderTraining } from '../reports/training.ts';
 import { renderTrading } from '../reports/trading.ts';
 import { writeReport } from '../reports/write.ts';
 import type { TeamRuntime } from './runtime.ts';
@@ -27,32 +26,6 @@ function generatedAt(rt: Pick<TeamRuntime, 'clock'>): string {
 
 export async function emitMonitoringReport(rt: TeamRuntime, data: MonitoringReportData): Promise<void> {
   await writeReport(path.join(rt.reportDir, data.date, 'monitoring.html'), renderMonitoring(data), data);
-}
-
-export async function emitTrainingReport(rt: TeamRuntime, version: string): Promise<void> {
-  const card = await rt.registry.card(version);
-  if (!card) return;
-  const status = (await rt.registry.status(version)) ?? 'candidate';
-  const data: TrainingReportData = {
-    team: card.team,
-    version,
-    trained_for: card.trained_for,
-    status,
-    reason: card.reason,
-    backend: card.backend,
-    train_from: card.train_from,
-    train_to: card.train_to,
-    test_from: card.test_from,
-    test_to: card.test_to,
-    feature_columns: card.feature_columns,
-    metrics: card.metrics,
-    baselines: card.baselines,
-    champion_metrics: card.champion_metrics,
-    gate: card.gate,
-    history: card.training.history,
-    trials: [],
-  };
-  await writeReport(path.join(rt.reportDir, 'training', `${version}.html`), renderTraining(data), data);
 }
 
 /** What season reports read of a team: its journal, its broker account and where its reports go. */

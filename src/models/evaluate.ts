@@ -8,7 +8,8 @@ import { classificationMetrics, regressionMetrics } from '../monitoring/metrics/
 import { sharpe } from '../trading/performance.ts';
 import type { StrategySpec } from '../trading/strategy-spec.ts';
 import { baselinePrediction, baselinesFor, type BaselineName, type CloseHistory } from './baselines.ts';
-import type { Sample } from './dataset.ts';
+import { windowOf, type Sample } from './dataset.ts';
+import { IMPORTANCE_DEFAULTS, permutationDrops, summarizeImportance, type FeatureImportance, type Scorer } from './importance.ts';
 import { outputKind, type ModelSpec } from './spec.ts';
 import { predictRaw, trainModel, type EpochLog, type TrainedModel, type TrainResult } from './train.ts';
 
@@ -125,6 +126,27 @@ export function primaryMetric(spec: Pick<ModelSpec, 'output'>): { name: 'mae' | 
   return outputKind(spec) === 'binary' ? { name: 'accuracy', higherIsBetter: true } : { name: 'mae', higherIsBetter: false };
 }
 
+/** The primary metric (and directional accuracy) of raw predictions, for permutation importance. */
+export function metricScorer(spec: Pick<ModelSpec, 'output'>): Scorer {
+  const { name, higherIsBetter } = primaryMetric(spec);
+  return {
+    metric: name,
+    higherIsBetter,
+    score(y, p) {
+      const m = scoreRows(y.map((v, i) => ({ date: '', symbol: '', y: v, p: p[i] as number, ret: 0 })), spec);
+      return { primary: m[name] ?? NaN, da: outputKind(spec) === 'binary' ? null : (m.directional_accuracy ?? null) };
+    },
+  };
+}
+
+/** First date of the walk-forward test window (null: not enough labelled dates for the folds). */
+export function walkForwardTestStart(samples: readonly Sample[], evaluation: Pick<EvaluationPolicy, 'test_trading_days' | 'folds'>): string | null {
+  const dates = [...new Set(samples.filter((s) => s.y !== null).map((s) => s.date))].sort();
+  const i = dates.length - evaluation.folds * evaluation.test_trading_days;
+  // The same minimum of training dates walkForward asks for.
+  return i >= 60 ? (dates[i] as string) : null;
+}
+
 const fmt = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
 
 /** The promotion gate: every configured threshold, the best baseline, and the current champion. */
@@ -159,12 +181,13 @@ export function gateDecision(
       const b = best[name] as number;
       // Accuracy margins are absolute points; error margins are relative (10% lower MAE for 0.1).
       const ok = c !== null && (higherIsBetter ? c >= b + margin : c <= b * (1 - margin));
-      check(ok, `${name} ${fmt(c)} beats the best baseline (${bestName}: ${fmt(b)}) by ${margin}${higherIsBetter ? '' : ' (relative)'}`);
+      check(ok, `${name} ${fmt(c)} ${ok ? 'beats' : 'did not beat'} the best baseline (${bestName}: ${fmt(b)}) by ${margin}${higherIsBetter ? '' : ' (relative)'}`);
     }
   }
   if (champion && champion[name] !== null && champion[name] !== undefined) {
     const ch = champion[name] as number;
-    check(c !== null && (higherIsBetter ? c >= ch : c <= ch), `${name} ${fmt(c)} at least as good as the champion's ${fmt(ch)} on the same test window`);
+    const ok = c !== null && (higherIsBetter ? c >= ch : c <= ch);
+    check(ok, `${name} ${fmt(c)} ${ok ? 'is at least as good as' : 'is worse than'} the champion's ${fmt(ch)} on the same test window`);
   } else if (champion === null) reasons.push('pass: no comparable champion');
   return { passed, reasons };
 }
@@ -180,6 +203,8 @@ export interface EvaluateOptions {
   closes: ReadonlyMap<string, CloseHistory>;
   champion?: { model: TrainedModel; trainTo: string } | null;
   warmStart?: TrainedModel;
+  /** Permutation importance on each test fold with that fold's model (pooled over folds); off when absent. */
+  importance?: { repeats: number; maxFeatures: number; maxRows?: number; seed: number };
   onEpoch?: (fold: number, log: EpochLog) => void;
   signal?: AbortSignal;
 }
@@ -193,6 +218,7 @@ export interface EvaluationResult {
   test_from: string;
   test_to: string;
   folds: { fold: number; train_from: string; train_to: string; test_from: string; test_to: string; metrics: MetricValues }[];
+  importance: FeatureImportance | null;
   notes: string[];
 }
 
@@ -221,6 +247,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
   const candidateRows: ScoredRow[] = [];
   const baselineRows = new Map<BaselineName, ScoredRow[]>(baselinesFor(o.spec).map((b) => [b, []]));
   const folds: EvaluationResult['folds'] = [];
+  const importanceParts: ReturnType<typeof permutationDrops>[] = [];
   let last: TrainResult | null = null;
   for (let k = F; k >= 1; k--) {
     const testDates = dates.slice(dates.length - k * T, dates.length - (k - 1) * T);
@@ -253,6 +280,22 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
       }
     });
     candidateRows.push(...foldRows);
+    if (o.importance) {
+      const model = result.model;
+      importanceParts.push(
+        permutationDrops({
+          samples: test,
+          columns: o.columns,
+          window: windowOf(o.spec),
+          scorer: metricScorer(o.spec),
+          predict: (s) => predictRaw(model, s),
+          repeats: o.importance.repeats,
+          maxFeatures: o.importance.maxFeatures,
+          maxRows: o.importance.maxRows ?? IMPORTANCE_DEFAULTS.maxRows,
+          seed: o.importance.seed + k,
+        }),
+      );
+    }
     folds.push({ fold: F - k + 1, train_from: result.trainFrom, train_to: result.trainTo, test_from: testFrom, test_to: testTo, metrics: evaluateRows(foldRows, o.spec, o.strategy) });
   }
   const trained = last as TrainResult;
@@ -280,5 +323,6 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
     notes.push(`refit on all data up to ${deployed.trainTo} after evaluation`);
   }
   const baselines = Object.fromEntries([...baselineRows].map(([b, rows]) => [b, evaluateRows(rows, o.spec, o.strategy)])) as Record<BaselineName, MetricValues>;
-  return { trained: deployed, metrics: evaluateRows(candidateRows, o.spec, o.strategy), baselines, champion_metrics: championMetrics, test_from: testFrom, test_to: testTo, folds, notes };
+  const importance = o.importance ? summarizeImportance(importanceParts, metricScorer(o.spec), o.importance.repeats) : null;
+  return { trained: deployed, metrics: evaluateRows(candidateRows, o.spec, o.strategy), baselines, champion_metrics: championMetrics, test_from: testFrom, test_to: testTo, folds, importance, notes };
 }

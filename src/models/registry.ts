@@ -39,6 +39,30 @@ export const modelCardSchema = z.object({
   gate: z.object({ passed: z.boolean(), reasons: z.array(z.string()) }),
   training: z.object({ epochs_run: z.number(), best_epoch: z.number(), seconds: z.number(), samples: z.number(), history: z.array(z.object({ epoch: z.number(), loss: z.number(), val_loss: z.number().nullable() })) }),
   run_id: z.string().nullable(),
+  /** Hyper-parameter search that chose this configuration (absent: no search configured). */
+  search: z
+    .object({
+      metric: z.string(),
+      best_trial: z.number(),
+      fit_from: z.string(),
+      fit_to: z.string(),
+      validation_from: z.string(),
+      validation_to: z.string(),
+      trials: z.array(z.object({ trial: z.number(), rung: z.number(), epochs: z.number(), epochs_run: z.number(), params: z.record(z.string(), z.union([z.number(), z.string()])), score: z.number().nullable(), seconds: z.number(), run_id: z.string().nullable() })),
+    })
+    .optional(),
+  /** Permutation feature importance on the walk-forward test fold(s) (absent on older cards). */
+  importance: z
+    .object({
+      metric: z.enum(['mae', 'accuracy']),
+      baseline: z.number().nullable(),
+      repeats: z.number(),
+      rows: z.number(),
+      features: z.array(z.object({ feature: z.string(), mean: z.number(), std: z.number(), directional_accuracy_drop: z.number().nullable() })),
+      notes: z.array(z.string()),
+    })
+    .nullable()
+    .optional(),
   /** DVC md5 of the version directory once versioned (filled in the lineage record, not here). */
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;

@@ -3,6 +3,7 @@
  * input features, one output feature, an encoder and a trainer, plus a seed.
  */
 import { z } from 'zod';
+import { searchSpaceIssues } from './search-space.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -50,7 +51,8 @@ export const searchSchema = z.strictObject({
   space: z.record(z.string(), rangeSchema),
 });
 
-export const modelSpecSchema = z.strictObject({
+/** The spec without its cross-field checks (the search space is checked against it). */
+export const modelSpecObject = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, - and _').optional(),
   /** `all` or a list of feature columns (see `arena features`). */
   input_features: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
@@ -64,7 +66,22 @@ export const modelSpecSchema = z.strictObject({
   search: searchSchema.optional(),
 });
 
-export type ModelSpec = z.infer<typeof modelSpecSchema>;
+export type ModelSpec = z.infer<typeof modelSpecObject>;
+
+/**
+ * A search-space path that does not name a field of this spec, or whose range produces invalid
+ * values, fails at config load with the field named, not halfway through a training run.
+ */
+export const modelSpecSchema = modelSpecObject.superRefine((spec, ctx) => {
+  const validate = (candidate: unknown): string | null => {
+    const { search: _search, ...rest } = candidate as ModelSpec;
+    const r = modelSpecObject.safeParse(rest);
+    if (r.success) return null;
+    const i = r.error.issues[0];
+    return i ? `${i.path.join('.')}: ${i.message}` : 'invalid';
+  };
+  for (const issue of searchSpaceIssues(spec, validate)) ctx.addIssue({ code: 'custom', path: ['search', 'space', issue.path], message: issue.message, input: spec.search?.space[issue.path] });
+});
 export type EncoderSpec = z.infer<typeof encoderSchema>;
 export type TrainerSpec = z.infer<typeof trainerSchema>;
 export type SearchSpec = z.infer<typeof searchSchema>;

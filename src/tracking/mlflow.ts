@@ -104,11 +104,13 @@ export class MlflowTracker implements Tracker {
       return;
     }
     const start = Date.parse(run.started_at);
+    // A search trial names its training run: MLflow shows it nested under it (the parent is logged first).
+    const parent = run.tags.arena_parent_run_id ? this.runs.get(run.tags.arena_parent_run_id)?.runId : undefined;
     const created = await this.call('POST', 'api/2.0/mlflow/runs/create', {
       experiment_id: experimentId,
       start_time: start,
       run_name: run.name,
-      tags: [{ key: 'arena_run_id', value: localId }, { key: 'team', value: run.team }, ...Object.entries(run.tags).map(([key, value]) => ({ key, value }))],
+      tags: [{ key: 'arena_run_id', value: localId }, { key: 'team', value: run.team }, ...Object.entries(run.tags).map(([key, value]) => ({ key, value })), ...(parent ? [{ key: 'mlflow.parentRunId', value: parent }] : [])],
     }, runBody);
     const runId = created.run.info.run_id;
     this.runs.set(localId, { runId, experimentId });

@@ -34,7 +34,7 @@ describe('docker/', () => {
   it('compose passes dclint (Compose schema + best practices) with no problem, and dclint does catch errors', async () => {
     const lint = (file: string) => new DCLinter({ rules: {}, quiet: false, debug: false, exclude: [] }).lintFiles([file], false);
     const [result] = lint(path.join(REPO_ROOT, 'docker', 'compose.yml'));
-    expect(result?.messages.map((m) => `${m.line}: ${m.message}`)).toEqual([]);
+    expect(result?.messages.map((m: { line: number; message: string }) => `${m.line}: ${m.message}`)).toEqual([]);
     const bad = path.join(mkdtempSync(path.join(tmpdir(), 'arena-compose-')), 'compose.yml');
     writeFileSync(bad, 'services:\n  a:\n    image: x\n    ports: 8080\n    restart: sometimes\n');
     expect(lint(bad)[0]?.errorCount).toBeGreaterThan(0);

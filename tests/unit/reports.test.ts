@@ -6,11 +6,11 @@ import { chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, safeHref, scriptJ
 import { renderIndex } from '../../src/reports/index-page.ts';
 import { renderLeaderboard } from '../../src/reports/leaderboard.ts';
 import { renderMonitoring } from '../../src/reports/monitoring.ts';
-import { renderTraining } from '../../src/reports/training.ts';
+import { renderTraining, trainingReportData, writeTrainingReport, type TrainingReport } from '../../src/reports/training.ts';
 import { renderTrading } from '../../src/reports/trading.ts';
 import type { IndexEntry, LeaderboardView } from '../../src/reports/types.ts';
 import { writeReport } from '../../src/reports/write.ts';
-import { EVIL, leaderboardView, monitoringData, tradingData, trainingData } from '../fixtures/reports/data.ts';
+import { EVIL, leaderboardView, monitoringData, searchedTrainingCard, tradingData, trainingData } from '../fixtures/reports/data.ts';
 
 type ParsedChart = { id: string; title: string; x: (string | number)[]; series: { label: string; values: (number | null)[] }[]; yFormat?: string; yScales?: string };
 
@@ -272,6 +272,65 @@ describe('training', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]?.[2]).toBe('0.0081');
     expect(rows[1]?.[2]).toBe('—');
+  });
+});
+
+describe('training: search and permutation importance', () => {
+  const card = searchedTrainingCard();
+  const data = trainingReportData(card, 'champion');
+  const html = renderTraining(data);
+
+  it('takes trials and importance from the model card', () => {
+    expect(data.trials.map((t) => [t.trial, t.rung, t.epochs, t.score, t.run_id])).toEqual([
+      [1, 0, 6, 0.0093, 'r1'],
+      [2, 0, 6, 0.0084, 'r2'],
+      [2, 1, 12, 0.0082, 'r3'],
+    ]);
+    expect(data.importance).toEqual(card.importance);
+    expect(data.search).toEqual({ metric: 'mae', best_trial: 2, validation_from: '2017-02-02', validation_to: '2017-10-12' });
+  });
+
+  it('lists every trial with its rung and epoch budget, marks the winner, and says where it was scored', () => {
+    selfContained(html);
+    expect(html).not.toContain(EVIL);
+    const rows = tableAfter(html, 'Hyper-parameter trials');
+    expect(rows.map((r) => [r[0], r[2], r[3], r[4], r[5]])).toEqual([
+      ['1', '0.0093', '0', '6', ''],
+      ['2', '0.0084', '0', '6', ''],
+      ['2', '0.0082', '1', '12', 'best'],
+    ]);
+    expect(html).toContain('scored by mae on 2017-02-02 – 2017-10-12, the end of the training window (never the test window); best: trial 2');
+  });
+
+  it('draws importance as sorted bars (one per feature, escaped names) and a table with mean and spread', () => {
+    const section = html.slice(html.indexOf('Permutation feature importance'));
+    const svg = /<svg[\s\S]*?<\/svg>/.exec(section)?.[0] ?? '';
+    expect(svg.match(/<rect /g)).toHaveLength(4);
+    const labels = [...svg.matchAll(/<text [^>]*text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]).slice(0, 4);
+    expect(labels).toEqual(['ret_1', escapeHtml(EVIL), 'rsi_14', 'ema_12']);
+    // Bar lengths follow the means: ret_1 is three times EVIL's.
+    const widths = [...svg.matchAll(/<rect [^>]*width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect((widths[0] as number) / (widths[1] as number)).toBeCloseTo(3, 1);
+    expect(tableAfter(section, 'increase in MAE (mean)')).toEqual([
+      ['ret_1', '0.0012', '0.0002', '0.08'],
+      [escapeHtml(EVIL), '0.0004', '0.0001', '0.02'],
+      ['rsi_14', '1.00e-5', '2.00e-5', '0'],
+      ['ema_12', '-2.00e-5', '1.00e-5', '-0.01'],
+    ]);
+    expect(section).toContain('shuffled 5× across 63 walk-forward test rows');
+    const accuracy = renderTraining({ ...data, importance: { ...(data.importance as NonNullable<TrainingReport['importance']>), metric: 'accuracy' } });
+    expect(accuracy).toContain('drop in accuracy (mean)');
+    expect(accuracy).not.toContain('directional accuracy drop');
+    expect(renderTraining({ ...data, importance: null })).not.toContain('Permutation feature importance');
+  });
+
+  it('writes the numbers as JSON beside the HTML', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'arena-training-'));
+    await writeTrainingReport(dir, card, 'champion');
+    const json = JSON.parse(readFileSync(path.join(dir, 'training', 'v0004.json'), 'utf8')) as TrainingReport;
+    expect(json.importance?.features.map((f) => [f.feature, f.mean, f.std])).toEqual(card.importance?.features.map((f) => [f.feature, f.mean, f.std]));
+    expect(json.trials).toHaveLength(3);
+    expect(readFileSync(path.join(dir, 'training', 'v0004.html'), 'utf8')).toBe(renderTraining(json));
   });
 });
 

@@ -4,18 +4,35 @@
  * killed after registering) reuses the stored version instead of training again.
  */
 import { createHash } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { countTradingDays } from '../../calendar/nyse.ts';
 import type { FeatureRow } from '../../features/matrix.ts';
 import type { CloseHistory } from '../../models/baselines.ts';
 import { buildSamples, inputIndices } from '../../models/dataset.ts';
-import { gateDecision, NotEnoughHistory, walkForward, type GateVerdict } from '../../models/evaluate.ts';
+import { gateDecision, NotEnoughHistory, walkForward, walkForwardTestStart, type GateVerdict } from '../../models/evaluate.ts';
+import { IMPORTANCE_DEFAULTS } from '../../models/importance.ts';
 import { shouldRetrain, type RetrainDecision } from '../../models/policy.ts';
 import type { ModelCard, VersionStatus } from '../../models/registry.ts';
+import { hyperSearch, type SearchResult } from '../../models/search.ts';
+import type { ModelSpec } from '../../models/spec.ts';
 import type { TrainedModel } from '../../models/train.ts';
 import { CODE_VERSION } from '../../core/paths.ts';
+import { writeTrainingReport } from '../../reports/training.ts';
 import { need, type StepDef } from '../cycle.ts';
 import type { TeamRuntime } from '../runtime.ts';
-import { emitTrainingReport } from '../reporting.ts';
+
+/**
+ * `arena retrain` from another process (e.g. while `arena run` sleeps) leaves this file in the
+ * workspace; the next model step retrains and removes it. The daemon's own POST /retrain sets
+ * `rt.retrainRequested` instead.
+ */
+export const retrainRequestFile = (rt: Pick<TeamRuntime, 'dirs'>): string => path.join(rt.dirs.state, 'retrain-request.json');
+
+async function emitTrainingReport(rt: TeamRuntime, version: string): Promise<void> {
+  const card = await rt.registry.card(version);
+  if (card) await writeTrainingReport(rt.reportDir, card, (await rt.registry.status(version)) ?? 'candidate');
+}
 
 export interface ModelOutput {
   /** The champion used for today's predictions (null: nothing may trade). */
@@ -96,9 +113,25 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
   const champion = championVersion && championCard ? { model: await rt.registry.loadVersion(championVersion), trainTo: championCard.train_to } : null;
   const startedAt = rt.clock.now().toISO() as string;
   const t0 = performance.now();
+  let search: SearchResult | null = null;
+  let evalSpec: ModelSpec = spec;
+  if (spec.search) {
+    const before = walkForwardTestStart(samples, rt.team.lifecycle.evaluation);
+    if (before === null) throw new NotEnoughHistory(`not enough history for the walk-forward test window (${rt.team.lifecycle.evaluation.folds} × ${rt.team.lifecycle.evaluation.test_trading_days} days) and a search before it`);
+    search = await hyperSearch({
+      spec,
+      samplesFor: (s) => buildSamples(rows, inputIndices(columns, s), s),
+      before,
+      window: rt.team.lifecycle.training_window,
+      columns: modelColumns,
+      ...(rt.signal ? { signal: rt.signal } : {}),
+      onTrial: (t) => rt.logger.info(`search trial ${t.trial} rung ${t.rung} (${t.epochs} epochs): score ${t.score ?? 'n/a'}`, { team: rt.team.team, date }),
+    });
+    evalSpec = search.best;
+  }
   const ev = await walkForward({
-    samples,
-    spec,
+    samples: evalSpec === spec ? samples : buildSamples(rows, inputIndices(columns, evalSpec), evalSpec),
+    spec: evalSpec,
     columns: modelColumns,
     window: rt.team.lifecycle.training_window,
     evaluation: rt.team.lifecycle.evaluation,
@@ -107,8 +140,10 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     champion,
     ...(spec.trainer.warm_start && champion ? { warmStart: champion.model } : {}),
     ...(rt.signal ? { signal: rt.signal } : {}),
+    importance: { repeats: IMPORTANCE_DEFAULTS.repeats, maxFeatures: IMPORTANCE_DEFAULTS.maxFeatures, seed: spec.seed },
   });
   const gate = gateDecision(rt.team.lifecycle.gate, spec, ev.metrics, ev.baselines, ev.champion_metrics);
+  const notes = [...(search?.notes ?? []), ...ev.notes];
   const t = ev.trained;
   const runId = await rt.tracker.logRun({
     team: rt.team.team,
@@ -117,12 +152,21 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     ended_at: rt.clock.now().toISO() as string,
     status: 'FINISHED',
     params: {
-      encoder: JSON.stringify(spec.encoder),
+      encoder: JSON.stringify(evalSpec.encoder),
       output: spec.output.feature,
-      epochs: String(spec.trainer.epochs),
-      batch_size: String(spec.trainer.batch_size),
-      learning_rate: String(spec.trainer.learning_rate),
-      seed: String(spec.seed),
+      epochs: String(evalSpec.trainer.epochs),
+      batch_size: String(evalSpec.trainer.batch_size),
+      learning_rate: String(evalSpec.trainer.learning_rate),
+      seed: String(evalSpec.seed),
+      ...(search && spec.search
+        ? {
+            'search.trials': String(spec.search.trials),
+            'search.eta': String(spec.search.eta),
+            'search.best_trial': String(search.bestTrial),
+            'search.metric': search.metric,
+            ...Object.fromEntries(Object.entries(search.trials.find((t) => t.trial === search.bestTrial)?.params ?? {}).map(([k, v]) => [`best.${k}`, String(v)])),
+          }
+        : {}),
       backend: t.model.backend,
       training_window: JSON.stringify(rt.team.lifecycle.training_window),
       data_version: dataVersion,
@@ -132,10 +176,13 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     series: {
       loss: t.history.map((h) => ({ step: h.epoch, value: h.loss })),
       val_loss: t.history.filter((h) => h.val_loss !== null).map((h) => ({ step: h.epoch, value: h.val_loss as number })),
+      // One point per trial training (step = its order), so the parent run shows the search at a glance.
+      ...(search ? { search_score: search.trials.flatMap((x, i) => (x.score === null ? [] : [{ step: i + 1, value: x.score }])) } : {}),
     },
     tags: { gate: gate.passed ? 'passed' : 'failed', reason: decision.reason, cycle_date: date },
     artifacts: [],
   });
+  const trialRuns = search ? await logTrials(rt, date, runId, startedAt, search) : [];
   const card: Omit<ModelCard, 'version'> = {
     key,
     team: rt.team.team,
@@ -145,7 +192,7 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     train_to: t.trainTo,
     test_from: ev.test_from,
     test_to: ev.test_to,
-    spec,
+    spec: evalSpec,
     feature_columns: modelColumns,
     backend: t.model.backend,
     data_version: dataVersion,
@@ -157,12 +204,54 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     gate,
     training: { epochs_run: t.history.length, best_epoch: t.bestEpoch, seconds: (performance.now() - t0) / 1000, samples: t.trainSamples + t.validationSamples, history: t.history },
     run_id: runId,
+    ...(search
+      ? {
+          search: {
+            metric: search.metric,
+            best_trial: search.bestTrial,
+            fit_from: search.fit_from,
+            fit_to: search.fit_to,
+            validation_from: search.validation_from,
+            validation_to: search.validation_to,
+            trials: search.trials.map((x, i) => ({ ...x, run_id: trialRuns[i] ?? null })),
+          },
+        }
+      : {}),
+    importance: ev.importance
+      ? { ...ev.importance, baseline: Number.isFinite(ev.importance.baseline) ? ev.importance.baseline : null, features: ev.importance.features.filter((f) => Number.isFinite(f.mean) && Number.isFinite(f.std)) }
+      : null,
   };
   const version = await rt.registry.register(t.model, card, startedAt);
   await rt.tracker.logArtifacts?.(runId, rt.registry.versionDir(version), 'model');
   const status = await settle(rt, version, { ...card, version }, startedAt);
   rt.logger.info(`trained ${version} for ${date}: ${status} (${gate.reasons.filter((r) => r.startsWith('FAIL')).join('; ') || 'gate passed'})`, { team: rt.team.team, date });
-  return { version, status, gate, notes: ev.notes };
+  return { version, status, gate, notes };
+}
+
+/**
+ * Each trial is a run of its own (params, score, epochs), tagged with the training run it belongs
+ * to (`arena_parent_run_id`, the local id of that run), logged after it so the parent exists first.
+ */
+async function logTrials(rt: TeamRuntime, date: string, parentRunId: string, at: string, search: SearchResult): Promise<string[]> {
+  const base = `${rt.team.team}-${rt.team.model.name ?? 'model'}-${date}`;
+  const ids: string[] = [];
+  for (const x of search.trials) {
+    ids.push(
+      await rt.tracker.logRun({
+        team: rt.team.team,
+        name: `${base}-trial-${String(x.trial).padStart(3, '0')}-rung-${x.rung}`,
+        started_at: at,
+        ended_at: at,
+        status: x.score === null ? 'FAILED' : 'FINISHED',
+        params: { ...Object.fromEntries(Object.entries(x.params).map(([k, v]) => [k, String(v)])), epochs: String(x.epochs), rung: String(x.rung) },
+        metrics: { ...(x.score === null ? {} : { [`validation_${search.metric}`]: x.score }), epochs_run: x.epochs_run, seconds: x.seconds },
+        series: {},
+        tags: { arena_parent_run_id: parentRunId, search_trial: String(x.trial), search_rung: String(x.rung), best: String(x.trial === search.bestTrial), cycle_date: date },
+        artifacts: [],
+      }),
+    );
+  }
+  return ids;
 }
 
 export const modelStep: StepDef<'model'> = {
@@ -172,6 +261,8 @@ export const modelStep: StepDef<'model'> = {
     const { plan, rows } = need(state, 'features');
     const h = history(rt, date);
     const champion = await rt.registry.champion();
+    const requestFile = retrainRequestFile(rt);
+    const fileRequest = (await stat(requestFile).catch(() => null)) !== null;
     const policy = rt.team.lifecycle.retrain;
     const decision = shouldRetrain({
       policy,
@@ -180,7 +271,7 @@ export const modelStep: StepDef<'model'> = {
       tradingDaysSinceDriftRetrain: daysSince(h.lastDriftRetrain, date),
       lastDrift: h.lastMonitor ? { dataset_drift: h.lastMonitor.dataset_drift, drift_share: h.lastMonitor.drift_share } : null,
       liveDirectionalAccuracy: h.lastMonitor?.live_directional_accuracy ?? null,
-      manualRequest: rt.retrainRequested,
+      manualRequest: rt.retrainRequested || fileRequest,
     });
     const notes: string[] = [];
     let trained: ModelOutput['trained'] = null;
@@ -195,6 +286,8 @@ export const modelStep: StepDef<'model'> = {
         rt.logger.warn(`${rt.team.team} ${date}: ${err.message}`);
       }
       rt.retrainRequested = false;
+      // Consumed only once the training is registered: a kill before this line retrains (or reuses) again.
+      if (fileRequest) await rm(requestFile, { force: true });
     }
     const version = await rt.registry.champion();
     const model = version ? await rt.registry.loadVersion(version) : null;
