@@ -6,7 +6,7 @@
  * - the size of a daily report and of the whole season's reports.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
@@ -15,6 +15,7 @@ import { runSeason } from '../src/daemon/season.ts';
 import { runOneCycle } from '../src/cli/cycle-command.ts';
 import { availableFields, buildFeatureMatrix, planFeatures } from '../src/features/matrix.ts';
 import type { Bar } from '../src/market/types.ts';
+import { sampleMarketData } from '../src/market/csv.ts';
 import { seededRandom } from '../src/models/rng.ts';
 import { initBackend, resetBackendForBench } from '../src/models/backend.ts';
 import type { Sample } from '../src/models/dataset.ts';
@@ -110,17 +111,42 @@ function benchDrift(): void {
   }
 }
 
-/** One live cycle (`arena cycle --date`) with retraining, DVC and git, on every bundled stock and index. */
+/**
+ * Live cycles (`arena cycle --date`) with retraining, DVC and git on 10 symbols: the 7 bundled ones
+ * plus 3 seeded random walks on the same dates (CSV provider). The first cycle includes `git init` and
+ * `dvc init`; the second is the steady state. Versioning = the version step (dvc add, git commit).
+ */
 async function benchCycle(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'arena-bench-cycle-'));
   const [red] = await loadTeams(['teams/red.yml']);
-  const symbols = ['AAPL', 'MSFT', 'GOOGL', 'IXIC', 'JPM', 'XOM', 'KO'];
-  const team = { ...(red as NonNullable<typeof red>), symbols, workspaceDir: path.join(work, 'workspace') };
-  const t0 = performance.now();
-  const r = await runOneCycle(team, { date: '2017-11-10', out: path.join(work, 'reports'), quiet: true });
-  const secs = (performance.now() - t0) / 1000;
-  const version = r.outcome.state.version;
-  console.log(`live cycle, ${symbols.length} symbols (all the bundled ones), retraining + DVC + git: ${secs.toFixed(1)} s (budget < 10 s for 10 symbols); ${Object.entries(r.outcome.durations).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; ${version?.commit ? 'committed' : 'not versioned (no DVC)'}`);
+  const bundled = ['AAPL', 'MSFT', 'GOOGL', 'IXIC', 'JPM', 'XOM', 'KO'];
+  const dataDir = path.join(work, 'data');
+  mkdirSync(dataDir);
+  const sample = sampleMarketData();
+  const toCsv = (bars: readonly Bar[]) => ['date,open,high,low,close,volume', ...bars.map((b) => [b.date, b.open, b.high, b.low, b.close, b.volume].join(','))].join('\n') + '\n';
+  for (const sym of [...bundled, 'SPX']) writeFileSync(path.join(dataDir, `${sym}.csv`), toCsv((await sample.daily({ symbol: sym, asOf: '9999-12-31' })).bars));
+  const dates = (await sample.daily({ symbol: 'AAPL', asOf: '9999-12-31' })).bars.map((b) => b.date);
+  const rand = seededRandom(3);
+  const synthetic = ['SYNA', 'SYNB', 'SYNC'];
+  for (const sym of synthetic) {
+    let close = 50 + rand() * 100;
+    writeFileSync(path.join(dataDir, `${sym}.csv`), toCsv(dates.map((date) => {
+      const open = close;
+      close = Math.max(1, close * (1 + (rand() - 0.5) * 0.03));
+      return { date, open, high: Math.max(open, close) * 1.005, low: Math.min(open, close) * 0.995, close, volume: Math.round(1e6 * (0.5 + rand())) };
+    })));
+  }
+  const symbols = [...bundled, ...synthetic];
+  const base = red as NonNullable<typeof red>;
+  const team = { ...base, symbols, data: { ...base.data, provider: 'csv' as const, dir: dataDir }, workspaceDir: path.join(work, 'workspace') };
+  for (const date of ['2017-11-09', '2017-11-10']) {
+    const t0 = performance.now();
+    const r = await runOneCycle(team, { date, out: path.join(work, 'reports'), quiet: true });
+    const secs = (performance.now() - t0) / 1000;
+    const version = r.outcome.state.version;
+    const d = r.outcome.durations;
+    console.log(`live cycle ${date}, ${symbols.length} symbols${date === '2017-11-09' ? ' (first: git + dvc init, training)' : ''}: ${secs.toFixed(1)} s (budget < 10 s); versioning (dvc add + git commit) ${(d.version ?? 0).toFixed(2)} s; ${Object.entries(d).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; ${version?.commit ? 'committed' : 'not versioned (no DVC)'}`);
+  }
 }
 
 /** Feature-matrix throughput on 500 symbols × 20 years of (synthetic, random-walk) daily bars, the red team's features. */
