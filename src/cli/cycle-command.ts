@@ -10,7 +10,7 @@ import { Journal } from '../daemon/journal.ts';
 import { openLiveRuntime } from '../daemon/live.ts';
 import { writeIndex } from '../daemon/reporting.ts';
 import { runDirs } from '../daemon/runtime.ts';
-import { CYCLE_STEPS } from '../daemon/steps/index.ts';
+import { CYCLE_STEPS, PREPARE_STEPS } from '../daemon/steps/index.ts';
 import type { TradeOutput } from '../daemon/steps/trade.ts';
 import path from 'node:path';
 import type { DateTime } from 'luxon';
@@ -34,6 +34,8 @@ export interface CycleRunOptions {
   noTradeReason?: string;
   /** Drift every N trading days instead of daily. */
   driftEveryTradingDays?: number;
+  /** `prepare`: only the after-close steps (through monitor); the rest runs at the trade time. */
+  phase?: 'prepare' | 'full';
 }
 
 export async function runOneCycle(team: TeamConfig, opts: CycleRunOptions): Promise<{ outcome: CycleOutcome; summary: string }> {
@@ -61,12 +63,14 @@ async function cycleLocked(team: TeamConfig, opts: CycleRunOptions, dirs: Return
     rt.retrainRequested = opts.retrain ?? false;
     if (opts.noTradeReason) rt.noTradeReason = opts.noTradeReason;
     if (opts.driftEveryTradingDays) rt.driftEveryTradingDays = opts.driftEveryTradingDays;
-    const outcome = await runCycle(rt, date, CYCLE_STEPS, {
+    const outcome = await runCycle(rt, date, opts.phase === 'prepare' ? PREPARE_STEPS : CYCLE_STEPS, {
       onStepDone: (step, secs) => logger.info(`${step} done in ${secs.toFixed(2)} s`, { team: team.team, date }),
     });
     await writeIndex(opts.out, new Date().toISOString());
     const trade = (outcome.state.trade ?? rt.journal.get(date, 'trade')?.record) as TradeOutput | undefined;
-    const summary = outcome.alreadyDone
+    const summary = opts.phase === 'prepare'
+      ? `${team.team} ${date}: prepared (${outcome.ran.length ? `ran ${outcome.ran.join(', ')}` : 'from the journal'}); orders at the trade time`
+      : outcome.alreadyDone
       ? `${team.team} ${date}: already done (journal ${rt.journal.file})`
       : `${team.team} ${date}: ran ${outcome.ran.join(', ')}; equity ${trade ? `$${trade.equity.toFixed(2)}` : '—'}; ${trade?.refused ? `no trade: ${trade.refused}` : `${trade?.orders.length ?? 0} order(s)`}`;
     return { outcome, summary };

@@ -7,7 +7,7 @@
  * aborts, the journal resumes the step on the next start) and it exits 0.
  */
 import path from 'node:path';
-import { isTradingDay, nextTradingDay, tradingDays } from '../calendar/nyse.ts';
+import { isTradingDay, nextTradingDay, session as sessionOf, tradingDays } from '../calendar/nyse.ts';
 import { nyDateTime, WallClock, type Clock } from '../calendar/clock.ts';
 import type { TeamConfig } from '../config/load.ts';
 import { loadSecrets } from '../config/secrets.ts';
@@ -55,9 +55,10 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   const dirs = runDirs(team.workspaceDir);
   const journal = new Journal(path.join(dirs.state, 'journal.jsonl'));
   const metrics = daemonMetrics(team.team, team.data.provider);
-  const state: DaemonState = { lastCycle: null, lastError: null, running: false, paused: false, nextCycle: null, retrainRequested: false, startedAt: new Date().toISOString() };
+  const state: DaemonState = { lastCycle: null, lastPrepared: null, lastError: null, running: false, paused: false, nextCycle: null, retrainRequested: false, startedAt: new Date().toISOString() };
   await metrics.refresh(journal).catch(() => undefined);
   state.lastCycle = journal.datesWith('version').pop() ?? null;
+  state.lastPrepared = journal.datesWith('monitor').pop() ?? null;
 
   const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models), reportsDir: path.join(opts.out, team.team), token: loadSecrets({ cwd: team.root }).get('ARENA_API_TOKEN') });
   const address = await app.listen({ host: opts.host ?? team.server.host, port: opts.port ?? team.server.port });
@@ -80,16 +81,20 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     }, { once: true });
   });
 
-  /** One cycle for `date`, retried with backoff; `noTrade` says why it places no orders (catch-up). */
-  const runDue = async (date: string, noTrade?: string) => {
+  /**
+   * One cycle (or its after-close part, `prepare`) for `date`, retried with backoff; `noTrade` says
+   * why it places no orders (a catch-up day). True when it completed.
+   */
+  const runDue = async (date: string, o: { noTrade?: string; phase?: 'prepare' | 'full' } = {}): Promise<boolean> => {
     if (state.paused) {
       logger.warn(`paused: cycle ${date} not run (POST /resume to continue)`, { team: team.team });
-      return;
+      return false;
     }
     const delays = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    const prepare = o.phase === 'prepare';
     for (let attempt = 0; !ac.signal.aborted; attempt++) {
       state.running = true;
-      const end = metrics.cycleSeconds.startTimer();
+      const end = prepare ? null : metrics.cycleSeconds.startTimer();
       try {
         const r = await runOneCycle(team, {
           date,
@@ -98,33 +103,68 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
           signal: ac.signal,
           clock,
           quiet: false,
-          ...(noTrade ? { noTradeReason: noTrade } : {}),
+          ...(prepare ? { phase: 'prepare' as const } : {}),
+          ...(o.noTrade ? { noTradeReason: o.noTrade } : {}),
           ...(opts.driftEveryTradingDays ? { driftEveryTradingDays: opts.driftEveryTradingDays } : {}),
         });
         state.retrainRequested = false;
-        state.lastCycle = r.outcome.date;
         state.lastError = null;
         for (const [step, secs] of Object.entries(r.outcome.durations)) metrics.stepSeconds.observe({ step }, secs);
-        metrics.cycles.inc({ outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
-        await metrics.refresh(await new Journal(journal.file).load());
+        if (prepare) state.lastPrepared = date;
+        else {
+          state.lastPrepared = date;
+          state.lastCycle = r.outcome.date;
+          metrics.cycles.inc({ outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
+          await metrics.refresh(await new Journal(journal.file).load());
+        }
         logger.info(r.summary, { team: team.team });
-        return;
+        return true;
       } catch (err) {
-        if (ac.signal.aborted) return;
+        if (ac.signal.aborted) return false;
         state.lastError = redact(errorMessage(err));
         metrics.cycles.inc({ outcome: 'failed' });
         const wait = delays[attempt];
         if (wait === undefined) {
           logger.error(`cycle ${date} failed: ${state.lastError}; giving up after ${attempt + 1} attempts; it resumes at the failed step on the next start`, { team: team.team });
-          return;
+          return false;
         }
         logger.error(`cycle ${date} failed: ${state.lastError}; retrying in ${Math.round(wait / 1000)} s (resumes at the failed step)`, { team: team.team });
       } finally {
-        end();
+        end?.();
         state.running = false;
       }
       await sleep(delays[attempt] as number);
     }
+    return false;
+  };
+
+  /**
+   * A trading day as scheduled: data, model, predictions and monitoring after the close, the orders
+   * at `schedule.trade_at` on the next session. Orders whose session has already opened (the
+   * daemon came up late) are not placed late.
+   */
+  const playDay = async (date: string): Promise<void> => {
+    if (team.schedule.trade_at === 'after_close') {
+      await runDue(date);
+      return;
+    }
+    const session = nextTradingDay(date);
+    const at = nyDateTime(session, team.schedule.trade_at);
+    const open = sessionOf(session)?.open ?? at;
+    const deadline = at > open ? at : open;
+    if (clock.now() >= deadline) {
+      await runDue(date, { noTrade: `the session of ${session} opened before the orders of ${date} could be placed (the daemon was down); orders are not placed late` });
+      return;
+    }
+    if (!(await runDue(date, { phase: 'prepare' }))) return;
+    state.nextCycle = at.toISO();
+    logger.info(`orders for ${date} at ${at.toFormat('yyyy-LL-dd HH:mm')} New York`, { team: team.team });
+    try {
+      await clock.sleepUntil(at, ac.signal);
+    } catch {
+      return;
+    }
+    await runDue(date);
   };
 
   try {
@@ -144,8 +184,8 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     if (owed.run.length > 1) logger.info(`catching up ${owed.run.length} trading days (${owed.run[0]} .. ${owed.run[owed.run.length - 1]}); orders only for the last`, { team: team.team });
     for (const [i, d] of owed.run.entries()) {
       if (ac.signal.aborted) break;
-      const late = i < owed.run.length - 1 ? `catch-up of a missed day: the session after ${d} has passed, so its orders are not placed late` : undefined;
-      await runDue(d, late);
+      if (i < owed.run.length - 1) await runDue(d, { noTrade: `catch-up of a missed day: the session after ${d} has passed, so its orders are not placed late` });
+      else await playDay(d);
     }
     let next = nextTradingDay(last !== null && last > due ? last : due);
     if (opts.firstDay && next < opts.firstDay) next = isTradingDay(opts.firstDay) ? opts.firstDay : nextTradingDay(opts.firstDay);
@@ -158,7 +198,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
       } catch {
         break;
       }
-      await runDue(next);
+      await playDay(next);
       next = nextTradingDay(next);
     }
   } finally {

@@ -113,8 +113,11 @@ export const scheduleSchema = z.strictObject({
   timezone: z.literal('America/New_York').default('America/New_York'),
   /** Data, model, predict and monitor steps run this long after the close. */
   after_close: hhmm.default('16:30'),
-  /** The trade step runs at this time on the next session (orders fill at the open). */
-  trade_at: hhmm.default('09:00'),
+  /**
+   * `arena run` places the day's orders at this time on the next session (before 09:30 they fill at
+   * the open); `after_close` places them right after the monitor step (queued for the open).
+   */
+  trade_at: z.union([hhmm, z.literal('after_close')]).default('09:00'),
   catch_up: z.enum(['run', 'skip']).default('run'),
 });
 

@@ -18,6 +18,8 @@ import type { TradeOutput } from './steps/trade.ts';
 
 export interface DaemonState {
   lastCycle: string | null;
+  /** The last date whose after-close steps (through monitor) are done; its orders may still be due. */
+  lastPrepared: string | null;
   lastError: string | null;
   running: boolean;
   paused: boolean;
@@ -122,10 +124,11 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     return true;
   };
 
-  app.get('/health', async () => ({ status: 'ok', team: d.team.team, last_cycle: d.state.lastCycle, paused: d.state.paused, started_at: d.state.startedAt }));
+  app.get('/health', async () => ({ status: 'ok', team: d.team.team, last_cycle: d.state.lastCycle, last_prepared: d.state.lastPrepared, paused: d.state.paused, started_at: d.state.startedAt }));
   app.get('/status', async () => ({
     team: d.team.team,
     last_cycle: d.state.lastCycle,
+    last_prepared: d.state.lastPrepared,
     next_cycle: d.state.nextCycle,
     running: d.state.running,
     paused: d.state.paused,

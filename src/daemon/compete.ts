@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { nyDateTime, ReplayClock } from '../calendar/clock.ts';
-import { tradingDays } from '../calendar/nyse.ts';
+import { nextTradingDay, tradingDays } from '../calendar/nyse.ts';
 import type { TeamConfig } from '../config/load.ts';
 import { teamSecretName } from '../config/secrets.ts';
 import { ArenaError } from '../core/errors.ts';
@@ -105,13 +105,12 @@ interface Daemon {
   stopping: boolean;
 }
 
-/** The last day the daemon reports as completed on GET /health, or null while it cannot answer. */
-async function lastCycleOf(d: Daemon): Promise<string | null> {
+/** What the daemon reports on GET /health (null while it cannot answer): the last completed and prepared days. */
+async function healthOf(d: Daemon): Promise<{ last_cycle: string | null; last_prepared: string | null } | null> {
   try {
     const res = await fetch(`http://127.0.0.1:${d.port}/health`, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) return null;
-    const body = z.object({ last_cycle: z.string().nullable() }).parse(await res.json());
-    return body.last_cycle;
+    return z.object({ last_cycle: z.string().nullable(), last_prepared: z.string().nullable() }).parse(await res.json());
   } catch {
     return null;
   }
@@ -134,9 +133,11 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
     const doneSets = await Promise.all(opts.teams.map(teamDone));
     let resume = 0;
     while (resume < days.length && doneSets.every((s) => s.has(days[resume] as string))) resume++;
-    const times = [...new Set(opts.teams.map((t) => t.schedule.after_close))].sort();
-    const lastTime = times[times.length - 1] as string;
-    const clock = new ReplayClock({ start: resume > 0 ? nyDateTime(days[resume - 1] as string, lastTime) : nyDateTime(from, '00:00') });
+    // Each day: every team's after-close time on the day, then every trade time on the next session.
+    const closeTimes = [...new Set(opts.teams.map((t) => t.schedule.after_close))].sort();
+    const tradeTimes = [...new Set(opts.teams.map((t) => t.schedule.trade_at).filter((x) => x !== 'after_close'))].sort();
+    const endOfDay = (d: string) => (tradeTimes.length ? nyDateTime(nextTradingDay(d), tradeTimes[tradeTimes.length - 1] as string) : nyDateTime(d, closeTimes[closeTimes.length - 1] as string));
+    const clock = new ReplayClock({ start: resume > 0 ? endOfDay(days[resume - 1] as string) : nyDateTime(from, '00:00') });
     exchange = await startAlpacaExchange({
       market,
       clock,
@@ -208,11 +209,11 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
     };
 
     const timeout = opts.dayTimeoutMs ?? 30 * 60_000;
-    const waitFor = async (d: Daemon, date: string) => {
+    const waitFor = async (d: Daemon, date: string, what: 'last_cycle' | 'last_prepared') => {
       const t0 = Date.now();
       for (;;) {
         if (opts.signal?.aborted) throw new ArenaError('competition interrupted; start it again to resume');
-        const last = await lastCycleOf(d);
+        const last = (await healthOf(d))?.[what] ?? null;
         if (last !== null && last >= date) return;
         if (!d.child && d.starts > MAX_RESTARTS) throw new ArenaError(`${d.team.team}: daemon keeps dying; see ${path.join(logs, `${d.team.team}.log`)}`);
         if (Date.now() - t0 > timeout) throw new ArenaError(`${d.team.team} did not finish ${date} within ${Math.round(timeout / 1000)} s; see ${path.join(logs, `${d.team.team}.log`)}`, { hint: 'a failing cycle is retried by the daemon; fix the cause and run arena compete again to resume' });
@@ -226,11 +227,16 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       const pace = last + opts.secondsPerDay * 1000 - Date.now();
       if (pace > 0 && i > resume) await sleep(pace);
       last = Date.now();
-      // Teams trade in the order of their after-close times, as in a season.
-      for (const time of times) {
+      // Teams run in the order of their schedule times, as in a season.
+      for (const time of closeTimes) {
         const at = nyDateTime(date, time);
         if (clock.now() < at) clock.advanceTo(at);
-        for (const d of daemons.filter((x) => x.team.schedule.after_close === time)) await waitFor(d, date);
+        for (const d of daemons.filter((x) => x.team.schedule.after_close === time)) await waitFor(d, date, d.team.schedule.trade_at === 'after_close' ? 'last_cycle' : 'last_prepared');
+      }
+      for (const time of tradeTimes) {
+        const at = nyDateTime(nextTradingDay(date), time);
+        if (clock.now() < at) clock.advanceTo(at);
+        for (const d of daemons.filter((x) => x.team.schedule.trade_at === time)) await waitFor(d, date, 'last_cycle');
       }
       const every = opts.refreshEveryDays ?? 1;
       if ((i + 1 - resume) % every === 0 && i < days.length - 1) await report(i + 1, true);

@@ -114,13 +114,17 @@ describe('arena run --exchange: catch-up after downtime', () => {
       });
       const setClock = async (iso: string) => expect((await fetch(`${url}/__admin/clock`, { method: 'POST', body: JSON.stringify({ to: iso }) })).status).toBe(200);
       const env = { ...process.env, ALPACA_KEY_ID: 'PKTESTCATCHUP', ALPACA_SECRET_KEY: 'catch-up-secret' };
-      const daemon = async (until: RegExp) => {
+      /** Runs the daemon through a script: wait for a log line, then act (e.g. move the clock); SIGTERM at the end. */
+      const daemon = async (script: { wait: RegExp; then?: () => Promise<void> }[]) => {
         const child = spawn(process.execPath, [BIN, 'run', '--team', 'teams/blue.yml', '--port', '0', '--exchange', url, '--first-day', '2017-10-02'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
         let logs = '';
         child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
         child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
         const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-        for (const t0 = Date.now(); !until.test(logs); await sleep(100)) if (Date.now() - t0 > 300_000) throw new Error(`no ${until} in: ${logs.slice(-2000)}`);
+        for (const step of script) {
+          for (const t0 = Date.now(); !step.wait.test(logs); await sleep(100)) if (Date.now() - t0 > 300_000) throw new Error(`no ${step.wait} in: ${logs.slice(-2000)}`);
+          await step.then?.();
+        }
         child.kill('SIGTERM');
         expect(await exit).toBe(0);
         return logs;
@@ -130,13 +134,15 @@ describe('arena run --exchange: catch-up after downtime', () => {
         return lines.filter((l) => l.step === 'trade');
       };
 
+      // Prepared after the close; the orders go out at trade_at (09:00) on the next session.
       await setClock('2017-10-02T17:00:00-04:00');
-      await daemon(/next cycle 2017-10-03/);
+      await daemon([{ wait: /orders for 2017-10-02 at 2017-10-03 09:00/, then: () => setClock('2017-10-03T09:00:00-04:00') }, { wait: /next cycle 2017-10-03/ }]);
       expect(trades().map((t) => t.date)).toEqual(['2017-10-02']);
+      expect(trades()[0]?.record.refused ?? '').not.toMatch(/late/);
 
       // Down for three trading days.
       await setClock('2017-10-05T17:00:00-04:00');
-      const logs = await daemon(/next cycle 2017-10-06/);
+      const logs = await daemon([{ wait: /orders for 2017-10-05 at 2017-10-06 09:00/, then: () => setClock('2017-10-06T09:00:00-04:00') }, { wait: /next cycle 2017-10-06/ }]);
       expect(logs).toMatch(/catching up 3 trading days \(2017-10-03 \.\. 2017-10-05\)/);
       const all = trades();
       expect(all.map((t) => t.date)).toEqual(['2017-10-02', '2017-10-03', '2017-10-04', '2017-10-05']);
@@ -144,7 +150,14 @@ describe('arena run --exchange: catch-up after downtime', () => {
         expect(t.record.refused).toMatch(/catch-up of a missed day/);
         expect(t.record.orders.every((o) => o.status === 'not_submitted')).toBe(true);
       }
-      expect(all[3]?.record.refused ?? '').not.toMatch(/catch-up/);
+      expect(all[3]?.record.refused ?? '').not.toMatch(/catch-up|late/);
+
+      // Back up during the next session: the day is prepared and recorded, its orders are not placed late.
+      await setClock('2017-10-09T10:00:00-04:00');
+      await daemon([{ wait: /next cycle 2017-10-09/ }]);
+      const late = trades().find((t) => t.date === '2017-10-06');
+      expect(late?.record.refused).toMatch(/opened before the orders of 2017-10-06 could be placed/);
+
       // Every order the exchange holds has a distinct client_order_id.
       const orders = (await (await fetch(`${url}/v2/orders?status=all&limit=500`, { headers: { 'APCA-API-KEY-ID': env.ALPACA_KEY_ID, 'APCA-API-SECRET-KEY': env.ALPACA_SECRET_KEY } })).json()) as { client_order_id: string }[];
       expect(new Set(orders.map((o) => o.client_order_id)).size).toBe(orders.length);

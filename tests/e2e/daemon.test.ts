@@ -13,6 +13,14 @@ function project(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'arena-daemon-'));
   cpSync(path.join(REPO_ROOT, 'teams'), path.join(dir, 'teams'), { recursive: true });
   cpSync(path.join(REPO_ROOT, 'strategies'), path.join(dir, 'strategies'), { recursive: true });
+  // These daemons run on the wall clock: orders right after the close, so a test never waits for 09:00
+  // New York (the next-session schedule is tested on a replayed exchange clock in compete.test.ts).
+  for (const t of ['red', 'blue']) {
+    const f = path.join(dir, 'teams', `${t}.yml`);
+    const text = readFileSync(f, 'utf8');
+    if (!/trade_at: "09:00"/.test(text)) throw new Error(`${f}: expected trade_at: "09:00" to rewrite`);
+    writeFileSync(f, text.replace('trade_at: "09:00"', 'trade_at: after_close'));
+  }
   return dir;
 }
 
