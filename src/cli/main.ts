@@ -68,6 +68,22 @@ function nonNegative(flag: string, v: string): number {
   return n;
 }
 
+/** A long command: a stderr logger, and SIGINT/SIGTERM turned into an abort signal while it runs. */
+async function whileNotSignalled(fn: (signal: AbortSignal, logger: ReturnType<typeof createLogger>) => Promise<void>): Promise<void> {
+  const logger = createLogger({ stderr: true });
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await fn(ac.signal, logger);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await closeLogger(logger);
+  }
+}
+
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
@@ -95,13 +111,8 @@ export function buildProgram(): Command {
     .option('--quiet', 'no per-day progress')
     .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; quiet?: boolean }) => {
       const teams = await loadTeams(o.teams);
-      const logger = createLogger({ stderr: true });
-      const ac = new AbortController();
-      const stop = () => ac.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      const t0 = performance.now();
-      try {
+      await whileNotSignalled(async (signal, logger) => {
+        const t0 = performance.now();
         const result = await runSeason({
           teams,
           ...(o.from ? { from: o.from } : {}),
@@ -109,7 +120,7 @@ export function buildProgram(): Command {
           ...(o.dataDir ? { dataDir: path.resolve(o.dataDir) } : {}),
           out: path.resolve(o.out),
           logger,
-          signal: ac.signal,
+          signal,
           version: o.version,
           onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine(p) + '\n'),
         });
@@ -117,11 +128,7 @@ export function buildProgram(): Command {
         process.stdout.write(formatLeaderboard(result.leaderboard) + '\n\n');
         for (const v of result.versioning) process.stdout.write(`${v.team}: ${v.commit ? `versioned as commit ${v.commit.slice(0, 10)}` : 'not versioned'}${v.notes.length ? ` (${v.notes.join('; ')})` : ''}\n`);
         process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}\n`);
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        await closeLogger(logger);
-      }
+      });
     });
 
   program
@@ -136,13 +143,8 @@ export function buildProgram(): Command {
     .option('--quiet', 'no per-day progress')
     .action(async (o: { teams: string[]; from?: string; to?: string; out: string; secondsPerDay: number; refreshEvery: number; quiet?: boolean }) => {
       const teams = await loadTeams(o.teams);
-      const logger = createLogger({ stderr: true });
-      const ac = new AbortController();
-      const stop = () => ac.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      const t0 = performance.now();
-      try {
+      await whileNotSignalled(async (signal, logger) => {
+        const t0 = performance.now();
         const r = await runCompetition({
           teams,
           teamFiles: o.teams,
@@ -150,7 +152,7 @@ export function buildProgram(): Command {
           ...(o.to ? { to: o.to } : {}),
           out: path.resolve(o.out),
           logger,
-          signal: ac.signal,
+          signal,
           secondsPerDay: o.secondsPerDay,
           refreshEveryDays: o.refreshEvery,
           onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine({ ...p, teams: p.teams.map((t) => ({ ...t, model: null, ran: true })) }) + '\n'),
@@ -158,11 +160,7 @@ export function buildProgram(): Command {
         process.stdout.write(`\nCompetition ${r.id}: ${r.from} .. ${r.to} (${((performance.now() - t0) / 1000).toFixed(1)} s; daemon restarts: ${Object.entries(r.restarts).map(([t, n]) => `${t} ${n}`).join(', ')})\n\n`);
         process.stdout.write(formatLeaderboard(r.leaderboard) + '\n\n');
         process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}; state: ${r.stateDir}\n`);
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        await closeLogger(logger);
-      }
+      });
     });
 
   program
