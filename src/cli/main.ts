@@ -14,7 +14,9 @@ import { runSeason } from '../daemon/season.ts';
 import { runCompetition } from '../daemon/compete.ts';
 import { StepFailed } from '../daemon/cycle.ts';
 import { datasetDrift, tableFromCsvText } from '../monitoring/drift/index.ts';
-import { buildFeatureMatrix, featureMatrixCsv, planFeatures, availableFields } from '../features/matrix.ts';
+import { featureMatrixCsv } from '../features/matrix.ts';
+import { marketFor } from '../daemon/live.ts';
+import { teamFeatureMatrix } from '../daemon/steps/features.ts';
 import { CsvMarketData, sampleMarketData } from '../market/csv.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { runDirs } from '../daemon/runtime.ts';
@@ -227,12 +229,17 @@ export function buildProgram(): Command {
     .requiredOption('--out <file>', 'output CSV')
     .action(async (o: { team: string; symbol: string; dataDir?: string; out: string }) => {
       const team = await loadTeam(o.team, { checkSecrets: false });
-      const source = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : team.data.provider === 'csv' ? new CsvMarketData(path.resolve(team.root, team.data.dir as string)) : sampleMarketData();
-      const { bars } = await source.daily({ symbol: o.symbol.toUpperCase(), asOf: '9999-12-31' });
-      const plan = planFeatures(team.features, availableFields([{ bars }]));
-      const rows = buildFeatureMatrix(o.symbol.toUpperCase(), bars, team.features, plan);
-      await writeFileAtomic(path.resolve(o.out), featureMatrixCsv(rows, plan.columns));
-      process.stdout.write(`${o.out}: ${rows.length} rows × ${plan.columns.length} features${plan.dropped.length ? ` (dropped: ${plan.dropped.map((d) => d.feature).join(', ')})` : ''}\n`);
+      // The same source and the same builder as a cycle, so Alpha Vantage indicator columns are here too.
+      const logger = createLogger({ stderr: true, console: false });
+      try {
+        const source = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : team.data.provider === 'csv' || team.data.provider === 'sample' ? (team.data.provider === 'csv' ? new CsvMarketData(path.resolve(team.root, team.data.dir as string)) : sampleMarketData()) : await marketFor(team, runDirs(team.workspaceDir), logger);
+        const asOf = DateTime.now().setZone('America/New_York').toISODate() as string;
+        const { plan, rows, stale } = await teamFeatureMatrix(team, o.symbol.toUpperCase(), source, asOf);
+        await writeFileAtomic(path.resolve(o.out), featureMatrixCsv(rows, plan.columns));
+        process.stdout.write(`${o.out}: ${rows.length} rows × ${plan.columns.length} features${plan.dropped.length ? ` (dropped: ${plan.dropped.map((d) => d.feature).join(', ')})` : ''}${stale.length ? `; stale: ${stale.join('; ')}` : ''}\n`);
+      } finally {
+        await closeLogger(logger);
+      }
     });
 
   program

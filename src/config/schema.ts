@@ -161,6 +161,16 @@ export const teamSchema = z.strictObject({
   server: serverSchema,
   /** Workspace directory (default workspaces/<team>). */
   workspace: z.string().min(1).optional(),
-});
+})
+  // features.alphavantage lists Alpha Vantage technical endpoints: only that provider can serve them.
+  .superRefine((team, ctx) => {
+    if (team.features.alphavantage && team.data.provider !== 'alphavantage')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', 'alphavantage'],
+        message: "data.provider: alphavantage to go with it (these columns come from Alpha Vantage's technical-indicator endpoints)",
+        input: team.data.provider,
+      });
+  });
 
 export type TeamFile = z.infer<typeof teamSchema>;

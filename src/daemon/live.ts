@@ -21,7 +21,8 @@ import { Journal } from './journal.ts';
 import { runDirs, type TeamRuntime } from './runtime.ts';
 import { createVersionerFor } from './versioning.ts';
 
-async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, logger: Logger): Promise<MarketData> {
+/** The team's own data source (exported for `arena features`, which must see the same `av_*` values). */
+export async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, logger: Logger): Promise<MarketData> {
   const secrets = loadSecrets({ cwd: team.root });
   switch (team.data.provider) {
     case 'sample':

@@ -19,6 +19,7 @@ import { Returns } from './indicators/returns.ts';
 import { Volatility } from './indicators/volatility.ts';
 import { VolumeZ } from './indicators/volume-z.ts';
 import { CalendarFeatures } from './indicators/calendar.ts';
+import { avColumns, type ExternalValues } from './alphavantage.ts';
 
 export interface Targets {
   /** close_{t+1} / close_t − 1 */
@@ -86,11 +87,25 @@ function factories(spec: FeatureSpec): IndicatorFactory[] {
 
 export class FeatureSpecError extends Error {}
 
+export interface PlanOptions {
+  /**
+   * The data source serves `features.alphavantage` values (the fetch step got them from the provider).
+   * Without it those columns are dropped with the reason, e.g. for `arena features` on local CSVs.
+   */
+  external?: boolean;
+}
+
+/** Columns joined from outside (Alpha Vantage indicators), in spec order. */
+export function externalColumns(spec: FeatureSpec): string[] {
+  return (spec.alphavantage ?? []).flatMap((ind) => avColumns(ind).map((c) => c.column));
+}
+
 /**
  * Decide the columns for a team: a feature needing high/low/volume is dropped (with the reason)
  * when any of the team's series lacks them, since one pooled model needs one column set.
+ * Order: local indicators, then external (`av_*`) columns, then lags.
  */
-export function planFeatures(spec: FeatureSpec, available: ReadonlySet<BarField>, closeOnlySymbols: string[] = []): FeaturePlan {
+export function planFeatures(spec: FeatureSpec, available: ReadonlySet<BarField>, closeOnlySymbols: string[] = [], opts: PlanOptions = {}): FeaturePlan {
   const columns: string[] = [];
   const dropped: DroppedFeature[] = [];
   for (const f of factories(spec)) {
@@ -105,6 +120,11 @@ export function planFeatures(spec: FeatureSpec, available: ReadonlySet<BarField>
       continue;
     }
     columns.push(...ind.columns);
+  }
+  for (const ind of spec.alphavantage ?? []) {
+    const cols = avColumns(ind).map((c) => c.column);
+    if (opts.external) columns.push(...cols);
+    else dropped.push({ feature: `alphavantage ${ind.function}`, columns: cols, reason: 'needs the Alpha Vantage indicator endpoints (data.provider alphavantage, fetched by the daily cycle)' });
   }
   const seen = new Set(columns);
   if (spec.lags) {
@@ -142,6 +162,9 @@ export class FeatureMatrixBuilder {
   private lagHistory: number[][] = [];
   private pending: { date: string; close: number; features: (number | null)[] } | null = null;
   private seen: Bar[] = [];
+  /** External columns kept by the plan, and the values each consumed bar got (to notice revisions). */
+  private externals: string[] = [];
+  private seenExternal: (number | null)[][] = [];
   private rows: FeatureRow[] = [];
   private readonly planIndex: Map<string, number>;
 
@@ -159,31 +182,49 @@ export class FeatureMatrixBuilder {
     this.indicators = factories(this.spec)
       .map((f) => f.make())
       .filter((ind) => !ind.columns.some((c) => droppedCols.has(c)));
-    const base = this.indicators.flatMap((i) => [...i.columns]);
+    this.externals = externalColumns(this.spec).filter((c) => this.planIndex.has(c));
+    const base = [...this.indicators.flatMap((i) => [...i.columns]), ...this.externals];
     this.lagSources = (this.spec.lags?.columns ?? [])
       .filter((c) => this.planIndex.has(c))
       .map((column) => ({ column, index: base.indexOf(column) }));
     this.lagHistory = this.lagSources.map(() => []);
     this.pending = null;
     this.seen = [];
+    this.seenExternal = [];
     this.rows = [];
   }
 
-  /** Feed the full series (ascending, ≤ as-of). Returns all complete rows so far plus the unlabelled last row. */
-  extend(bars: readonly Bar[]): FeatureRow[] {
+  /** The external values for one date, in plan order; null where the source has none (warm-up, not published). */
+  private externalAt(date: string, external: ExternalValues | undefined): (number | null)[] {
+    const row = external?.get(date);
+    return this.externals.map((c) => {
+      const v = row?.[c];
+      return v !== undefined && Number.isFinite(v) ? v : null;
+    });
+  }
+
+  /**
+   * Feed the full series (ascending, ≤ as-of), and the external (`av_*`) values by date when the plan has
+   * such columns: row t takes the values dated t only. Returns all complete rows so far plus the unlabelled last row.
+   */
+  extend(bars: readonly Bar[], external?: ExternalValues): FeatureRow[] {
     const n = this.seen.length;
     let sameHistory = bars.length >= n;
     // Compare every bar already consumed (cheap next to the indicators) so a revised bar anywhere restarts.
     for (let i = n - 1; sameHistory && i >= 0; i--) sameHistory = sameBar(bars[i] as Bar, this.seen[i] as Bar);
+    // Likewise a revised external value (the provider recomputed its history).
+    for (let i = n - 1; sameHistory && this.externals.length > 0 && i >= 0; i--)
+      sameHistory = sameValues(this.externalAt((bars[i] as Bar).date, external), this.seenExternal[i] as (number | null)[]);
     if (!sameHistory) this.reset();
-    for (let i = this.seen.length; i < bars.length; i++) this.push(bars[i] as Bar);
+    for (let i = this.seen.length; i < bars.length; i++) this.push(bars[i] as Bar, this.externalAt((bars[i] as Bar).date, external));
     return this.current();
   }
 
-  private push(bar: Bar): void {
+  private push(bar: Bar, ext: (number | null)[]): void {
     const prev = this.seen[this.seen.length - 1];
     if (prev && bar.date <= prev.date) throw new FeatureSpecError(`${this.symbol}: bars out of order or duplicated at ${bar.date}`);
     this.seen.push(bar);
+    this.seenExternal.push(ext);
     // The previous day's row gets its label now that its next day is known.
     if (this.pending && prev) {
       const p = this.pending;
@@ -199,6 +240,7 @@ export class FeatureMatrixBuilder {
     }
     const base: (number | null)[] = [];
     for (const ind of this.indicators) for (const v of ind.update(bar)) base.push(v === null || Number.isFinite(v) ? v : null);
+    base.push(...ext);
     const lags: (number | null)[] = [];
     const count = this.spec.lags?.count ?? 0;
     this.lagSources.forEach((src, k) => {
@@ -222,14 +264,18 @@ export class FeatureMatrixBuilder {
   }
 }
 
+function sameValues(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
 function sameBar(a: Bar, b: Bar): boolean {
   return a.date === b.date && a.close === b.close && a.open === b.open && a.high === b.high && a.low === b.low && a.volume === b.volume;
 }
 
-/** Batch form: the whole matrix for one series. */
-export function buildFeatureMatrix(symbol: string, bars: readonly Bar[], spec: FeatureSpec, plan?: FeaturePlan): FeatureRow[] {
-  const p = plan ?? planFeatures(spec, availableFields([{ bars }]));
-  return new FeatureMatrixBuilder(symbol, spec, p).extend(bars);
+/** Batch form: the whole matrix for one series (with its external values, when the plan has such columns). */
+export function buildFeatureMatrix(symbol: string, bars: readonly Bar[], spec: FeatureSpec, plan?: FeaturePlan, external?: ExternalValues): FeatureRow[] {
+  const p = plan ?? planFeatures(spec, availableFields([{ bars }]), [], { external: external !== undefined });
+  return new FeatureMatrixBuilder(symbol, spec, p).extend(bars, external);
 }
 
 /** CSV exactly as the model sees it: date, features, then target_* columns (empty on the last row). */

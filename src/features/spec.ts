@@ -3,6 +3,7 @@
  * Every key is optional; an empty section means no features of that kind.
  */
 import { z } from 'zod';
+import { avColumns, avIndicatorSchema } from './alphavantage.ts';
 
 const period = z.number().int().min(1).max(500);
 const periods = z.array(period).min(1);
@@ -22,6 +23,25 @@ export const featureSpecSchema = z
     volume_z: z.array(z.number().int().min(2).max(500)).min(1).optional(),
     calendar: z.array(z.enum(['day_of_week', 'month'])).optional(),
     lags: z.strictObject({ columns: z.array(z.string().min(1)).min(1), count: z.number().int().min(1).max(60) }).optional(),
+    /**
+     * Indicators computed by Alpha Vantage's technical endpoints (only with `data.provider: alphavantage`),
+     * e.g. `- { function: RSI, time_period: 14 }` → column `av_rsi_14`; see features/alphavantage.ts.
+     */
+    alphavantage: z
+      .array(avIndicatorSchema)
+      .min(1)
+      .max(20)
+      .superRefine((list, ctx) => {
+        // Two entries giving the same columns would spend the request budget twice for one column.
+        const seen = new Map<string, number>();
+        list.forEach((ind, i) => {
+          const cols = avColumns(ind).map((c) => c.column);
+          const clash = cols.find((c) => seen.has(c));
+          if (clash !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `an indicator not already listed (entry [${seen.get(clash)}] gives ${clash} too)`, input: ind });
+          for (const c of cols) if (!seen.has(c)) seen.set(c, i);
+        });
+      })
+      .optional(),
   })
   .strict();
 

@@ -252,6 +252,23 @@ describe('technical indicators', () => {
     expect(err.kind).toBe(kind);
   });
 
+  it('a refresh merges into the cache: new dates are added, history the answer lacks is kept', async () => {
+    const store = new MemoryStore();
+    const key = 'cache/alphavantage/indicators/MSFT/RSI_14_close.json';
+    // A cache from an earlier run, holding a date the emulator does not serve (an older history).
+    await store.put(key, JSON.stringify({ version: 1, symbol: 'MSFT', key: 'RSI_14_close', fetchedAt: '2017-06-01T00:00:00.000Z', rows: [['1980-01-02', { RSI: 42 }], ['2017-06-01', { RSI: 1 }]] }));
+    const s = await provider({ store }).indicator('MSFT', { function: 'RSI', timePeriod: 14 }, { asOf });
+    expect(s.stale).toBe(false);
+    const cached = JSON.parse(store.text(key) ?? '{}') as { rows: [string, Record<string, number>][] };
+    const dates = cached.rows.map(([d]) => d);
+    expect(dates[0]).toBe('1980-01-02');
+    expect(dates).toEqual([...dates].sort());
+    expect(dates.at(-1)).toBe(asOf);
+    // The newer answer wins on a date both hold.
+    expect(s.values.get('2017-06-01')?.RSI).not.toBe(1);
+    expect(s.values.get('1980-01-02')).toEqual({ RSI: 42 });
+  });
+
   it('an indicator refresh failure serves the cached values, marked stale', async () => {
     const store = new MemoryStore();
     const p = provider({ store });
@@ -579,5 +596,17 @@ describe('emulator wire format (plain fetch)', () => {
     expect(await (await fetch(`${emu.origin}/__admin/faults`)).json()).toEqual({ mode: 'slow', delayMs: 300 });
     await post({ mode: 'none' });
     expect(await getJson(daily)).toHaveProperty('Meta Data');
+  });
+
+  it('a fault can target one function; other functions pass and do not use up its count', async () => {
+    const post = (body: unknown) => fetch(`${emu.origin}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post({ mode: 'premium', function: 'rsi' })).status).toBe(400);
+    expect((await post({ mode: 'premium', function: 'RSI', count: 1 })).status).toBe(200);
+    const rsiQ = { function: 'RSI', symbol: 'MSFT', interval: 'daily', time_period: '14', series_type: 'close' };
+    expect(await getJson({ function: 'TIME_SERIES_DAILY', symbol: 'MSFT' })).toHaveProperty('Meta Data');
+    expect(await getJson({ ...rsiQ, function: 'EMA' })).toHaveProperty('Technical Analysis: EMA');
+    expect(await getJson(rsiQ)).toEqual(PREMIUM_BODY);
+    expect(await getJson(rsiQ)).toHaveProperty('Technical Analysis: RSI');
+    expect(emu.history.slice(-4).map((h) => `${h.function}:${h.outcome}`)).toEqual(['TIME_SERIES_DAILY:ok', 'EMA:ok', 'RSI:premium', 'RSI:ok']);
   });
 });

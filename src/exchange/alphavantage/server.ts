@@ -4,7 +4,7 @@
  *
  *   GET  /query?function=TIME_SERIES_DAILY&symbol=MSFT&outputsize=compact|full&datatype=json|csv&apikey=K
  *   GET  /query?function=RSI|EMA|SMA|MACD|BBANDS&symbol&interval=daily&time_period&series_type[…]
- *   POST /__admin/faults {"mode":"rate_limit","count":2,"delayMs":…}   GET /__admin/faults
+ *   POST /__admin/faults {"mode":"rate_limit","count":2,"delayMs":…,"function":"RSI"}   GET /__admin/faults
  *   POST /__admin/as-of {"asOf":"2017-06-30"}                          GET /__admin/state
  *
  * Like the real service, every /query failure except `http_500` is HTTP 200 with an error body.
@@ -27,6 +27,11 @@ export const faultSpecSchema = z.strictObject({
   count: z.number().int().positive().optional(),
   /** For `slow`: delay before answering. Default 2000 ms. */
   delayMs: z.number().int().min(0).max(600_000).optional(),
+  /**
+   * Only requests for this function (e.g. `RSI`) get the fault; the others are answered normally and do
+   * not use up `count`. Absent = every /query request.
+   */
+  function: z.string().regex(/^[A-Z_]+$/).optional(),
 });
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
 
@@ -118,10 +123,11 @@ export async function startAlphaVantageEmulator(opts: AlphaVantageEmulatorOption
   const history: EmulatorRequestRecord[] = [];
   const closing = new AbortController();
 
-  /** Take the active fault for one request (decrementing its count). */
-  const takeFault = (): FaultSpec => {
+  /** Take the active fault for one request of function `fn` (decrementing its count). */
+  const takeFault = (fn: string): FaultSpec => {
     const f = fault;
     if (f.mode === 'none') return f;
+    if (f.function !== undefined && f.function !== fn) return { mode: 'none' };
     if (f.count !== undefined) fault = f.count <= 1 ? { mode: 'none' } : { ...f, count: f.count - 1 };
     return f;
   };
@@ -260,8 +266,8 @@ export async function startAlphaVantageEmulator(opts: AlphaVantageEmulatorOption
   }
 
   async function query(q: URLSearchParams): Promise<{ answer: Answer; outcome: string }> {
-    const f = takeFault();
     const fn = (q.get('function') ?? '').toUpperCase();
+    const f = takeFault(fn);
     switch (f.mode) {
       case 'rate_limit':
         return { answer: ok(RATE_LIMIT_BODY), outcome: f.mode };
@@ -343,7 +349,7 @@ export async function startAlphaVantageEmulator(opts: AlphaVantageEmulatorOption
       if (req.method === 'GET') return send(res, ok(fault));
       if (req.method === 'POST') {
         const parsed = faultSpecSchema.safeParse(await readBody(req).catch(() => undefined));
-        if (!parsed.success) return send(res, { status: 400, contentType: 'application/json', body: json({ error: `expected {mode: ${FAULT_MODES.join('|')}, count?, delayMs?}`, issues: parsed.error.issues }) });
+        if (!parsed.success) return send(res, { status: 400, contentType: 'application/json', body: json({ error: `expected {mode: ${FAULT_MODES.join('|')}, count?, delayMs?, function?}`, issues: parsed.error.issues }) });
         fault = parsed.data;
         return send(res, ok(fault));
       }

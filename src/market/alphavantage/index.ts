@@ -1,6 +1,6 @@
 /** The `alphavantage` market-data provider: client adapter, typed errors, request budget. */
-export { AlphaVantageMarketData, DEFAULT_BASE_URL, PROVIDER } from './provider.ts';
-export type { AlphaVantageOptions, IndicatorSeries, IndicatorSpec, MarketLogger, SeriesType } from './provider.ts';
+export { AlphaVantageMarketData, DEFAULT_BASE_URL, PROVIDER, indicatorKey, isIndicatorSource } from './provider.ts';
+export type { AlphaVantageOptions, IndicatorSeries, IndicatorSource, IndicatorSpec, MarketLogger, SeriesType } from './provider.ts';
 export { MarketDataError, errorBodyOf, errorFromBody, errorFromClientRejection, isMarketDataError } from './errors.ts';
 export type { ErrorBody, ErrorContext, MarketDataErrorInit, MarketDataErrorKind } from './errors.ts';
 export { RequestBudget } from './budget.ts';

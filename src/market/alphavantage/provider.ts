@@ -76,6 +76,14 @@ export type IndicatorSpec =
   | { function: 'MACD'; fastPeriod?: number; slowPeriod?: number; signalPeriod?: number; seriesType?: SeriesType }
   | { function: 'BBANDS'; timePeriod: number; nbdevup?: number; nbdevdn?: number; matype?: number; seriesType?: SeriesType };
 
+/** A MarketData source that also serves Alpha Vantage technical indicators (the fetch step asks for them). */
+export interface IndicatorSource {
+  indicator(symbol: string, spec: IndicatorSpec, opts?: { asOf?: string }): Promise<IndicatorSeries>;
+}
+
+export const isIndicatorSource = (m: unknown): m is IndicatorSource =>
+  typeof m === 'object' && m !== null && typeof (m as { indicator?: unknown }).indicator === 'function';
+
 export interface IndicatorSeries {
   symbol: string;
   function: IndicatorFunction;
@@ -103,7 +111,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function indicatorKey(spec: IndicatorSpec): string {
+/** Canonical parameter string of an indicator request, e.g. `RSI_14_close` (the cache file name). */
+export function indicatorKey(spec: IndicatorSpec): string {
   const st = spec.seriesType ?? 'close';
   switch (spec.function) {
     case 'RSI':
@@ -119,7 +128,7 @@ function indicatorKey(spec: IndicatorSpec): string {
 
 const decoder = new TextDecoder();
 
-export class AlphaVantageMarketData implements MarketData {
+export class AlphaVantageMarketData implements MarketData, IndicatorSource {
   readonly provider = PROVIDER;
   readonly baseUrl: string;
   private readonly apiKey: string;
@@ -209,14 +218,21 @@ export class AlphaVantageMarketData implements MarketData {
           if (!parsed.success) throw this.malformed(symbol, `unexpected ${spec.function} body (${parsed.error.issues[0]?.message ?? 'invalid'})`);
           return valuesFromIndicatorBody(spec.function, parsed.data);
         });
-        const fresh: CachedIndicator = { version: 1, symbol, key, fetchedAt: this.now().toISOString(), rows: [...values.entries()] };
+        // The technical endpoints have no `compact`: every answer is the whole history. Merge it into the
+        // cache like a top-up (the newer answer wins on overlapping dates) so a shorter answer loses nothing.
+        const byDate = new Map<string, Record<string, number>>(cached?.rows ?? []);
+        const before = byDate.size;
+        for (const [date, v] of values) byDate.set(date, v);
+        const merged = [...byDate.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        const fresh: CachedIndicator = { version: 1, symbol, key, fetchedAt: this.now().toISOString(), rows: merged };
         await this.writeJson(storeKey, fresh, symbol);
         rows = fresh.rows;
+        this.log.info('alphavantage: fetched indicator', { symbol, indicator: key, rows: values.size, new: byDate.size - before, last: merged.at(-1)?.[0] });
       } catch (err) {
         if (!cached) throw err;
         stale = true;
         staleReason = `${describe(err)}; serving the cache fetched ${cached.fetchedAt}`;
-        this.log.warn('alphavantage: indicator refresh failed, serving cache', { symbol, indicator: key, kind: kindOf(err) });
+        this.log.warn('alphavantage: indicator refresh failed, serving cache', { symbol, indicator: key, kind: kindOf(err), error: describe(err) });
       }
     }
     const values = new Map<string, Record<string, number>>();
