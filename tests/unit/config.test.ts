@@ -64,6 +64,11 @@ describe('team configuration', () => {
     expect(err.message).toMatch(/^teams\/red\.yml: symbols\[1\]: unknown symbol "MSFTT"/);
   });
 
+  it('a symbol that is not a ticker (markup from a CSV file name) is refused before it can reach a report', async () => {
+    const err = await configError((y) => y.replace('symbols: [AAPL, MSFT, GOOGL]', 'symbols: [AAPL, "<img src=x onerror=alert(1)>"]'));
+    expect(err.message).toMatch(/^teams\/red\.yml: symbols\[1\]: expected an upper-case ticker such as MSFT/);
+  });
+
   it('invalid YAML names the line', async () => {
     const err = await configError((y) => y.replace('team: red', 'team: [red'));
     expect(err.message).toMatch(/^teams\/red\.yml: line \d+: expected valid YAML/);
