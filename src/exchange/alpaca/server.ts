@@ -145,9 +145,11 @@ class HttpError extends Error {
   }
 }
 
+/** Alpaca's body: code and message, plus the fields Alpaca itself adds (buying power on a 403 buy). */
 const brokerHttpError = (e: BrokerError): HttpError => {
   const { status, code } = ALPACA_ERROR_CODES[e.kind];
-  return new HttpError(status, { code, message: e.message, ...e.details });
+  const extra = e.kind === 'insufficient_buying_power' ? e.details : {};
+  return new HttpError(status, { code, message: e.message, ...extra });
 };
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
