@@ -7,6 +7,11 @@
  * git-ignored `.dvc/tmp/` remembers that a push is owed, and the next cycle pushes again even when it
  * has nothing new to commit. Remote credentials go only to `.dvc/config.local`, which DVC keeps out
  * of git; the committed `.dvc/config` holds the bucket URL and endpoint only.
+ *
+ * `git push` is owed whenever HEAD differs from the last commit pushed to that remote (recorded in
+ * `.git/`), so a rejected or failed push is retried by every later cycle, new commit or not. The
+ * token (GIT_TOKEN) reaches only the push process, as an `http.extraHeader` in its environment
+ * (GIT_CONFIG_COUNT/KEY/VALUE): never .git/config, the remote URL, argv, logs or notes.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -43,6 +48,12 @@ export interface DvcGitOptions {
   /** A git remote name or URL for `git push`. */
   gitRemote?: string;
   gitPush?: boolean;
+  /**
+   * Token for an HTTP(S) git remote (GIT_TOKEN), sent as `Authorization: Basic` with user
+   * `x-access-token` (GitHub's convention; GitLab and Gitea accept any user), or as given when the
+   * value is `user:token`. Never sent over plain http to a host other than loopback.
+   */
+  gitToken?: string;
   logger: Logger;
   /** Per dvc command; default 10 minutes (a first push can be large). */
   timeoutMs?: number;
@@ -64,7 +75,25 @@ export interface CommitCycleArgs {
 export const DVC_REMOTE_NAME = 'minio';
 /** Marks that committed data still has to reach the remote (survives restarts; .dvc/tmp is git-ignored). */
 const PENDING_PUSH = path.join('.dvc', 'tmp', 'arena-pending-push.json');
+/** The last commit whose DVC data reached the remote, and which remote (git-ignored like the marker). */
+const DVC_PUSHED = path.join('.dvc', 'tmp', 'arena-dvc-pushed.json');
 const NOTHING_CHANGED = 'nothing changed since the last commit';
+/** The last commit `git push` delivered, per remote (inside .git: never committed, never pushed). */
+const GIT_PUSHED = path.join('.git', 'arena-git-pushed.json');
+
+/** Environment keys simple-git guards (it rejects them in `.env()` unless allowed): every GIT_* and a few more. */
+const GUARDED_ENV = /^(git_.*|editor|pager|prefix|ssh_askpass|visual)$/i;
+
+/** A remote URL fit for notes and logs: user and password removed. Names and paths pass through. */
+export function displayRemote(remote: string): string {
+  return remote.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
+/** The `Authorization` header value for a token (`user:token` or a bare token). */
+export function gitAuthHeader(token: string): string {
+  const cred = token.includes(':') ? token : `x-access-token:${token}`;
+  return `Basic ${Buffer.from(cred, 'utf8').toString('base64')}`;
+}
 
 /** Sections of a DVC config file (git-config-like INI): `core`, `remote "minio"`, … → key → value. */
 export function parseDvcConfig(text: string): Map<string, Map<string, string>> {
@@ -121,6 +150,11 @@ export class DvcGitVersioner implements Versioner {
     if (opts.remote) {
       registerSecretValue(opts.remote.secretKey);
       registerSecretValue(opts.remote.accessKey);
+    }
+    if (opts.gitToken) {
+      // The header's base64 form too: a git trace or an error echoing the header must not leak it either.
+      registerSecretValue(opts.gitToken);
+      registerSecretValue(gitAuthHeader(opts.gitToken).slice('Basic '.length));
     }
     await mkdir(dir, { recursive: true });
     const git = simpleGit({
@@ -217,6 +251,102 @@ export class DvcGitVersioner implements Versioner {
     await writeFileAtomic(path.join(this.opts.workspaceDir, PENDING_PUSH), JSON.stringify({ reason, at: new Date().toISOString() }) + '\n');
   }
 
+  /** The commit last pushed to the git remote, or null (never pushed, or pushed to another remote). */
+  async gitPushedCommit(): Promise<string | null> {
+    const remote = this.opts.gitRemote;
+    if (!remote) return null;
+    try {
+      const rec = JSON.parse(await readFile(path.join(this.opts.workspaceDir, GIT_PUSHED), 'utf8')) as { remote?: string; commit?: string };
+      return rec.remote === displayRemote(remote) && typeof rec.commit === 'string' ? rec.commit : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** True when `git push` is configured and HEAD has not reached the git remote (a push failed or never ran). */
+  async gitPushOwed(): Promise<boolean> {
+    if (!this.opts.gitPush || !this.opts.gitRemote || !(await hasHead(this.git))) return false;
+    return (await this.git.revparse(['HEAD'])).trim() !== (await this.gitPushedCommit());
+  }
+
+  /**
+   * Pushes HEAD when it is owed; returns a note when the push failed (it stays owed) or was not
+   * attempted for a reason worth saying, else null.
+   */
+  private async gitPushIfOwed(commit: string, date: string): Promise<string | null> {
+    const remote = this.opts.gitRemote as string;
+    const shown = displayRemote(remote);
+    if ((await this.gitPushedCommit()) === commit) return null;
+    const short = commit.slice(0, 12);
+    let url = remote;
+    try {
+      // A remote name: its URL decides whether the token may be sent.
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) && !remote.includes('/') && !remote.includes(':')) url = (await this.git.remote(['get-url', remote]))?.trim() || remote;
+    } catch {
+      // Not a configured remote: the push below fails and says so.
+    }
+    const token = this.opts.gitToken;
+    const http = /^https?:\/\//i.test(url);
+    let header: string | null = null;
+    let why = '';
+    if (token && http) {
+      const parsed = new URL(url);
+      const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(parsed.hostname);
+      if (parsed.protocol === 'https:' || loopback) header = `Authorization: ${gitAuthHeader(token)}`;
+      else why = '; GIT_TOKEN not sent: the remote is plain http on another host (use https)';
+    } else if (http) why = '; no GIT_TOKEN set (.env.secrets or the environment)';
+
+    // Only the push process gets these; simple-git drops guarded variables unless allowed by name.
+    const extra: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
+    if (header) Object.assign(extra, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: header });
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !GUARDED_ENV.test(k)) base[k] = v;
+    const pusher = simpleGit({
+      baseDir: this.opts.workspaceDir,
+      config: [`safe.directory=${this.opts.workspaceDir}`],
+      timeout: { block: this.opts.gitTimeoutMs ?? 120_000 },
+      allowEnvironment: Object.keys(extra),
+      unsafe: { allowUnsafeConfigEnvCount: true },
+    }).env({ ...base, ...extra });
+    try {
+      await pusher.push(remote, 'HEAD');
+      await writeFileAtomic(path.join(this.opts.workspaceDir, GIT_PUSHED), JSON.stringify({ remote: shown, commit, at: new Date().toISOString() }) + '\n');
+      this.opts.logger.info(redact(`pushed commit ${short} to ${shown}`), { team: this.opts.team, date });
+      return null;
+    } catch (err) {
+      return redact(`git push of ${short} to ${shown} failed (${gitErrorTail(errorMessage(err))})${why}; the commit stays local and is owed: the next cycle pushes it again`);
+    }
+  }
+
+  /** Names the remote in the push record: a moved remote has none of the data pushed before. */
+  private remoteId(): string {
+    const r = this.opts.remote as DvcRemote;
+    return `${r.endpoint.replace(/\/+$/, '')}/${r.bucket}/${this.opts.team}`;
+  }
+
+  /**
+   * Extra `dvc push` arguments for what is owed. A plain push sends what the workspace (= HEAD)
+   * references; the data of earlier commits whose push failed (superseded since) is referenced by no
+   * workspace file, and only `--all-commits` reaches it. That costs a scan of the whole history, so
+   * it is used only when a commit other than HEAD has not been pushed (or no push is on record).
+   */
+  private async dvcPushScope(): Promise<string[]> {
+    if (!(await hasHead(this.git))) return [];
+    let last: string | null = null;
+    try {
+      const rec = JSON.parse(await readFile(path.join(this.opts.workspaceDir, DVC_PUSHED), 'utf8')) as { remote?: string; commit?: string };
+      if (rec.remote === this.remoteId() && typeof rec.commit === 'string') last = rec.commit;
+    } catch {
+      // No record: every commit may be owed.
+    }
+    try {
+      const unpushed = Number((await this.git.raw(['rev-list', '--count', last ? `${last}..HEAD` : 'HEAD'])).trim());
+      return unpushed > 1 ? ['--all-commits'] : [];
+    } catch {
+      return ['--all-commits']; // the recorded commit is gone (history rewritten): push everything
+    }
+  }
+
   /** True when committed data has not reached the DVC remote yet (a push failed or never ran). */
   async pushPending(): Promise<boolean> {
     return existsSync(path.join(this.opts.workspaceDir, PENDING_PUSH));
@@ -270,10 +400,12 @@ export class DvcGitVersioner implements Versioner {
     if (this.opts.remote) {
       if (await this.pushPending()) {
         try {
-          await this.dvc(['push', '--remote', DVC_REMOTE_NAME]);
+          const scope = await this.dvcPushScope();
+          await this.dvc(['push', '--remote', DVC_REMOTE_NAME, ...scope]);
+          if (commit) await writeFileAtomic(path.join(dir, DVC_PUSHED), JSON.stringify({ remote: this.remoteId(), commit, at: new Date().toISOString() }) + '\n');
           await rm(path.join(dir, PENDING_PUSH), { force: true });
           pushed = true;
-          log.info(`pushed DVC data to ${this.opts.remote.endpoint} (bucket ${this.opts.remote.bucket})`, { team: this.opts.team, date: args.date });
+          log.info(`pushed DVC data${scope.length ? ' of every commit' : ''} to ${this.opts.remote.endpoint} (bucket ${this.opts.remote.bucket})`, { team: this.opts.team, date: args.date });
         } catch (err) {
           notes.push(
             redact(
@@ -285,11 +417,8 @@ export class DvcGitVersioner implements Versioner {
     }
 
     if (this.opts.gitPush && this.opts.gitRemote && commit) {
-      try {
-        await this.git.push(this.opts.gitRemote, 'HEAD');
-      } catch (err) {
-        notes.push(redact(`git push to ${this.opts.gitRemote} failed (${errorMessage(err).trim().split('\n').slice(-2).join(' | ')}); the commit stays local and the next cycle pushes it again`));
-      }
+      const note = await this.gitPushIfOwed(commit, args.date);
+      if (note) notes.push(note);
     }
     return { commit, pushed, notes, md5: await dvcMd5s(dir, present) };
   }
@@ -314,6 +443,17 @@ export function stderrTail(stderr: string, maxChars = 600): string {
     .filter((l) => l && !/^Having any troubles\?/.test(l));
   const first = lines.findIndex((l) => /^ERROR:/.test(l));
   const shown = (first >= 0 ? lines.slice(first, first + 6) : lines.slice(-3)).join(' | ').replace(/\s+/g, ' ');
+  return shown.length > maxChars ? `${shown.slice(0, maxChars)}…` : shown;
+}
+
+/** The lines of git's stderr that say why (`! [rejected]`, `error:`, `fatal:`), not its hints; one line, bounded. */
+export function gitErrorTail(stderr: string, maxChars = 400): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^hint:/.test(l));
+  const why = lines.filter((l) => /^(error|fatal|remote):|\[(remote )?rejected\]/.test(l));
+  const shown = (why.length ? why.slice(0, 3) : lines.slice(-2)).join(' | ');
   return shown.length > maxChars ? `${shown.slice(0, maxChars)}…` : shown;
 }
 
