@@ -3,7 +3,8 @@
  * versioning lines replaced) and the real `arena` CLI run in it as a child process, as a user runs it.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './services.ts';
@@ -91,4 +92,18 @@ export function filesUnder(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/** Temporary directories for one test file, removed after its tests (call at module level); `track` adds one made elsewhere. */
+export function scratchDirs(): ((prefix: string) => string) & { track(dir: string): void } {
+  const temps: string[] = [];
+  afterAll(() => {
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
+  });
+  const make = (prefix: string): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    temps.push(dir);
+    return dir;
+  };
+  return Object.assign(make, { track: (dir: string) => void temps.push(dir) });
 }

@@ -7,30 +7,21 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeLogger, createLogger } from '../../src/core/log.ts';
 import { DvcGitVersioner, findDvc } from '../../src/versioning/index.ts';
 import { startGitHttpServer } from '../helpers/git-http-server.ts';
 import { needServices, servicesEnv } from '../helpers/services.ts';
-import { arenaProject, filesUnder, runArena } from '../helpers/workspace.ts';
+import { arenaProject, filesUnder, runArena, scratchDirs } from '../helpers/workspace.ts';
 
 const run = promisify(execFile);
 const dvcBin = servicesEnv().DVC_BIN ?? (await findDvc()) ?? needServices('DVC', ['DVC_BIN'])?.DVC_BIN ?? null;
 
-const temps: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = scratchDirs();
 
 /** A fresh token per run, and the header the server demands (computed here, not by the code under test). */
 function newToken(): { token: string; authorization: string; forbidden: string[] } {
@@ -182,7 +173,7 @@ describe.skipIf(!dvcBin)('git push with GIT_TOKEN (real git http-backend, real D
     const srv = await startGitHttpServer({ root: tempDir('arena-git-srv-'), authorization, onAuthorized: () => argvSeen.push(psArgs()) });
     try {
       const p = arenaProject({ versioning: `{ enabled: true, dvc_remote: none, git_remote: "${srv.url}", git_push: true }`, prefix: 'arena-gitpush-' });
-      temps.push(p.dir);
+      tempDir.track(p.dir);
       const env: NodeJS.ProcessEnv = { ...process.env, DVC_BIN: bin };
       delete env.GIT_TOKEN;
       const cycle = (date: string) => runArena(p.dir, ['cycle', '--team', p.teamFile, '--date', date], { env });

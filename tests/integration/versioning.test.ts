@@ -3,9 +3,8 @@
  * Every server is on 127.0.0.1; workspaces are temp directories.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'minio';
@@ -14,21 +13,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.ts';
 import { DvcGitVersioner, findDvc, VersioningError } from '../../src/versioning/index.ts';
 import { needServices, servicesEnv } from '../helpers/services.ts';
+import { scratchDirs } from '../helpers/workspace.ts';
 
 const run = promisify(execFile);
 const dvcBin = servicesEnv().DVC_BIN ?? (await findDvc()) ?? needServices('DVC', ['DVC_BIN'])?.DVC_BIN ?? null;
 const minioEnv = dvcBin ? needServices('MinIO (DVC remote)', ['MINIO_ENDPOINT', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']) : null;
 const dvcEnv = { ...process.env, DVC_NO_ANALYTICS: '1' };
 
-const temps: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = scratchDirs();
 
 function workspace(): string {
   const dir = tempDir('arena-ws-');
