@@ -10,7 +10,7 @@ import type { Bar, DailySeries } from '../../market/types.ts';
 import { datasetDrift, type Cell, type DriftReport, type Table } from '../../monitoring/drift/index.ts';
 import { classificationMetrics, directionalAccuracy, regressionMetrics } from '../../monitoring/metrics/index.ts';
 import type { ModelCard } from '../../models/registry.ts';
-import { buildSamples, inputIndices, interpretPrediction } from '../../models/dataset.ts';
+import { buildSamples, inputIndices, interpretPrediction, windowOf } from '../../models/dataset.ts';
 import { predictRaw, type TrainedModel } from '../../models/train.ts';
 import type { MetricValues, MonitoringReportData } from '../../reports/types.ts';
 import { need, type StepDef } from '../cycle.ts';
@@ -118,8 +118,14 @@ function featureTable(rows: readonly FeatureRow[], columns: readonly string[], w
  */
 function referencePredictions(model: TrainedModel, columns: readonly string[], rows: ReadonlyMap<string, readonly FeatureRow[]>, from: string, to: string): Map<string, number> {
   const spec = model.spec;
-  const upTo = new Map([...rows].map(([sym, r]) => [sym, r.filter((x) => x.date <= to)]));
-  const samples = buildSamples(upTo, inputIndices(columns, spec), spec).filter((x) => x.date >= from);
+  // Only the window (plus an LSTM's look-back) goes through buildSamples: the full history would cost a season dearly.
+  const back = windowOf(spec) - 1;
+  const window = new Map([...rows].map(([sym, r]) => {
+    const first = r.findIndex((x) => x.date >= from);
+    const end = r.findIndex((x) => x.date > to);
+    return [sym, first < 0 ? [] : r.slice(Math.max(0, first - back), end < 0 ? r.length : end)];
+  }));
+  const samples = buildSamples(window, inputIndices(columns, spec), spec).filter((x) => x.date >= from);
   const raw = predictRaw(model, samples);
   return new Map(samples.map((x, i) => [rowKey(x), interpretPrediction(raw[i] as number, x.close, spec).value]));
 }
