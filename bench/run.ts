@@ -5,14 +5,13 @@
  * - drift + regression metrics on 10,000 rows × 50 columns;
  * - the size of a daily report and of the whole season's reports.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { runSeason } from '../src/daemon/season.ts';
-import { runOneCycle } from '../src/cli/cycle-command.ts';
 import { availableFields, buildFeatureMatrix, planFeatures } from '../src/features/matrix.ts';
 import type { Bar } from '../src/market/types.ts';
 import { sampleMarketData } from '../src/market/csv.ts';
@@ -118,7 +117,6 @@ function benchDrift(): void {
  */
 async function benchCycle(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'arena-bench-cycle-'));
-  const [red] = await loadTeams(['teams/red.yml']);
   const bundled = ['AAPL', 'MSFT', 'GOOGL', 'IXIC', 'JPM', 'XOM', 'KO'];
   const dataDir = path.join(work, 'data');
   mkdirSync(dataDir);
@@ -137,15 +135,26 @@ async function benchCycle(): Promise<void> {
     })));
   }
   const symbols = [...bundled, ...synthetic];
-  const base = red as NonNullable<typeof red>;
-  const team = { ...base, symbols, data: { ...base.data, provider: 'csv' as const, dir: dataDir }, workspaceDir: path.join(work, 'workspace') };
+  // The real CLI in its own process (as the daemon runs a cycle), so its peak RSS is the daemon's, training included.
+  const project = path.join(work, 'project');
+  mkdirSync(path.join(project, 'teams'), { recursive: true });
+  cpSync('strategies', path.join(project, 'strategies'), { recursive: true });
+  const redYaml = readFileSync('teams/red.yml', 'utf8').replace(/^symbols: .*$/m, `symbols: [${symbols.join(', ')}]`).replace(/provider: sample[^\n]*/, `provider: csv\n  dir: ${JSON.stringify(dataDir)}`);
+  writeFileSync(path.join(project, 'teams', 'red.yml'), redYaml);
   for (const date of ['2017-11-09', '2017-11-10']) {
     const t0 = performance.now();
-    const r = await runOneCycle(team, { date, out: path.join(work, 'reports'), quiet: true });
+    const args = ['--max-old-space-size=256', path.resolve('bin/arena.mjs'), 'cycle', '--team', 'teams/red.yml', '--date', date];
+    const timed = existsSync('/usr/bin/time');
+    const r = spawnSync(timed ? '/usr/bin/time' : process.execPath, timed ? ['-f', 'maxrss_kb=%M', process.execPath, ...args] : args, { cwd: project, encoding: 'utf8' });
     const secs = (performance.now() - t0) / 1000;
-    const version = r.outcome.state.version;
-    const d = r.outcome.durations;
-    console.log(`live cycle ${date}, ${symbols.length} symbols${date === '2017-11-09' ? ' (first: git + dvc init, training)' : ''}: ${secs.toFixed(1)} s (budget < 10 s); versioning (dvc add + git commit) ${(d.version ?? 0).toFixed(2)} s; ${Object.entries(d).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; ${version?.commit ? 'committed' : 'not versioned (no DVC)'}`);
+    if (r.status !== 0) {
+      console.log(`live cycle ${date}: failed (${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')})`);
+      return;
+    }
+    const rss = /maxrss_kb=(\d+)/.exec(r.stderr ?? '')?.[1];
+    const steps = [...(r.stderr ?? '').matchAll(/(\w+) done in ([\d.]+) s/g)].map((m) => `${m[1]} ${m[2]}`);
+    const version = /version done in ([\d.]+) s/.exec(r.stderr ?? '')?.[1] ?? '?';
+    console.log(`live cycle ${date}, ${symbols.length} symbols${date === '2017-11-09' ? ' (first: git + dvc init, training)' : ''}: ${secs.toFixed(1)} s (budget < 10 s); versioning (dvc add + git commit) ${version} s; peak RSS ${rss ? mb(Number(rss) * 1024) : 'n/a (no /usr/bin/time)'} (budget < 300 MB); ${steps.join(', ')}`);
   }
 }
 

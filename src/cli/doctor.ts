@@ -7,7 +7,6 @@ import { tradingDayOf, previousTradingDay } from '../calendar/nyse.ts';
 import { WallClock } from '../calendar/clock.ts';
 import { alpacaKeys, checkSecrets, loadTeam, type TeamConfig } from '../config/load.ts';
 import { loadSecrets } from '../config/secrets.ts';
-import { AlpacaBroker } from '../trading/alpaca-broker.ts';
 import { errorMessage } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { CsvMarketData, sampleMarketData } from '../market/csv.ts';
@@ -63,6 +62,7 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
   else {
     const where = process.env.ALPACA_TRADING_URL ?? (team.broker.live ? 'Alpaca LIVE' : 'Alpaca paper');
     try {
+      const { AlpacaBroker } = await import('../trading/alpaca-broker.ts');
       const a = await new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), 'broker.kind alpaca'), live: team.broker.live, timeoutMs: 5000, retry: false }).account();
       line('ok', 'broker', `${where}: account ${a.account_number}, equity $${a.equity.toFixed(2)}`);
     } catch (err) {

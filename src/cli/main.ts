@@ -22,7 +22,6 @@ import { ModelRegistry } from '../models/registry.ts';
 import { runDirs } from '../daemon/runtime.ts';
 import { formatLeaderboard } from './format.ts';
 import { runOneCycle } from './cycle-command.ts';
-import { runDaemon } from './run-command.ts';
 import { runRetrain } from './retrain-command.ts';
 import { runDoctor } from './doctor.ts';
 import { lineageOf, reproducePrediction } from '../versioning/lineage.ts';
@@ -31,7 +30,6 @@ import { FollowedClock, nyDateTime, ReplayClock, WallClock, type Clock } from '.
 import { DateTime } from 'luxon';
 import { alpacaKeys } from '../config/load.ts';
 import { loadSecrets } from '../config/secrets.ts';
-import { AlpacaBroker } from '../trading/alpaca-broker.ts';
 import { InMemoryMarketData } from '../market/memory.ts';
 import type { Bar } from '../market/types.ts';
 import { FAULT_MODES, startAlphaVantageEmulator, type FaultMode } from '../exchange/alphavantage/index.ts';
@@ -198,9 +196,12 @@ export function buildProgram(): Command {
         process.env.ALPACA_TRADING_URL = url;
         process.env.ALPACA_DATA_URL = url;
         team = { ...team, broker: { ...team.broker, kind: 'alpaca', live: false } };
+        const { AlpacaBroker } = await import('../trading/alpaca-broker.ts');
         const broker = new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), '--exchange'), live: false, tradingUrl: url, dataUrl: url });
         clock = await FollowedClock.start(async () => DateTime.fromISO((await broker.clock()).timestamp, { setZone: true }));
       }
+      // The daemon's HTTP stack (fastify, prom-client) is loaded only by the command that serves it.
+      const { runDaemon } = await import('./run-command.ts');
       await runDaemon(team, {
         out: path.resolve(o.out),
         ...(o.port !== undefined ? { port: o.port } : {}),

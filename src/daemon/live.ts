@@ -6,14 +6,12 @@ import path from 'node:path';
 import type { Clock } from '../calendar/clock.ts';
 import { alpacaKeys, type TeamConfig } from '../config/load.ts';
 import { loadSecrets } from '../config/secrets.ts';
-import { AlpacaBroker } from '../trading/alpaca-broker.ts';
+import type { AlpacaBroker } from '../trading/alpaca-broker.ts';
 import type { Logger } from '../core/log.ts';
 import { AlphaVantageMarketData } from '../market/alphavantage/index.ts';
 import { CsvMarketData, sampleMarketData } from '../market/csv.ts';
-import { AlpacaMarketData } from '../market/alpaca.ts';
 import type { MarketData } from '../market/types.ts';
 import { ModelRegistry } from '../models/registry.ts';
-import { createArtifactStore } from '../storage/index.ts';
 import { createTracker } from '../tracking/index.ts';
 import { PaperAccount } from '../trading/paper-account.ts';
 import { InMemoryMarketData } from '../market/memory.ts';
@@ -29,7 +27,9 @@ export async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDir
       return sampleMarketData();
     case 'csv':
       return new CsvMarketData(path.resolve(team.root, team.data.dir as string));
-    case 'alphavantage':
+    case 'alphavantage': {
+      // Adapters a team does not use are not loaded (the Alpaca SDK and the MinIO client weigh tens of MB).
+      const { createArtifactStore } = await import('../storage/index.ts');
       return new AlphaVantageMarketData({
         apiKey: secrets.require('ALPHAVANTAGE_API_KEY', 'data.provider alphavantage'),
         store: createArtifactStore(team.storage, {
@@ -44,11 +44,14 @@ export async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDir
         ...(team.data.requests_per_day ? { requestsPerDay: team.data.requests_per_day } : {}),
         logger,
       });
-    case 'alpaca':
+    }
+    case 'alpaca': {
+      const [{ AlpacaMarketData }, { createArtifactStore }] = await Promise.all([import('../market/alpaca.ts'), import('../storage/index.ts')]);
       return new AlpacaMarketData({
         ...alpacaKeys(team, secrets, 'data.provider alpaca'),
         store: createArtifactStore({ kind: 'fs', bucket_prefix: team.storage.bucket_prefix, region: team.storage.region }, { root: path.join(dirs.root, 'cache'), team: team.team }),
       });
+    }
   }
 }
 
@@ -60,7 +63,8 @@ async function priceBook(market: MarketData, team: TeamConfig, asOf: string): Pr
 }
 
 /** The team's Alpaca account: its own keys first (ALPACA_KEY_ID_<TEAM>), then the shared ones. */
-function alpacaBrokerFor(team: TeamConfig): AlpacaBroker {
+async function alpacaBrokerFor(team: TeamConfig): Promise<AlpacaBroker> {
+  const { AlpacaBroker } = await import('../trading/alpaca-broker.ts');
   return new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), 'broker.kind alpaca'), live: team.broker.live });
 }
 
@@ -68,7 +72,7 @@ export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; lo
   const dirs = runDirs(team.workspaceDir);
   const market = await marketFor(team, dirs, opts.logger);
   const prices = await priceBook(market, team, opts.asOf);
-  const broker = team.broker.kind === 'alpaca' ? alpacaBrokerFor(team) : await PaperAccount.open({
+  const broker = team.broker.kind === 'alpaca' ? await alpacaBrokerFor(team) : await PaperAccount.open({
     ledgerFile: path.join(dirs.state, 'ledger.jsonl'),
     accountId: `${team.team}-live`,
     clock: opts.clock,

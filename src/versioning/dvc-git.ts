@@ -18,7 +18,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'minio';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { ArenaError, errorMessage } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsx.ts';
@@ -462,6 +461,7 @@ async function ensureBucket(remote: DvcRemote, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const url = new URL(remote.endpoint);
+    const { Client } = await import('minio');
     const client = new Client({
       endPoint: url.hostname,
       port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
