@@ -91,18 +91,25 @@ export function permutationDrops(o: ImportanceOptions): { baseline: number; rows
   const random = seededRandom(o.seed ?? 1);
   features.forEach((feature, j) => {
     const acc = { primary: [] as number[], da: [] as number[] };
+    const batches: Sample[][] = [];
     for (let r = 0; r < repeats; r++) {
       const perm = shuffledIndices(samples.length, random);
-      const permuted = samples.map((s, i) => {
-        const donor = samples[perm[i] as number] as Sample;
-        const x = s.x.slice();
-        for (let k = 0; k < o.window; k++) x[k * d + j] = donor.x[k * d + j] as number;
-        return { ...s, x };
-      });
-      const m = metricsOf(permuted, o.predict(permuted), o.scorer);
+      batches.push(
+        samples.map((s, i) => {
+          const donor = samples[perm[i] as number] as Sample;
+          const x = s.x.slice();
+          for (let k = 0; k < o.window; k++) x[k * d + j] = donor.x[k * d + j] as number;
+          return { ...s, x };
+        }),
+      );
+    }
+    // One prediction call for all repeats of a feature: per-call overhead dominates small test windows.
+    const all = o.predict(batches.flat());
+    batches.forEach((permuted, r) => {
+      const m = metricsOf(permuted, all.slice(r * samples.length, (r + 1) * samples.length), o.scorer);
       acc.primary.push(higher ? base.primary - m.primary : m.primary - base.primary);
       if (base.da !== null && m.da !== null) acc.da.push(base.da - m.da);
-    }
+    });
     drops.set(feature, acc);
   });
   return { baseline: base.primary, rows: samples.length, drops, notes };
