@@ -72,6 +72,22 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // A daemon outlives whoever reads its console (a closed pipe must not crash it: the JSON log stays).
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  const parent = Number(process.env.ARENA_PARENT_PID);
+  const orphanCheck = Number.isInteger(parent) && parent > 0
+    ? setInterval(() => {
+        try {
+          process.kill(parent, 0);
+        } catch {
+          logger.warn(`the competition (pid ${parent}) is gone; stopping`, { team: team.team });
+          clearInterval(orphanCheck);
+          stop();
+        }
+      }, 1000)
+    : undefined;
+  orphanCheck?.unref();
 
   const sleep = (ms: number) => new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -203,6 +219,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     }
   } finally {
     clearInterval(heartbeat);
+    clearInterval(orphanCheck);
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     await app.close();

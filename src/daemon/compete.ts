@@ -166,6 +166,8 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
         ...process.env,
         [d.team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', d.team.team)]: k.key_id,
         [d.team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', d.team.team)]: k.secret_key,
+        // A daemon whose coordinator died (SIGKILL) stops too, instead of outliving its exchange.
+        ARENA_PARENT_PID: String(process.pid),
       };
       const args = [BIN, 'run', '--team', d.file, '--workspace', d.workspace, '--port', String(d.port), '--host', '127.0.0.1', '--exchange', ex.url, '--first-day', from, '--drift-every', String(d.team.monitoring.season_drift_every_trading_days), '--out', opts.out];
       const log = createWriteStream(path.join(logs, `${d.team.team}.log`), { flags: 'a' });

@@ -166,3 +166,55 @@ describe('arena run --exchange: catch-up after downtime', () => {
     }
   });
 });
+
+describe('arena compete: the coordinator killed', () => {
+  it('its daemons notice and stop instead of outliving their exchange', { timeout: 300_000 }, async () => {
+    const dir = scratch();
+    const daemonPids = (): number[] =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+            return cmd.includes('run') && cmd.includes('--exchange') && cmd.some((a) => a.startsWith(dir));
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const child = spawn(process.execPath, [BIN, 'compete', '--teams', 'teams/red.yml,teams/blue.yml', ...SPAN, '--seconds-per-day', '5', '--out', 'reports'], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
+    let pids: number[] = [];
+    for (const t0 = Date.now(); pids.length < 2; await sleep(200)) {
+      if (Date.now() - t0 > 120_000) throw new Error('the daemons did not start');
+      pids = daemonPids();
+    }
+    // Up and serving (their own logs say so), then the coordinator dies.
+    const logOf = (team: string) => {
+      const comps = path.join(dir, 'workspaces', 'competitions');
+      const id = existsSync(comps) ? readdirSync(comps)[0] : undefined;
+      const f = id ? path.join(comps, id, team, 'logs', 'arena.jsonl') : '';
+      return f && existsSync(f) ? readFileSync(f, 'utf8') : '';
+    };
+    for (const t0 = Date.now(); !['red', 'blue'].every((t) => logOf(t).includes('daemon listening on')); await sleep(200)) if (Date.now() - t0 > 120_000) throw new Error('the daemons did not come up');
+    child.kill('SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const t0 = Date.now(); pids.some(alive); await sleep(200)) {
+      if (Date.now() - t0 > 60_000) {
+        pids.forEach((p) => alive(p) && process.kill(p, 'SIGKILL'));
+        throw new Error('daemons outlived their coordinator');
+      }
+    }
+    // They stopped on purpose (and cleanly), not by crashing on a broken pipe.
+    for (const team of ['red', 'blue']) {
+      expect(logOf(team), team).toMatch(/the competition \(pid \d+\) is gone; stopping/);
+      expect(logOf(team), team).toMatch(/"message":"stopped"/);
+    }
+  });
+});
