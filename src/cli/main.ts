@@ -12,6 +12,8 @@ import { writeFileAtomic } from '../core/fsx.ts';
 import { loadTeam, loadTeams } from '../config/load.ts';
 import { runSeason } from '../daemon/season.ts';
 import { runCompetition } from '../daemon/compete.ts';
+import { K8S_DEFAULTS, k8sManifests } from '../deploy/k8s.ts';
+import YAML from 'yaml';
 import { StepFailed } from '../daemon/cycle.ts';
 import { datasetDrift, tableFromCsvText } from '../monitoring/drift/index.ts';
 import { featureMatrixCsv } from '../features/matrix.ts';
@@ -161,6 +163,20 @@ export function buildProgram(): Command {
         process.stdout.write(formatLeaderboard(r.leaderboard) + '\n\n');
         process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}; state: ${r.stateDir}\n`);
       });
+    });
+
+  program
+    .command('k8s')
+    .description('Kubernetes manifests from the team files: a StatefulSet + volume + Service per team, the exchange; secrets by reference')
+    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .option('--image <image>', 'the paper-arena image', K8S_DEFAULTS.image)
+    .option('--namespace <ns>', 'namespace', K8S_DEFAULTS.namespace)
+    .option('--secret <name>', 'the Secret made from .env.secrets (kubectl create secret generic NAME --from-env-file=.env.secrets)', K8S_DEFAULTS.secretName)
+    .option('--storage <size>', 'workspace volume per team', K8S_DEFAULTS.storage)
+    .action(async (o: { teams: string[]; image: string; namespace: string; secret: string; storage: string }) => {
+      const teams = await loadTeams(o.teams, { checkSecrets: false });
+      const docs = k8sManifests(teams, o.teams, { image: o.image, namespace: o.namespace, secretName: o.secret, storage: o.storage });
+      process.stdout.write(docs.map((d) => YAML.stringify(d)).join('---\n'));
     });
 
   program
