@@ -193,17 +193,29 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     } catch (err) {
       logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
     }
+    /**
+     * Every day owed up to `due`, in order: earlier ones without orders (their sessions have passed),
+     * `due` as scheduled. A day that still fails stops the run, so no later day overtakes it: the
+     * next scheduled time (or start) begins again at that day.
+     */
+    const catchUpTo = async (due: string): Promise<void> => {
+      const last = (await new Journal(journal.file).load()).datesWith('version').pop() ?? null;
+      const owed = daysToCatchUp(last, due, team.schedule.catch_up, opts.firstDay);
+      if (owed.skipped.length) logger.warn(`catch_up skip: ${owed.skipped.length} missed trading day(s) skipped (${owed.skipped[0]} .. ${owed.skipped[owed.skipped.length - 1]})`, { team: team.team });
+      if (owed.run.length > 1) logger.info(`catching up ${owed.run.length} trading days (${owed.run[0]} .. ${owed.run[owed.run.length - 1]}); orders only for the last`, { team: team.team });
+      for (const [i, d] of owed.run.entries()) {
+        if (ac.signal.aborted) return;
+        if (i === owed.run.length - 1) await playDay(d);
+        else if (!(await runDue(d, { noTrade: `catch-up of a missed day: the session after ${d} has passed, so its orders are not placed late` }))) {
+          if (!ac.signal.aborted) logger.error(`catch-up stopped at ${d}; it is tried again at the next scheduled time`, { team: team.team });
+          return;
+        }
+      }
+    };
     const due = dueCycleDate(clock.now(), team.schedule.after_close);
-    const last = (await new Journal(journal.file).load()).datesWith('version').pop() ?? null;
-    const owed = daysToCatchUp(last, due, team.schedule.catch_up, opts.firstDay);
-    if (owed.skipped.length) logger.warn(`catch_up skip: ${owed.skipped.length} missed trading day(s) skipped (${owed.skipped[0]} .. ${owed.skipped[owed.skipped.length - 1]})`, { team: team.team });
-    if (owed.run.length > 1) logger.info(`catching up ${owed.run.length} trading days (${owed.run[0]} .. ${owed.run[owed.run.length - 1]}); orders only for the last`, { team: team.team });
-    for (const [i, d] of owed.run.entries()) {
-      if (ac.signal.aborted) break;
-      if (i < owed.run.length - 1) await runDue(d, { noTrade: `catch-up of a missed day: the session after ${d} has passed, so its orders are not placed late` });
-      else await playDay(d);
-    }
-    let next = nextTradingDay(last !== null && last > due ? last : due);
+    const lastAtStart = (await new Journal(journal.file).load()).datesWith('version').pop() ?? null;
+    await catchUpTo(due);
+    let next = nextTradingDay(lastAtStart !== null && lastAtStart > due ? lastAtStart : due);
     if (opts.firstDay && next < opts.firstDay) next = isTradingDay(opts.firstDay) ? opts.firstDay : nextTradingDay(opts.firstDay);
     while (!ac.signal.aborted) {
       const at = nyDateTime(next, team.schedule.after_close);
@@ -214,7 +226,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
       } catch {
         break;
       }
-      await playDay(next);
+      await catchUpTo(next);
       next = nextTradingDay(next);
     }
   } finally {
