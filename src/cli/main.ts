@@ -5,36 +5,23 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import YAML from 'yaml';
+import { DateTime } from 'luxon';
 import { ArenaError, ConfigError, errorMessage, MissingSecretError, UsageError } from '../core/errors.ts';
 import { closeLogger, createLogger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { writeFileAtomic } from '../core/fsx.ts';
-import { loadTeam, loadTeams } from '../config/load.ts';
-import { runSeason } from '../daemon/season.ts';
-import { runCompetition } from '../daemon/compete.ts';
-import { K8S_DEFAULTS, k8sManifests } from '../deploy/k8s.ts';
-import YAML from 'yaml';
 import { StepFailed } from '../daemon/cycle.ts';
-import { datasetDrift, tableFromCsvText } from '../monitoring/drift/index.ts';
-import { featureMatrixCsv } from '../features/matrix.ts';
-import { marketFor } from '../daemon/live.ts';
-import { teamFeatureMatrix } from '../daemon/steps/features.ts';
-import { CsvMarketData, sampleMarketData } from '../market/csv.ts';
-import { ModelRegistry } from '../models/registry.ts';
-import { runDirs } from '../daemon/runtime.ts';
-import { formatLeaderboard } from './format.ts';
-import { runOneCycle } from './cycle-command.ts';
-import { runRetrain } from './retrain-command.ts';
-import { runDoctor } from './doctor.ts';
-import { lineageOf, reproducePrediction } from '../versioning/lineage.ts';
-import { readAccountsFile, startAlpacaExchange } from '../exchange/alpaca/server.ts';
-import { FollowedClock, nyDateTime, ReplayClock, WallClock, type Clock } from '../calendar/clock.ts';
-import { DateTime } from 'luxon';
-import { alpacaKeys } from '../config/load.ts';
-import { loadSecrets } from '../config/secrets.ts';
-import { InMemoryMarketData } from '../market/memory.ts';
+import { K8S_DEFAULTS } from '../deploy/k8s.ts';
+import { FAULT_MODES, type FaultMode } from '../exchange/alphavantage/fault-modes.ts';
+import type { Clock } from '../calendar/clock.ts';
 import type { Bar } from '../market/types.ts';
-import { FAULT_MODES, startAlphaVantageEmulator, type FaultMode } from '../exchange/alphavantage/index.ts';
+import { formatLeaderboard } from './format.ts';
+
+// Each command loads what it needs when it runs: `arena --help`, `arena exchange` and `arena drift`
+// stay light (no TensorFlow.js, no model or daemon code) and start fast.
+const config = () => import('../config/load.ts');
+const csvMarket = () => import('../market/csv.ts');
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -95,6 +82,14 @@ function progressLine(p: { index: number; total: number; date: string; teams: { 
   return `[${String(p.index).padStart(width)}/${p.total}] ${p.date}  ${teams}${resumed}`;
 }
 
+/** A team's model registry (and its name), for the `models` commands. */
+async function registryOf(teamFile: string) {
+  const team = await (await config()).loadTeam(teamFile, { checkSecrets: false });
+  const { ModelRegistry } = await import('../models/registry.ts');
+  const { runDirs } = await import('../daemon/runtime.ts');
+  return { team: team.team, reg: new ModelRegistry(runDirs(team.workspaceDir).models) };
+}
+
 export function buildProgram(): Command {
   const program = new Command('arena')
     .description('paper-arena: paper-trading bots with a model lifecycle, red vs blue')
@@ -112,7 +107,8 @@ export function buildProgram(): Command {
     .option('--no-version', 'do not version the season state with DVC + git')
     .option('--quiet', 'no per-day progress')
     .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; quiet?: boolean }) => {
-      const teams = await loadTeams(o.teams);
+      const teams = await (await config()).loadTeams(o.teams);
+      const { runSeason } = await import('../daemon/season.ts');
       await whileNotSignalled(async (signal, logger) => {
         const t0 = performance.now();
         const result = await runSeason({
@@ -144,7 +140,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--refresh-every <days>', 'rewrite the leaderboard every N trading days').default(1).argParser((v) => positiveInt('--refresh-every', v)))
     .option('--quiet', 'no per-day progress')
     .action(async (o: { teams: string[]; from?: string; to?: string; out: string; secondsPerDay: number; refreshEvery: number; quiet?: boolean }) => {
-      const teams = await loadTeams(o.teams);
+      const teams = await (await config()).loadTeams(o.teams);
+      const { runCompetition } = await import('../daemon/compete.ts');
       await whileNotSignalled(async (signal, logger) => {
         const t0 = performance.now();
         const r = await runCompetition({
@@ -174,7 +171,8 @@ export function buildProgram(): Command {
     .option('--secret <name>', 'the Secret made from .env.secrets (kubectl create secret generic NAME --from-env-file=.env.secrets)', K8S_DEFAULTS.secretName)
     .option('--storage <size>', 'workspace volume per team', K8S_DEFAULTS.storage)
     .action(async (o: { teams: string[]; image: string; namespace: string; secret: string; storage: string }) => {
-      const teams = await loadTeams(o.teams, { checkSecrets: false });
+      const teams = await (await config()).loadTeams(o.teams, { checkSecrets: false });
+      const { k8sManifests } = await import('../deploy/k8s.ts');
       const docs = k8sManifests(teams, o.teams, { image: o.image, namespace: o.namespace, secretName: o.secret, storage: o.storage });
       process.stdout.write(docs.map((d) => YAML.stringify(d)).join('---\n'));
     });
@@ -186,7 +184,8 @@ export function buildProgram(): Command {
     .option('--date <date>', 'cycle date (default: the latest trading day whose after-close time has passed)', isoDate('--date'))
     .option('--out <dir>', 'reports directory', 'reports')
     .action(async (o: { team: string; date?: string; out: string }) => {
-      const team = await loadTeam(o.team);
+      const team = await (await config()).loadTeam(o.team);
+      const { runOneCycle } = await import('./cycle-command.ts');
       const r = await runOneCycle(team, { ...(o.date ? { date: o.date } : {}), out: path.resolve(o.out) });
       process.stdout.write(r.summary + '\n');
     });
@@ -203,6 +202,7 @@ export function buildProgram(): Command {
     .option('--first-day <date>', 'never run a cycle for an earlier date (a competition\'s first day)', isoDate('--first-day'))
     .addOption(new Option('--drift-every <days>', 'compute drift every N trading days instead of daily').argParser((v) => positiveInt('--drift-every', v)))
     .action(async (o: { team: string; out: string; port?: number; host?: string; workspace?: string; exchange?: string; firstDay?: string; driftEvery?: number }) => {
+      const { loadTeam, alpacaKeys } = await config();
       let team = await loadTeam(o.team);
       if (o.workspace) team = { ...team, workspaceDir: path.resolve(o.workspace) };
       let clock: Clock | undefined;
@@ -213,6 +213,8 @@ export function buildProgram(): Command {
         process.env.ALPACA_DATA_URL = url;
         team = { ...team, broker: { ...team.broker, kind: 'alpaca', live: false } };
         const { AlpacaBroker } = await import('../trading/alpaca-broker.ts');
+        const { loadSecrets } = await import('../config/secrets.ts');
+        const { FollowedClock } = await import('../calendar/clock.ts');
         const broker = new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), '--exchange'), live: false, tradingUrl: url, dataUrl: url });
         clock = await FollowedClock.start(async () => DateTime.fromISO((await broker.clock()).timestamp, { setZone: true }));
       }
@@ -233,6 +235,7 @@ export function buildProgram(): Command {
     .description('check config, secrets, data source, broker, MinIO, DVC, git, MLflow; one line per check with the fix')
     .requiredOption('--team <file>', 'team file')
     .action(async (o: { team: string }) => {
+      const { runDoctor } = await import('./doctor.ts');
       const ok = await runDoctor(o.team, (line) => process.stdout.write(line + '\n'));
       if (!ok) process.exitCode = 1;
     });
@@ -245,7 +248,12 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'directory of SYMBOL.csv files instead of the team\'s data source')
     .requiredOption('--out <file>', 'output CSV')
     .action(async (o: { team: string; symbol: string; dataDir?: string; out: string }) => {
-      const team = await loadTeam(o.team, { checkSecrets: false });
+      const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
+      const { CsvMarketData, sampleMarketData } = await csvMarket();
+      const { marketFor } = await import('../daemon/live.ts');
+      const { runDirs } = await import('../daemon/runtime.ts');
+      const { teamFeatureMatrix } = await import('../daemon/steps/features.ts');
+      const { featureMatrixCsv } = await import('../features/matrix.ts');
       // The same source and the same builder as a cycle, so Alpha Vantage indicator columns are here too.
       const logger = createLogger({ stderr: true, console: false });
       try {
@@ -266,6 +274,7 @@ export function buildProgram(): Command {
     .requiredOption('--current <file>', 'current CSV')
     .requiredOption('--out <file>', 'output JSON')
     .action(async (o: { reference: string; current: string; out: string }) => {
+      const { datasetDrift, tableFromCsvText } = await import('../monitoring/drift/index.ts');
       const read = async (f: string) => {
         const text = await readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
           throw new UsageError(`${f}: cannot read (${err.code ?? err.message}); expected a CSV file`);
@@ -292,6 +301,10 @@ export function buildProgram(): Command {
     .option('--replay-from <date>', 'run a replay clock starting at this date (advance it with POST /__admin/clock {"to": ISO}); default: the wall clock', isoDate('--replay-from'))
     .action(async (o: { port: string; host: string; dataDir?: string; accounts?: string; state: string; replayFrom?: string }) => {
       const port = parsePort(o.port);
+      const { CsvMarketData, sampleMarketData } = await csvMarket();
+      const { readAccountsFile, startAlpacaExchange } = await import('../exchange/alpaca/server.ts');
+      const { InMemoryMarketData } = await import('../market/memory.ts');
+      const { ReplayClock, WallClock, nyDateTime } = await import('../calendar/clock.ts');
       const src = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData();
       const series = new Map<string, Bar[]>();
       for (const sym of await src.knownSymbols()) series.set(sym, (await src.daily({ symbol: sym, asOf: '9999-12-31' })).bars);
@@ -321,6 +334,8 @@ export function buildProgram(): Command {
     .option('--api-key <key>', 'accept only this key (default: any non-empty key)')
     .action(async (o: { port: string; host: string; dataDir?: string; asOf?: string; fault?: FaultMode; apiKey?: string }) => {
       const port = parsePort(o.port);
+      const { CsvMarketData, sampleMarketData } = await csvMarket();
+      const { startAlphaVantageEmulator } = await import('../exchange/alphavantage/index.ts');
       const emu = await startAlphaVantageEmulator({
         data: o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData(),
         port,
@@ -342,7 +357,8 @@ export function buildProgram(): Command {
     .option('--verify', 're-run the prediction from the workspace files and compare')
     .option('--json', 'print the chain as JSON')
     .action(async (orderId: string, o: { team: string; verify?: boolean; json?: boolean }) => {
-      const team = await loadTeam(o.team, { checkSecrets: false });
+      const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
+      const { lineageOf, reproducePrediction } = await import('../versioning/lineage.ts');
       const l = await lineageOf(team.workspaceDir, orderId);
       let reproduced: number | null = null;
       if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction);
@@ -372,7 +388,8 @@ export function buildProgram(): Command {
     .option('--date <date>', 'cycle date (default: the latest trading day whose after-close time has passed)', isoDate('--date'))
     .option('--out <dir>', 'reports directory', 'reports')
     .action(async (o: { team: string; date?: string; out: string }) => {
-      const team = await loadTeam(o.team);
+      const team = await (await config()).loadTeam(o.team);
+      const { runRetrain } = await import('./retrain-command.ts');
       process.stdout.write((await runRetrain(team, { ...(o.date ? { date: o.date } : {}), out: path.resolve(o.out) })).summary + '\n');
     });
 
@@ -381,8 +398,7 @@ export function buildProgram(): Command {
     .command('list')
     .requiredOption('--team <file>', 'team file')
     .action(async (o: { team: string }) => {
-      const team = await loadTeam(o.team, { checkSecrets: false });
-      const reg = new ModelRegistry(runDirs(team.workspaceDir).models);
+      const { reg } = await registryOf(o.team);
       const list = await reg.list();
       if (list.length === 0) process.stdout.write('no model versions yet (run `arena cycle`)\n');
       for (const v of list) process.stdout.write(`${v.version}  ${v.status.padEnd(16)} trained for ${v.card?.trained_for ?? '?'}  ${v.note ?? ''}\n`);
@@ -392,11 +408,10 @@ export function buildProgram(): Command {
     .argument('<version>', 'a pending_approval version')
     .requiredOption('--team <file>', 'team file')
     .action(async (version: string, o: { team: string }) => {
-      const team = await loadTeam(o.team, { checkSecrets: false });
-      const reg = new ModelRegistry(runDirs(team.workspaceDir).models);
+      const { reg, team } = await registryOf(o.team);
       if ((await reg.status(version)) === null) throw new UsageError(`version: unknown model version "${version}"; see \`arena models list --team ${o.team}\``);
       await reg.approve(version, new Date().toISOString());
-      process.stdout.write(`${version} is now the champion of ${team.team}\n`);
+      process.stdout.write(`${version} is now the champion of ${team}\n`);
     });
 
   return program;

@@ -18,8 +18,9 @@ import { z } from 'zod';
 import type { Bar, MarketData } from '../../market/types.ts';
 import { bbands, ema, macd, rsi, sma } from './indicators.ts';
 
-export const FAULT_MODES = ['none', 'rate_limit', 'rate_limit_note', 'premium', 'bad_symbol', 'bad_key', 'http_500', 'slow', 'malformed'] as const;
-export type FaultMode = (typeof FAULT_MODES)[number];
+import { FAULT_MODES, type FaultMode } from './fault-modes.ts';
+
+export { FAULT_MODES, type FaultMode };
 
 export const faultSpecSchema = z.strictObject({
   mode: z.enum(FAULT_MODES),
