@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
+import { TRAINING_NODE_FLAGS } from '../src/core/paths.ts';
 import { runSeason } from '../src/daemon/season.ts';
 import { availableFields, buildFeatureMatrix, planFeatures } from '../src/features/matrix.ts';
 import type { Bar } from '../src/market/types.ts';
@@ -143,7 +144,7 @@ async function benchCycle(): Promise<void> {
   writeFileSync(path.join(project, 'teams', 'red.yml'), redYaml);
   for (const date of ['2017-11-09', '2017-11-10']) {
     const t0 = performance.now();
-    const args = ['--max-old-space-size=256', path.resolve('bin/arena.mjs'), 'cycle', '--team', 'teams/red.yml', '--date', date];
+    const args = [...TRAINING_NODE_FLAGS, path.resolve('bin/arena.mjs'), 'cycle', '--team', 'teams/red.yml', '--date', date];
     const timed = existsSync('/usr/bin/time');
     const r = spawnSync(timed ? '/usr/bin/time' : process.execPath, timed ? ['-f', 'maxrss_kb=%M', process.execPath, ...args] : args, { cwd: project, encoding: 'utf8' });
     const secs = (performance.now() - t0) / 1000;

@@ -27,3 +27,11 @@ function gitHead(root: string): string | null {
 const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** paper-arena's version and git commit, recorded with every model and run. */
 export const CODE_VERSION = `${PACKAGE_VERSION}+${process.env.ARENA_CODE_COMMIT ?? gitHead(PACKAGE_ROOT) ?? 'nogit'}`;
+
+/**
+ * V8 flags for a process that trains (the daemon). Measured on a 10-symbol cycle with training: a
+ * 4 MB young generation instead of V8's 16 MB semi-spaces cuts peak RSS by ~40 MB at no measurable
+ * cost in training time (2 MB saves ~15 MB more but trains ~10% slower); the old-space cap keeps
+ * garbage from piling up before a major GC. The Dockerfile sets the same flags in NODE_OPTIONS.
+ */
+export const TRAINING_NODE_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=4'] as const;

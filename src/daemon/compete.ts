@@ -27,6 +27,7 @@ import { Journal } from './journal.ts';
 import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
 import { runDirs } from './runtime.ts';
 import { loadMarket, seasonId, seasonSpan } from './season.ts';
+import { TRAINING_NODE_FLAGS } from '../core/paths.ts';
 
 export interface CompeteOptions {
   teams: TeamConfig[];
@@ -169,7 +170,7 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
         // A daemon whose coordinator died (SIGKILL) stops too, instead of outliving its exchange.
         ARENA_PARENT_PID: String(process.pid),
       };
-      const args = [BIN, 'run', '--team', d.file, '--workspace', d.workspace, '--port', String(d.port), '--host', '127.0.0.1', '--exchange', ex.url, '--first-day', from, '--drift-every', String(d.team.monitoring.season_drift_every_trading_days), '--out', opts.out];
+      const args = [...TRAINING_NODE_FLAGS, BIN, 'run', '--team', d.file, '--workspace', d.workspace, '--port', String(d.port), '--host', '127.0.0.1', '--exchange', ex.url, '--first-day', from, '--drift-every', String(d.team.monitoring.season_drift_every_trading_days), '--out', opts.out];
       const log = createWriteStream(path.join(logs, `${d.team.team}.log`), { flags: 'a' });
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.pipe(log);

@@ -5,7 +5,9 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { validate as validateDockerfile } from 'dockerfile-utils';
 import { DCLinter } from 'dclint';
+import { spawnSync } from 'node:child_process';
 import { daemonMetrics } from '../../src/daemon/api.ts';
+import { TRAINING_NODE_FLAGS } from '../../src/core/paths.ts';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/services.ts';
 
@@ -29,6 +31,18 @@ describe('docker/', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK [^\n]*\\\n\s+CMD .*\/health/m);
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(existsSync(path.join(REPO_ROOT, 'bin', 'arena.mjs'))).toBe(true);
+  });
+
+  it('the container runs the daemon with the same V8 flags as `arena compete`, and Node accepts them in NODE_OPTIONS', () => {
+    const nodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
+    expect(nodeOptions).toBe(TRAINING_NODE_FLAGS.join(' '));
+    const r = spawnSync(process.execPath, ['-p', 'require("v8").getHeapStatistics().heap_size_limit / 2 ** 20'], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    // The old-space cap took effect (V8's own default here is several GB).
+    expect(Number(r.stdout)).toBeGreaterThan(256);
+    expect(Number(r.stdout)).toBeLessThan(300);
+    // A flag Node does not allow in NODE_OPTIONS is refused: the check above can fail.
+    expect(spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: '--no-such-flag-here' } }).status).not.toBe(0);
   });
 
   it('compose passes dclint (Compose schema + best practices) with no problem, and dclint does catch errors', async () => {
