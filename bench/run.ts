@@ -63,7 +63,7 @@ async function benchSeason(): Promise<void> {
   clearInterval(sampler);
   peak = Math.max(peak, process.resourceUsage().maxRSS * 1024);
   const size = dirSize(out);
-  console.log(`season ${result.from}..${result.to} (2 teams, ${result.leaderboard.teams.length} rows): ${secs.toFixed(1)} s wall, peak RSS ${mb(peak)} (budget: < 120 s, < 300 MB)`);
+  console.log(`season ${result.from}..${result.to} (2 teams, ${result.leaderboard.teams.length} rows): ${secs.toFixed(1)} s wall, peak RSS ${mb(peak)} (budget: < 120 s; the 300 MB budget is per daemon, this is both teams in one process)`);
   console.log(`  seconds by step (both teams): ${Object.entries(result.stepSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
   console.log(`  per trading day: ${((secs * 1000) / 252).toFixed(0)} ms for both teams`);
   console.log(`reports: ${size.files} files, ${mb(size.bytes)} total (budget < 50 MB); largest daily monitoring.html ${(size.largestHtml / 1024).toFixed(0)} KB (budget < 300 KB)`);
