@@ -9,7 +9,7 @@ import { runCycle, type CycleOutcome } from '../daemon/cycle.ts';
 import { Journal } from '../daemon/journal.ts';
 import { openLiveRuntime } from '../daemon/live.ts';
 import { writeIndex } from '../daemon/reporting.ts';
-import { runDirs } from '../daemon/runtime.ts';
+import { journalFile, runDirs } from '../daemon/runtime.ts';
 import { CYCLE_STEPS, PREPARE_STEPS } from '../daemon/steps/index.ts';
 import type { TradeOutput } from '../daemon/steps/trade.ts';
 import path from 'node:path';
@@ -51,7 +51,7 @@ export async function runOneCycle(team: TeamConfig, opts: CycleRunOptions): Prom
 async function cycleLocked(team: TeamConfig, opts: CycleRunOptions, dirs: ReturnType<typeof runDirs>): Promise<{ outcome: CycleOutcome; summary: string }> {
   const wall = opts.clock ?? new WallClock();
   const date = opts.date ?? dueCycleDate(wall.now(), team.schedule.after_close);
-  const journal = await new Journal(path.join(dirs.state, 'journal.jsonl')).load();
+  const journal = await new Journal(journalFile(dirs)).load();
   const later = journal.datesWith('trade').filter((d) => d > date);
   if (later.length && !journal.has(date, 'version')) throw new UsageError(`--date: cycles of ${team.team} run in date order; the last one was ${later[later.length - 1]}, got ${date}`);
   // A cycle for a past date runs at that date's after-close time, so the broker fills and marks as of

@@ -11,7 +11,7 @@ import type { TeamConfig } from '../config/load.ts';
 import { ArenaError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsx.ts';
 import { Journal } from '../daemon/journal.ts';
-import { runDirs } from '../daemon/runtime.ts';
+import { journalFile, runDirs } from '../daemon/runtime.ts';
 import { retrainRequestFile } from '../daemon/steps/model.ts';
 import type { ModelOutput } from '../daemon/steps/model.ts';
 import { dueCycleDate, runOneCycle } from './cycle-command.ts';
@@ -36,7 +36,7 @@ export async function runRetrain(team: TeamConfig, opts: RetrainOptions): Promis
   const clock = opts.clock ?? new WallClock();
   const date = opts.date ?? dueCycleDate(clock.now(), team.schedule.after_close);
   const dirs = runDirs(team.workspaceDir);
-  const journal = await new Journal(path.join(dirs.state, 'journal.jsonl')).load();
+  const journal = await new Journal(journalFile(dirs)).load();
   if (journal.has(date, 'model')) {
     const file = retrainRequestFile({ dirs });
     await writeFileAtomic(file, JSON.stringify({ requested_at: clock.now().toISO(), by: 'arena retrain', after: date }, null, 2) + '\n');

@@ -18,7 +18,7 @@ import { buildApi, daemonMetrics, type DaemonState } from '../daemon/api.ts';
 import { Journal } from '../daemon/journal.ts';
 import { openLiveRuntime } from '../daemon/live.ts';
 import { describeReconciliation, reconcile } from '../daemon/reconcile.ts';
-import { runDirs } from '../daemon/runtime.ts';
+import { journalFile, runDirs } from '../daemon/runtime.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { dueCycleDate, runOneCycle } from './cycle-command.ts';
 
@@ -53,7 +53,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   const logger = createLogger({ stderr: true, jsonFile: path.join(runDirs(team.workspaceDir).logs, 'arena.jsonl') });
   const ac = new AbortController();
   const dirs = runDirs(team.workspaceDir);
-  const journal = new Journal(path.join(dirs.state, 'journal.jsonl'));
+  const journal = new Journal(journalFile(dirs));
   const metrics = daemonMetrics(team.team, team.data.provider);
   const state: DaemonState = { lastCycle: null, lastPrepared: null, lastError: null, running: false, paused: false, nextCycle: null, retrainRequested: false, startedAt: new Date().toISOString() };
   await metrics.refresh(journal).catch(() => undefined);
@@ -88,6 +88,9 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
       }, 1000)
     : undefined;
   orphanCheck?.unref();
+
+  /** The last day whose cycle completed, from the journal as it is on disk now. */
+  const lastCompleted = async (): Promise<string | null> => (await new Journal(journal.file).load()).datesWith('version').pop() ?? null;
 
   const sleep = (ms: number) => new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -126,9 +129,8 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
         state.retrainRequested = false;
         state.lastError = null;
         for (const [step, secs] of Object.entries(r.outcome.durations)) metrics.stepSeconds.observe({ step }, secs);
-        if (prepare) state.lastPrepared = date;
-        else {
-          state.lastPrepared = date;
+        state.lastPrepared = date;
+        if (!prepare) {
           state.lastCycle = r.outcome.date;
           metrics.cycles.inc({ outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
           await metrics.refresh(await new Journal(journal.file).load());
@@ -198,9 +200,8 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
      * `due` as scheduled. A day that still fails stops the run, so no later day overtakes it: the
      * next scheduled time (or start) begins again at that day.
      */
-    const catchUpTo = async (due: string): Promise<void> => {
-      const last = (await new Journal(journal.file).load()).datesWith('version').pop() ?? null;
-      const owed = daysToCatchUp(last, due, team.schedule.catch_up, opts.firstDay);
+    const catchUpTo = async (due: string, last?: string | null): Promise<void> => {
+      const owed = daysToCatchUp(last !== undefined ? last : await lastCompleted(), due, team.schedule.catch_up, opts.firstDay);
       if (owed.skipped.length) logger.warn(`catch_up skip: ${owed.skipped.length} missed trading day(s) skipped (${owed.skipped[0]} .. ${owed.skipped[owed.skipped.length - 1]})`, { team: team.team });
       if (owed.run.length > 1) logger.info(`catching up ${owed.run.length} trading days (${owed.run[0]} .. ${owed.run[owed.run.length - 1]}); orders only for the last`, { team: team.team });
       for (const [i, d] of owed.run.entries()) {
@@ -213,8 +214,8 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
       }
     };
     const due = dueCycleDate(clock.now(), team.schedule.after_close);
-    const lastAtStart = (await new Journal(journal.file).load()).datesWith('version').pop() ?? null;
-    await catchUpTo(due);
+    const lastAtStart = await lastCompleted();
+    await catchUpTo(due, lastAtStart);
     let next = nextTradingDay(lastAtStart !== null && lastAtStart > due ? lastAtStart : due);
     if (opts.firstDay && next < opts.firstDay) next = isTradingDay(opts.firstDay) ? opts.firstDay : nextTradingDay(opts.firstDay);
     while (!ac.signal.aborted) {

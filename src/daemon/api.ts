@@ -15,6 +15,7 @@ import type { ModelRegistry } from '../models/registry.ts';
 import type { Journal } from './journal.ts';
 import type { Prediction } from './steps/predict.ts';
 import type { TradeOutput } from './steps/trade.ts';
+import type { FetchRecord } from './steps/fetch.ts';
 
 export interface DaemonState {
   lastCycle: string | null;
@@ -53,7 +54,7 @@ export function daemonMetrics(team: string, provider = 'unknown'): DaemonMetrics
   const barAge = g('arena_data_age_days', 'calendar days between the last cycle date and the oldest last bar among its symbols (data staleness)');
   const providerErrors = new Counter({ name: 'arena_provider_errors_total', help: 'symbol fetches that failed at the data provider (served stale from the cache), by provider', labelNames: ['provider'], registers: [registry] });
   // Totals are recounted from the journal (durable across restarts); the counter moves by the difference.
-  const counted = new Map<string, number>();
+  let counted = 0;
   return {
     registry,
     cycles: new Counter({ name: 'arena_cycles_total', help: 'daily cycles by outcome', labelNames: ['outcome'], registers: [registry] }),
@@ -75,16 +76,14 @@ export function daemonMetrics(team: string, provider = 'unknown'): DaemonMetrics
       const m = journal.get(date, 'model')?.record as { version?: string | null } | undefined;
       model.reset();
       if (m?.version) model.set({ version: m.version }, 1);
-      type FetchRec = { blocked?: Record<string, string>; symbols?: Record<string, { last: string | null; stale: boolean; staleReason?: string }> };
-      const f = journal.get(date, 'fetch')?.record as FetchRec | undefined;
+      const f = journal.get(date, 'fetch')?.record as FetchRecord | undefined;
       stale.set(Object.keys(f?.blocked ?? {}).length);
       const lasts = Object.values(f?.symbols ?? {}).map((x) => x.last).filter((x): x is string => x !== null).sort();
       if (lasts[0]) barAge.set(Math.max(0, (Date.parse(`${date}T00:00:00Z`) - Date.parse(`${lasts[0]}T00:00:00Z`)) / 86_400_000));
       let failures = 0;
-      for (const d of journal.datesWith('fetch')) failures += Object.values((journal.get(d, 'fetch')?.record as FetchRec | undefined)?.symbols ?? {}).filter((x) => x.stale && x.staleReason).length;
-      const key = provider;
-      if (failures > (counted.get(key) ?? 0)) providerErrors.inc({ provider: key }, failures - (counted.get(key) ?? 0));
-      counted.set(key, failures);
+      for (const d of journal.datesWith('fetch')) failures += Object.values((journal.get(d, 'fetch')?.record as FetchRecord | undefined)?.symbols ?? {}).filter((x) => x.stale && x.staleReason).length;
+      if (failures > counted) providerErrors.inc({ provider }, failures - counted);
+      counted = failures;
       lastStatus.set(1);
       lastDate.set(Date.parse(`${date}T00:00:00Z`) / 1000);
     },

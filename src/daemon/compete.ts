@@ -25,7 +25,7 @@ import { startAlpacaExchange, type AlpacaExchange } from '../exchange/alpaca/ser
 import type { Leaderboard } from '../reports/types.ts';
 import { Journal } from './journal.ts';
 import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
-import { runDirs } from './runtime.ts';
+import { journalFile, runDirs } from './runtime.ts';
 import { loadMarket, seasonId, seasonSpan } from './season.ts';
 import { TRAINING_NODE_FLAGS } from '../core/paths.ts';
 
@@ -129,9 +129,10 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
   const daemons: Daemon[] = [];
   try {
     const keys = await teamKeys(path.join(root, 'keys.json'), opts.teams);
+    // Each team's journal, as its daemon has written it so far.
+    const journalOf = (t: TeamConfig) => new Journal(journalFile(runDirs(path.join(root, t.team)))).load();
     // Resume: the clock restarts at the end of the last day every team completed.
-    const teamDone = async (t: TeamConfig) => new Set((await new Journal(path.join(runDirs(path.join(root, t.team)).state, 'journal.jsonl')).load()).datesWith('version'));
-    const doneSets = await Promise.all(opts.teams.map(teamDone));
+    const doneSets = await Promise.all(opts.teams.map(async (t) => new Set((await journalOf(t)).datesWith('version'))));
     let resume = 0;
     while (resume < days.length && doneSets.every((s) => s.has(days[resume] as string))) resume++;
     // Each day: every team's after-close time on the day, then every trade time on the next session.
@@ -203,7 +204,7 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       const results: SeasonTeamResult[] = [];
       for (const team of opts.teams) {
         const k = keys[team.team] as { key_id: string; secret_key: string };
-        const journal = await new Journal(path.join(runDirs(path.join(root, team.team)).state, 'journal.jsonl')).load();
+        const journal = await journalOf(team);
         // While running, only the days played so far (the benchmark too: no peeking at the future).
         results.push({ rt: { team, journal, broker: await ex.account(k.key_id, k.secret_key), reportDir: path.join(opts.out, team.team), clock }, days: days.slice(0, done) });
       }
@@ -246,8 +247,7 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       if (opts.onDay) {
         const teams = [];
         for (const t of opts.teams) {
-          const j = await new Journal(path.join(runDirs(path.join(root, t.team)).state, 'journal.jsonl')).load();
-          const rec = j.get(date, 'trade')?.record as { equity?: number } | undefined;
+          const rec = (await journalOf(t)).get(date, 'trade')?.record as { equity?: number } | undefined;
           teams.push({ team: t.team, equity: rec?.equity ?? null });
         }
         opts.onDay({ index: i + 1, total: days.length, date, teams });

@@ -16,7 +16,7 @@ import { createTracker } from '../tracking/index.ts';
 import { PaperAccount } from '../trading/paper-account.ts';
 import { InMemoryMarketData } from '../market/memory.ts';
 import { Journal } from './journal.ts';
-import { runDirs, type TeamRuntime } from './runtime.ts';
+import { journalFile, runDirs, type TeamRuntime } from './runtime.ts';
 import { createVersionerFor } from './versioning.ts';
 
 /** The team's own data source (exported for `arena features`, which must see the same `av_*` values). */
@@ -101,7 +101,7 @@ export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; lo
       ...(loadSecrets({ cwd: team.root }).get('MLFLOW_TRACKING_TOKEN') ? { mlflowToken: loadSecrets({ cwd: team.root }).get('MLFLOW_TRACKING_TOKEN') as string } : {}),
     }),
     versioner: await createVersionerFor(team, team.workspaceDir, opts.logger),
-    journal: new Journal(path.join(dirs.state, 'journal.jsonl')),
+    journal: new Journal(journalFile(dirs)),
     clock: opts.clock,
     logger: opts.logger,
     features: { plan: null, planKey: '', builders: new Map() },

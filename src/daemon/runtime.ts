@@ -38,6 +38,9 @@ export function runDirs(root: string): RunDirs {
   };
 }
 
+/** A workspace's journal of completed steps (the daemon's, a season's and a competition's team alike). */
+export const journalFile = (dirs: Pick<RunDirs, 'state'>): string => path.join(dirs.state, 'journal.jsonl');
+
 export interface VersionResult {
   commit: string | null;
   pushed: boolean;

@@ -20,7 +20,7 @@ import { createTracker } from '../tracking/index.ts';
 import { PaperAccount } from '../trading/paper-account.ts';
 import { Journal } from './journal.ts';
 import { runCycle } from './cycle.ts';
-import { runDirs, type TeamRuntime } from './runtime.ts';
+import { journalFile, runDirs, type TeamRuntime } from './runtime.ts';
 import { CYCLE_STEPS } from './steps/index.ts';
 import type { TradeOutput } from './steps/trade.ts';
 import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
@@ -159,7 +159,7 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
       registry: new ModelRegistry(dirs.models),
       tracker: createTracker({ team: team.team, runsDir: dirs.runs, logger }),
       versioner: null,
-      journal: new Journal(path.join(dirs.state, 'journal.jsonl')),
+      journal: new Journal(journalFile(dirs)),
       clock,
       logger,
       features: { plan: null, planKey: '', builders: new Map() },

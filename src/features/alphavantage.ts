@@ -100,13 +100,17 @@ export function avColumns(ind: AvIndicator): AvColumn[] {
 /** Per symbol: date → column → value. The shape the fetch step hands to the matrix. */
 export type ExternalValues = ReadonlyMap<string, Readonly<Record<string, number>>>;
 
+/** One indicator's answer for one symbol: date → Alpha Vantage row. */
+export interface AvAnswer {
+  indicator: AvIndicator;
+  values: ReadonlyMap<string, Readonly<Record<string, number>>>;
+}
+
 /**
  * Join one symbol's indicator answers (date → Alpha Vantage row) into date → column values.
  * Non-finite values are left out (the column is then missing for that date and the row is dropped).
  */
-export function joinAvValues(
-  answers: ReadonlyArray<{ indicator: AvIndicator; values: ReadonlyMap<string, Readonly<Record<string, number>>> }>,
-): Map<string, Record<string, number>> {
+export function joinAvValues(answers: readonly AvAnswer[]): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
   for (const { indicator, values } of answers) {
     const cols = avColumns(indicator);

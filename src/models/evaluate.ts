@@ -139,12 +139,14 @@ export function metricScorer(spec: Pick<ModelSpec, 'output'>): Scorer {
   };
 }
 
+/** Labelled dates a walk-forward evaluation needs before its first test fold. */
+const MIN_TRAIN_DATES = 60;
+
 /** First date of the walk-forward test window (null: not enough labelled dates for the folds). */
 export function walkForwardTestStart(samples: readonly Sample[], evaluation: Pick<EvaluationPolicy, 'test_trading_days' | 'folds'>): string | null {
   const dates = [...new Set(samples.filter((s) => s.y !== null).map((s) => s.date))].sort();
   const i = dates.length - evaluation.folds * evaluation.test_trading_days;
-  // The same minimum of training dates walkForward asks for.
-  return i >= 60 ? (dates[i] as string) : null;
+  return i >= MIN_TRAIN_DATES ? (dates[i] as string) : null;
 }
 
 const fmt = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
@@ -238,7 +240,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
   const dates = [...new Set(labelled.map((s) => s.date))].sort();
   const T = o.evaluation.test_trading_days;
   const F = o.evaluation.folds;
-  const minTrain = 60;
+  const minTrain = MIN_TRAIN_DATES;
   if (dates.length < F * T + minTrain)
     throw new NotEnoughHistory(`not enough history: ${dates.length} labelled dates, need ${F * T + minTrain} (${F} fold(s) × ${T} test days + ${minTrain} to train)`);
   const closeIndex = new Map<string, Map<string, number>>();

@@ -10,7 +10,7 @@ import { primaryMetric, scoreRows, windowSamples, type ScoredRow, type TrainingW
 import { seededRandom } from './rng.ts';
 import { sampleRange, withPath } from './search-space.ts';
 import { modelSpecObject, type ModelSpec } from './spec.ts';
-import { predictRaw, trainModel } from './train.ts';
+import { predictRaw, splitByDate, trainModel } from './train.ts';
 
 export interface TrialResult {
   /** 1-based index of the sampled configuration. */
@@ -84,13 +84,6 @@ export function halvingRungs(trials: number, eta: number): { keep: number; share
   return Array.from({ length: s + 1 }, (_, i) => ({ keep: Math.max(1, Math.floor(trials / eta ** i)), share: eta ** (i - s) }));
 }
 
-function splitForSearch(samples: readonly Sample[], share: number): { fit: Sample[]; valid: Sample[] } {
-  const dates = [...new Set(samples.map((s) => s.date))].sort();
-  const cut = dates[Math.floor(dates.length * (1 - share))];
-  if (cut === undefined) return { fit: [...samples], valid: [] };
-  return { fit: samples.filter((s) => s.date < cut), valid: samples.filter((s) => s.date >= cut) };
-}
-
 export async function hyperSearch(o: SearchOptions): Promise<SearchResult> {
   const configs = sampleConfigs(o.spec);
   if (configs.length === 0) throw new SearchFailed('model.search is not configured');
@@ -103,7 +96,8 @@ export async function hyperSearch(o: SearchOptions): Promise<SearchResult> {
     const key = spec.encoder.type === 'lstm' ? spec.encoder.window : 1;
     let d = data.get(key);
     if (!d) {
-      d = splitForSearch(windowSamples(o.samplesFor(spec), o.before, o.window), share);
+      const { train, val } = splitByDate(windowSamples(o.samplesFor(spec), o.before, o.window), share);
+      d = { fit: train, valid: val };
       data.set(key, d);
     }
     return d;

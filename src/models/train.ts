@@ -62,7 +62,8 @@ export class TrainingAborted extends Error {
   }
 }
 
-function splitByDate(samples: readonly Sample[], share: number): { train: Sample[]; val: Sample[] } {
+/** The last `share` of the dates apart, in time order (all of it stays in `train` when there is nothing to split). */
+export function splitByDate(samples: readonly Sample[], share: number): { train: Sample[]; val: Sample[] } {
   if (share <= 0) return { train: [...samples], val: [] };
   const dates = [...new Set(samples.map((s) => s.date))].sort();
   const cutIndex = Math.floor(dates.length * (1 - share));

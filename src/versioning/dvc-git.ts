@@ -80,6 +80,23 @@ const NOTHING_CHANGED = 'nothing changed since the last commit';
 /** The last commit `git push` delivered, per remote (inside .git: never committed, never pushed). */
 const GIT_PUSHED = path.join('.git', 'arena-git-pushed.json');
 
+/**
+ * The last commit a push delivered to `remote`, from its record (`DVC_PUSHED` or `GIT_PUSHED`);
+ * null when there is none or it names another remote.
+ */
+async function readPushRecord(workspace: string, file: string, remote: string): Promise<string | null> {
+  try {
+    const rec = JSON.parse(await readFile(path.join(workspace, file), 'utf8')) as { remote?: string; commit?: string };
+    return rec.remote === remote && typeof rec.commit === 'string' ? rec.commit : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writePushRecord(workspace: string, file: string, remote: string, commit: string): Promise<void> {
+  await writeFileAtomic(path.join(workspace, file), JSON.stringify({ remote, commit, at: new Date().toISOString() }) + '\n');
+}
+
 /** Environment keys simple-git guards (it rejects them in `.env()` unless allowed): every GIT_* and a few more. */
 const GUARDED_ENV = /^(git_.*|editor|pager|prefix|ssh_askpass|visual)$/i;
 
@@ -253,13 +270,7 @@ export class DvcGitVersioner implements Versioner {
   /** The commit last pushed to the git remote, or null (never pushed, or pushed to another remote). */
   async gitPushedCommit(): Promise<string | null> {
     const remote = this.opts.gitRemote;
-    if (!remote) return null;
-    try {
-      const rec = JSON.parse(await readFile(path.join(this.opts.workspaceDir, GIT_PUSHED), 'utf8')) as { remote?: string; commit?: string };
-      return rec.remote === displayRemote(remote) && typeof rec.commit === 'string' ? rec.commit : null;
-    } catch {
-      return null;
-    }
+    return remote ? readPushRecord(this.opts.workspaceDir, GIT_PUSHED, displayRemote(remote)) : null;
   }
 
   /** True when `git push` is configured and HEAD has not reached the git remote (a push failed or never ran). */
@@ -309,7 +320,7 @@ export class DvcGitVersioner implements Versioner {
     }).env({ ...base, ...extra });
     try {
       await pusher.push(remote, 'HEAD');
-      await writeFileAtomic(path.join(this.opts.workspaceDir, GIT_PUSHED), JSON.stringify({ remote: shown, commit, at: new Date().toISOString() }) + '\n');
+      await writePushRecord(this.opts.workspaceDir, GIT_PUSHED, shown, commit);
       this.opts.logger.info(redact(`pushed commit ${short} to ${shown}`), { team: this.opts.team, date });
       return null;
     } catch (err) {
@@ -331,13 +342,8 @@ export class DvcGitVersioner implements Versioner {
    */
   private async dvcPushScope(): Promise<string[]> {
     if (!(await hasHead(this.git))) return [];
-    let last: string | null = null;
-    try {
-      const rec = JSON.parse(await readFile(path.join(this.opts.workspaceDir, DVC_PUSHED), 'utf8')) as { remote?: string; commit?: string };
-      if (rec.remote === this.remoteId() && typeof rec.commit === 'string') last = rec.commit;
-    } catch {
-      // No record: every commit may be owed.
-    }
+    // No record: every commit may be owed.
+    const last = await readPushRecord(this.opts.workspaceDir, DVC_PUSHED, this.remoteId());
     try {
       const unpushed = Number((await this.git.raw(['rev-list', '--count', last ? `${last}..HEAD` : 'HEAD'])).trim());
       return unpushed > 1 ? ['--all-commits'] : [];
@@ -401,7 +407,7 @@ export class DvcGitVersioner implements Versioner {
         try {
           const scope = await this.dvcPushScope();
           await this.dvc(['push', '--remote', DVC_REMOTE_NAME, ...scope]);
-          if (commit) await writeFileAtomic(path.join(dir, DVC_PUSHED), JSON.stringify({ remote: this.remoteId(), commit, at: new Date().toISOString() }) + '\n');
+          if (commit) await writePushRecord(dir, DVC_PUSHED, this.remoteId(), commit);
           await rm(path.join(dir, PENDING_PUSH), { force: true });
           pushed = true;
           log.info(`pushed DVC data${scope.length ? ' of every commit' : ''} to ${this.opts.remote.endpoint} (bucket ${this.opts.remote.bucket})`, { team: this.opts.team, date: args.date });

@@ -12,6 +12,7 @@ import { buildSamples, inputIndices, interpretPrediction, windowOf } from '../mo
 import { loadModel } from '../models/serialize.ts';
 import { predictRaw } from '../models/train.ts';
 import { Journal } from '../daemon/journal.ts';
+import { journalFile, runDirs } from '../daemon/runtime.ts';
 import type { Prediction } from '../daemon/steps/predict.ts';
 import type { PlacedOrder, TradeOutput } from '../daemon/steps/trade.ts';
 import type { VersionOutput } from '../daemon/steps/version.ts';
@@ -43,7 +44,7 @@ async function filesInDir(workspace: string, dirMd5: string | undefined, prefix:
 }
 
 export async function lineageOf(workspace: string, orderId: string): Promise<Lineage> {
-  const journal = await new Journal(path.join(workspace, 'state', 'journal.jsonl')).load();
+  const journal = await new Journal(journalFile(runDirs(workspace))).load();
   for (const date of journal.datesWith('trade').reverse()) {
     const trade = journal.get(date, 'trade')?.record as TradeOutput | undefined;
     const order = trade?.orders.find((o) => o.order_id === orderId || o.client_order_id === orderId);
@@ -64,7 +65,7 @@ export async function lineageOf(workspace: string, orderId: string): Promise<Lin
       pushed: version?.pushed ?? false,
     };
   }
-  throw new UsageError(`ORDER_ID: no order "${orderId}" in ${path.join(workspace, 'state', 'journal.jsonl')}; expected an order id or client_order_id from the trading report`);
+  throw new UsageError(`ORDER_ID: no order "${orderId}" in ${journalFile(runDirs(workspace))}; expected an order id or client_order_id from the trading report`);
 }
 
 /** Parse `features/<SYMBOL>.csv` (date, feature columns, target_*) back into rows; closes come from the data snapshot. */

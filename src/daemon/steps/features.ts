@@ -10,7 +10,7 @@ import { availableFields, buildFeatureMatrix, FeatureMatrixBuilder, featureMatri
 import { need, type StepDef } from '../cycle.ts';
 import type { TeamRuntime } from '../runtime.ts';
 import type { DailySeries, MarketData } from '../../market/types.ts';
-import { joinAvValues, type ExternalValues } from '../../features/alphavantage.ts';
+import { joinAvValues, type AvAnswer, type ExternalValues } from '../../features/alphavantage.ts';
 import { isIndicatorSource } from '../../market/alphavantage/index.ts';
 import type { TeamConfig } from '../../config/load.ts';
 import { providerSpec } from './fetch.ts';
@@ -74,7 +74,7 @@ export async function teamFeatureMatrix(team: TeamConfig, symbol: string, market
   const stale: string[] = [];
   const wanted = team.features.alphavantage ?? [];
   if (wanted.length > 0 && isIndicatorSource(market)) {
-    const answers: Parameters<typeof joinAvValues>[0][number][] = [];
+    const answers: AvAnswer[] = [];
     for (const indicator of wanted) {
       const s = await market.indicator(symbol, providerSpec(indicator), { asOf });
       if (s.stale) stale.push(`${s.key}: ${s.staleReason ?? 'refresh failed'}`);

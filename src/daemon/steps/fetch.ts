@@ -15,7 +15,7 @@ import type { StepDef } from '../cycle.ts';
 import type { TeamRuntime } from '../runtime.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { externalColumns } from '../../features/matrix.ts';
-import { externalValuesCsv, joinAvValues, parseExternalValuesCsv, type AvIndicator, type ExternalValues } from '../../features/alphavantage.ts';
+import { externalValuesCsv, joinAvValues, parseExternalValuesCsv, type AvAnswer, type AvIndicator, type ExternalValues } from '../../features/alphavantage.ts';
 import { indicatorKey, isIndicatorSource, type IndicatorSpec } from '../../market/alphavantage/index.ts';
 
 export interface FetchOutput {
@@ -40,7 +40,7 @@ interface IndicatorRecord {
   staleReason?: string;
 }
 
-interface FetchRecord {
+export interface FetchRecord {
   dataVersion: string;
   symbols: Record<string, { bars: number; last: string | null; stale: boolean; staleReason?: string }>;
   findings: Finding[];
@@ -100,7 +100,7 @@ async function loadIndicators(rt: TeamRuntime, date: string): Promise<LoadedIndi
   }
   const out: LoadedIndicators = { values: new Map(), records: {}, stale: {} };
   for (const symbol of rt.team.symbols) {
-    const answers: Parameters<typeof joinAvValues>[0][number][] = [];
+    const answers: AvAnswer[] = [];
     const records: Record<string, IndicatorRecord> = {};
     const problems: string[] = [];
     for (const ind of wanted) {

@@ -164,7 +164,7 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
             'search.eta': String(spec.search.eta),
             'search.best_trial': String(search.bestTrial),
             'search.metric': search.metric,
-            ...Object.fromEntries(Object.entries(search.trials.find((t) => t.trial === search.bestTrial)?.params ?? {}).map(([k, v]) => [`best.${k}`, String(v)])),
+            ...stringParams(search.trials.find((t) => t.trial === search.bestTrial)?.params ?? {}, 'best.'),
           }
         : {}),
       backend: t.model.backend,
@@ -228,6 +228,9 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
   return { version, status, gate, notes };
 }
 
+/** Tracker params are strings. */
+const stringParams = (params: Record<string, number | string>, prefix = ''): Record<string, string> => Object.fromEntries(Object.entries(params).map(([k, v]) => [prefix + k, String(v)]));
+
 /**
  * Each trial is a run of its own (params, score, epochs), tagged with the training run it belongs
  * to (`arena_parent_run_id`, the local id of that run), logged after it so the parent exists first.
@@ -243,7 +246,7 @@ async function logTrials(rt: TeamRuntime, date: string, parentRunId: string, at:
         started_at: at,
         ended_at: at,
         status: x.score === null ? 'FAILED' : 'FINISHED',
-        params: { ...Object.fromEntries(Object.entries(x.params).map(([k, v]) => [k, String(v)])), epochs: String(x.epochs), rung: String(x.rung) },
+        params: { ...stringParams(x.params), epochs: String(x.epochs), rung: String(x.rung) },
         metrics: { ...(x.score === null ? {} : { [`validation_${search.metric}`]: x.score }), epochs_run: x.epochs_run, seconds: x.seconds },
         series: {},
         tags: { arena_parent_run_id: parentRunId, search_trial: String(x.trial), search_rung: String(x.rung), best: String(x.trial === search.bestTrial), cycle_date: date },
