@@ -27,6 +27,13 @@ function labels(component: string, team?: string): Record<string, string> {
   return { 'app.kubernetes.io/name': 'paper-arena', 'app.kubernetes.io/component': component, ...(team ? { 'paper-arena/team': team } : {}) };
 }
 
+/** The image's non-root user (docker/Dockerfile), which also owns the mounted volumes. */
+const POD_SECURITY = { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 };
+
+function service(name: string, namespace: string, selector: Record<string, string>, port: number): Manifest {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels: selector }, spec: { selector, ports: [{ name: 'http', port, targetPort: 'http' }] } };
+}
+
 function teamManifests(team: TeamConfig, file: string, o: K8sOptions): Manifest[] {
   const name = `arena-${team.team}`;
   const port = team.server.port;
@@ -46,7 +53,7 @@ function teamManifests(team: TeamConfig, file: string, o: K8sOptions): Manifest[
           spec: {
             // SIGTERM stops a daemon between steps; a training step needs a few seconds to abort.
             terminationGracePeriodSeconds: 60,
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 },
+            securityContext: POD_SECURITY,
             containers: [
               {
                 name: 'daemon',
@@ -70,12 +77,7 @@ function teamManifests(team: TeamConfig, file: string, o: K8sOptions): Manifest[
         volumeClaimTemplates: [{ metadata: { name: 'workspace' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: o.storage } } } }],
       },
     },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: o.namespace, labels: labels('daemon', team.team) },
-      spec: { selector: labels('daemon', team.team), ports: [{ name: 'http', port, targetPort: 'http' }] },
-    },
+    service(name, o.namespace, labels('daemon', team.team), port),
   ];
 }
 
@@ -93,7 +95,7 @@ function exchangeManifests(o: K8sOptions): Manifest[] {
         template: {
           metadata: { labels: labels('exchange') },
           spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 },
+            securityContext: POD_SECURITY,
             containers: [
               {
                 name: 'exchange',
@@ -110,7 +112,7 @@ function exchangeManifests(o: K8sOptions): Manifest[] {
       },
     },
     { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: o.namespace, labels: labels('exchange') }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: o.namespace, labels: labels('exchange') }, spec: { selector: labels('exchange'), ports: [{ name: 'http', port: EXCHANGE_PORT, targetPort: 'http' }] } },
+    service(name, o.namespace, labels('exchange'), EXCHANGE_PORT),
   ];
 }
 

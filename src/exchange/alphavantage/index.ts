@@ -1,7 +1,6 @@
 /** The local Alpha Vantage emulator (used by tests and by the lead's `arena` CLI). */
 export {
   BAD_KEY_BODY,
-  FAULT_MODES,
   PREMIUM_BODY,
   RATE_LIMIT_BODY,
   RATE_LIMIT_NOTE_BODY,
@@ -9,6 +8,7 @@ export {
   faultSpecSchema,
   startAlphaVantageEmulator,
 } from './server.ts';
-export type { AlphaVantageEmulator, AlphaVantageEmulatorOptions, EmulatorRequestRecord, FaultMode, FaultSpec } from './server.ts';
+export type { AlphaVantageEmulator, AlphaVantageEmulatorOptions, EmulatorRequestRecord, FaultSpec } from './server.ts';
+export { FAULT_MODES, type FaultMode } from './fault-modes.ts';
 export { bbands, ema, macd, rsi, sma } from './indicators.ts';
 export type { BbandsRow, MacdRow, Series } from './indicators.ts';

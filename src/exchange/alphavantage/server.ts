@@ -20,8 +20,6 @@ import { bbands, ema, macd, rsi, sma } from './indicators.ts';
 
 import { FAULT_MODES, type FaultMode } from './fault-modes.ts';
 
-export { FAULT_MODES, type FaultMode };
-
 export const faultSpecSchema = z.strictObject({
   mode: z.enum(FAULT_MODES),
   /** How many /query requests the fault affects; absent = until changed. */
