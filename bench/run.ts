@@ -12,17 +12,17 @@ import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { TRAINING_NODE_FLAGS } from '../src/core/paths.ts';
-import { runSeason } from '../src/daemon/season.ts';
-import { barsCsv } from '../src/daemon/steps/fetch.ts';
-import { availableFields, buildFeatureMatrix, planFeatures } from '../src/features/matrix.ts';
-import type { Bar } from '../src/market/types.ts';
-import { sampleMarketData } from '../src/market/csv.ts';
-import { seededRandom } from '../src/models/rng.ts';
-import { initBackend, resetBackendForBench } from '../src/models/backend.ts';
-import type { Sample } from '../src/models/dataset.ts';
-import { trainModel } from '../src/models/train.ts';
-import { datasetDrift, type Table } from '../src/monitoring/drift/index.ts';
-import { regressionMetrics } from '../src/monitoring/metrics/index.ts';
+import { runSeason } from '../src/engine/season.ts';
+import { barsCsv } from '../src/engine/steps/fetch.ts';
+import { availableFields, buildFeatureMatrix, planFeatures } from '../src/domain/features/matrix.ts';
+import type { Bar } from '../src/domain/market/types.ts';
+import { sampleMarketData } from '../src/adapters/market/csv.ts';
+import { seededRandom } from '../src/domain/models/rng.ts';
+import { initBackend, resetBackendForBench } from '../src/adapters/models/tfjs/backend.ts';
+import type { Sample } from '../src/domain/models/dataset.ts';
+import { trainModel } from '../src/adapters/models/tfjs/train.ts';
+import { datasetDrift, type Table } from '../src/domain/monitoring/drift/index.ts';
+import { regressionMetrics } from '../src/domain/monitoring/metrics/index.ts';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 

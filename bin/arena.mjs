@@ -8,5 +8,5 @@ register();
 // ships one (TensorFlow.js alone: ~30 MB of heap). Stack traces are printed only with ARENA_DEBUG,
 // so the maps are kept only then.
 if (!process.env.ARENA_DEBUG) process.setSourceMapsEnabled(false);
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import('../src/apps/cli/main.ts');
 process.exit(await main(process.argv.slice(2)));

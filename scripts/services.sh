@@ -7,7 +7,7 @@
 # Idempotent: nothing is reinstalled or restarted when it is already there and healthy. Concurrent
 # calls wait for each other (flock). Progress goes to stderr.
 #
-# .services/env (KEY=value lines, read by tests/helpers/services.ts):
+# .services/env (KEY=value lines, read by src/testing/services.ts):
 #   MINIO_ENDPOINT MINIO_ACCESS_KEY MINIO_SECRET_KEY MLFLOW_TRACKING_URI DVC_BIN ARENA_PYTHON CHROMIUM_PATH
 #
 # Environment: ARENA_CACHE (default ~/.cache/paper-arena) holds the MinIO binary;

@@ -1,4 +1,4 @@
-"""Parity oracle for src/monitoring/drift: runs Evidently's DataDriftPreset on CSV pairs and prints JSON.
+"""Parity oracle for src/domain/monitoring/drift: runs Evidently's DataDriftPreset on CSV pairs and prints JSON.
 
 Usage: python evidently_drift.py JOB.json
 JOB.json: {"cases": [{"name", "reference": "ref.csv", "current": "cur.csv",

@@ -1,4 +1,4 @@
-"""Parity oracle for src/monitoring/metrics: Evidently 0.7 regression and classification metrics plus sklearn.
+"""Parity oracle for src/domain/monitoring/metrics: Evidently 0.7 regression and classification metrics plus sklearn.
 
 Usage: python evidently_metrics.py JOB.json
 JOB.json: {"regression": [{"name", "csv"}], "classification": [{"name", "csv"}]}

@@ -9,9 +9,9 @@ import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { BUNDLED_DATA_DIR } from '../core/paths.ts';
 import { teamSchema, type TeamFile } from './schema.ts';
-import { strategySpecSchema, type StrategySpec } from '../trading/strategy-spec.ts';
+import { strategySpecSchema, type StrategySpec } from '../domain/trading/strategy-spec.ts';
 import { describeIssue } from './describe.ts';
-import { planFeatures, FeatureSpecError } from '../features/matrix.ts';
+import { planFeatures, FeatureSpecError } from '../domain/features/matrix.ts';
 import { loadSecrets, teamSecretName, type Secrets } from './secrets.ts';
 
 export interface TeamConfig extends TeamFile {

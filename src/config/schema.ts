@@ -3,8 +3,8 @@
  * never passes silently. Secrets are not accepted here — only their variable names.
  */
 import { z } from 'zod';
-import { featureSpecSchema, DEFAULT_FEATURES } from '../features/spec.ts';
-import { modelSpecSchema } from '../models/spec.ts';
+import { featureSpecSchema, DEFAULT_FEATURES } from '../domain/features/spec.ts';
+import { modelSpecSchema } from '../domain/models/spec.ts';
 
 const symbol = z.string().regex(/^[A-Z][A-Z0-9.-]{0,9}$/, 'an upper-case ticker such as MSFT');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM (America/New_York)');

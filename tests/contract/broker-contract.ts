@@ -4,10 +4,11 @@
  * bundled data, so fills and prices are known.
  */
 import { describe, expect, it } from 'vitest';
-import { nyDateTime, type ReplayClock } from '../../src/calendar/clock.ts';
-import { BrokerError } from '../../src/trading/errors.ts';
-import type { Broker } from '../../src/trading/types.ts';
-import type { InMemoryMarketData } from '../../src/market/memory.ts';
+import { nyDateTime, type ReplayClock } from '../../src/adapters/clock.ts';
+import { BrokerError } from '../../src/domain/trading/errors.ts';
+
+import type { InMemoryMarketData } from '../../src/adapters/market/memory.ts';
+import type { Broker } from '../../src/ports.ts';
 
 export interface ContractHarness {
   broker: Broker;

@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nyDateTime, ReplayClock } from '../../src/calendar/clock.ts';
-import { startAlpacaExchange } from '../../src/exchange/alpaca/server.ts';
-import { sampleMarketData } from '../../src/market/csv.ts';
-import { InMemoryMarketData } from '../../src/market/memory.ts';
-import type { Bar } from '../../src/market/types.ts';
-import { AlpacaBroker } from '../../src/trading/alpaca-broker.ts';
-import { PaperAccount } from '../../src/trading/paper-account.ts';
+import { nyDateTime, ReplayClock } from '../../src/adapters/clock.ts';
+import { startAlpacaExchange } from '../../src/sim/alpaca/server.ts';
+import { sampleMarketData } from '../../src/adapters/market/csv.ts';
+import { InMemoryMarketData } from '../../src/adapters/market/memory.ts';
+import type { Bar } from '../../src/domain/market/types.ts';
+import { AlpacaBroker } from '../../src/adapters/broker/alpaca.ts';
+import { PaperAccount } from '../../src/adapters/broker/paper-account.ts';
 import { brokerContract } from './broker-contract.ts';
 
 async function market(): Promise<InMemoryMarketData> {

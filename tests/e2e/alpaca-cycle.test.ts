@@ -8,12 +8,12 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nyDateTime, ReplayClock } from '../../src/calendar/clock.ts';
-import { startAlpacaExchange, type AlpacaExchange } from '../../src/exchange/alpaca/server.ts';
-import { sampleMarketData } from '../../src/market/csv.ts';
-import { InMemoryMarketData } from '../../src/market/memory.ts';
-import type { Bar } from '../../src/market/types.ts';
-import { REPO_ROOT } from '../helpers/services.ts';
+import { nyDateTime, ReplayClock } from '../../src/adapters/clock.ts';
+import { startAlpacaExchange, type AlpacaExchange } from '../../src/sim/alpaca/server.ts';
+import { sampleMarketData } from '../../src/adapters/market/csv.ts';
+import { InMemoryMarketData } from '../../src/adapters/market/memory.ts';
+import type { Bar } from '../../src/domain/market/types.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const KEY = { id: 'PKREDTEAM01', secret: 'red-secret-key-0123456789' };

@@ -9,9 +9,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAlphaVantageEmulator, type AlphaVantageEmulator } from '../../src/exchange/alphavantage/index.ts';
-import { sampleMarketData } from '../../src/market/csv.ts';
-import { REPO_ROOT } from '../helpers/services.ts';
+import { startAlphaVantageEmulator, type AlphaVantageEmulator } from '../../src/sim/alphavantage/index.ts';
+import { sampleMarketData } from '../../src/adapters/market/csv.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const KEY = 'emulator-key-indicators-77';

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/services.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/services.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 // 60 trading days of the bundled data.

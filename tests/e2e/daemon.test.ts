@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { REPO_ROOT } from '../helpers/services.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 

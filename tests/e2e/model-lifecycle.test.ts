@@ -9,18 +9,18 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { nyDateTime, ReplayClock } from '../../src/calendar/clock.ts';
+import { nyDateTime, ReplayClock } from '../../src/adapters/clock.ts';
 import { loadTeam } from '../../src/config/load.ts';
 import { closeLogger, createLogger } from '../../src/core/log.ts';
-import { runCycle, type AnyStep } from '../../src/daemon/cycle.ts';
-import { openLiveRuntime } from '../../src/daemon/live.ts';
-import type { TeamRuntime } from '../../src/daemon/runtime.ts';
-import { fetchStep } from '../../src/daemon/steps/fetch.ts';
-import { featuresStep } from '../../src/daemon/steps/features.ts';
-import { modelStep, retrainRequestFile, type ModelOutput } from '../../src/daemon/steps/model.ts';
-import { predictStep } from '../../src/daemon/steps/predict.ts';
-import type { TrainingReport } from '../../src/reports/training.ts';
-import { needServices, REPO_ROOT } from '../helpers/services.ts';
+import { runCycle, type AnyStep } from '../../src/engine/cycle.ts';
+import { openLiveRuntime } from '../../src/engine/live.ts';
+import type { TeamRuntime } from '../../src/engine/runtime.ts';
+import { fetchStep } from '../../src/engine/steps/fetch.ts';
+import { featuresStep } from '../../src/engine/steps/features.ts';
+import { modelStep, retrainRequestFile, type ModelOutput } from '../../src/engine/steps/model.ts';
+import { predictStep } from '../../src/engine/steps/predict.ts';
+import type { TrainingReport } from '../../src/adapters/reports/training.ts';
+import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const arena = (args: string[]) =>

@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/services.ts';
-import { seededRandom } from '../../src/models/rng.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
+import { seededRandom } from '../../src/domain/models/rng.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const ARGS = ['season', '--teams', 'teams/red.yml,teams/blue.yml', '--from', '2017-10-16', '--to', '2017-11-10', '--out', 'reports', '--no-version'];

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeam, type TeamConfig } from '../../src/config/load.ts';
 import { loadSecrets } from '../../src/config/secrets.ts';
-import { teamFeatureMatrix } from '../../src/daemon/steps/features.ts';
-import { startAlphaVantageEmulator, type AlphaVantageEmulator } from '../../src/exchange/alphavantage/index.ts';
-import { AlphaVantageMarketData } from '../../src/market/alphavantage/index.ts';
-import { sampleMarketData } from '../../src/market/csv.ts';
-import { FsArtifactStore } from '../../src/storage/fs.ts';
-import { REPO_ROOT } from '../helpers/services.ts';
+import { teamFeatureMatrix } from '../../src/engine/steps/features.ts';
+import { startAlphaVantageEmulator, type AlphaVantageEmulator } from '../../src/sim/alphavantage/index.ts';
+import { AlphaVantageMarketData } from '../../src/adapters/market/alphavantage/index.ts';
+import { sampleMarketData } from '../../src/adapters/market/csv.ts';
+import { FsArtifactStore } from '../../src/adapters/storage/fs.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
 const KEY = 'AVFEATKEY9';
 const ASOF = '2017-06-30';

@@ -10,13 +10,13 @@ import alpha from 'alphavantage';
 import { BollingerBands, EMA, MACD, SMA } from 'technicalindicators';
 import { RSI as TsRsi } from 'trading-signals';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BAD_KEY_BODY, PREMIUM_BODY, RATE_LIMIT_BODY, RATE_LIMIT_NOTE_BODY, startAlphaVantageEmulator } from '../../src/exchange/alphavantage/index.ts';
-import type { AlphaVantageEmulator, FaultMode } from '../../src/exchange/alphavantage/index.ts';
-import { AlphaVantageMarketData, MarketDataError, errorFromClientRejection } from '../../src/market/alphavantage/index.ts';
-import type { AlphaVantageOptions, MarketDataErrorKind, MarketLogger } from '../../src/market/alphavantage/index.ts';
-import { sampleMarketData } from '../../src/market/csv.ts';
-import type { Bar } from '../../src/market/types.ts';
-import type { ArtifactStore } from '../../src/storage/types.ts';
+import { BAD_KEY_BODY, PREMIUM_BODY, RATE_LIMIT_BODY, RATE_LIMIT_NOTE_BODY, startAlphaVantageEmulator } from '../../src/sim/alphavantage/index.ts';
+import type { AlphaVantageEmulator, FaultMode } from '../../src/sim/alphavantage/index.ts';
+import { AlphaVantageMarketData, MarketDataError, errorFromClientRejection } from '../../src/adapters/market/alphavantage/index.ts';
+import type { AlphaVantageOptions, MarketDataErrorKind, MarketLogger } from '../../src/adapters/market/alphavantage/index.ts';
+import { sampleMarketData } from '../../src/adapters/market/csv.ts';
+import type { Bar } from '../../src/domain/market/types.ts';
+import type { ArtifactStore } from '../../src/ports.ts';
 
 const KEY = 'AVTESTKEY42';
 

@@ -11,10 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetDrift, inferColumnType, tableFromCsvText } from '../../src/monitoring/drift/index.ts';
-import type { ColumnType, DriftReport, DriftTest, Table } from '../../src/monitoring/drift/index.ts';
-import { classificationMetrics, regressionMetrics } from '../../src/monitoring/metrics/index.ts';
-import { seededRandom } from '../../src/models/rng.ts';
+import { datasetDrift, inferColumnType, tableFromCsvText } from '../../src/domain/monitoring/drift/index.ts';
+import type { ColumnType, DriftReport, DriftTest, Table } from '../../src/domain/monitoring/drift/index.ts';
+import { classificationMetrics, regressionMetrics } from '../../src/domain/monitoring/metrics/index.ts';
+import { seededRandom } from '../../src/domain/models/rng.ts';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

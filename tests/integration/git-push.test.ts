@@ -13,10 +13,10 @@ import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { describe, expect, it } from 'vitest';
 import { closeLogger, createLogger } from '../../src/core/log.ts';
-import { DvcGitVersioner, findDvc } from '../../src/versioning/index.ts';
-import { startGitHttpServer } from '../helpers/git-http-server.ts';
-import { needServices, servicesEnv } from '../helpers/services.ts';
-import { arenaProject, filesUnder, runArena, scratchDirs } from '../helpers/workspace.ts';
+import { DvcGitVersioner, findDvc } from '../../src/adapters/versioning/index.ts';
+import { startGitHttpServer } from '../../src/testing/git-http-server.ts';
+import { needServices, servicesEnv } from '../../src/testing/services.ts';
+import { arenaProject, filesUnder, runArena, scratchDirs } from '../../src/testing/workspace.ts';
 
 const run = promisify(execFile);
 const dvcBin = servicesEnv().DVC_BIN ?? (await findDvc()) ?? needServices('DVC', ['DVC_BIN'])?.DVC_BIN ?? null;

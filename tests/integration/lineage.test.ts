@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { Client } from 'minio';
 import { simpleGit } from 'simple-git';
 import { describe, expect, it } from 'vitest';
-import { reproducePrediction, type Lineage } from '../../src/versioning/lineage.ts';
-import { needServices, REPO_ROOT } from '../helpers/services.ts';
+import { reproducePrediction, type Lineage } from '../../src/apps/lineage/lineage.ts';
+import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
 
 const run = promisify(execFile);
 const env = needServices('DVC + MinIO', ['DVC_BIN', 'MINIO_ENDPOINT', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']);

@@ -3,13 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nyDateTime, ReplayClock } from '../../src/calendar/clock.ts';
-import { startAlpacaExchange, type AlpacaExchange } from '../../src/exchange/alpaca/server.ts';
-import { AlpacaMarketData } from '../../src/market/alpaca.ts';
-import { sampleMarketData } from '../../src/market/csv.ts';
-import { InMemoryMarketData } from '../../src/market/memory.ts';
-import type { Bar } from '../../src/market/types.ts';
-import { FsArtifactStore } from '../../src/storage/index.ts';
+import { nyDateTime, ReplayClock } from '../../src/adapters/clock.ts';
+import { startAlpacaExchange, type AlpacaExchange } from '../../src/sim/alpaca/server.ts';
+import { AlpacaMarketData } from '../../src/adapters/market/alpaca.ts';
+import { sampleMarketData } from '../../src/adapters/market/csv.ts';
+import { InMemoryMarketData } from '../../src/adapters/market/memory.ts';
+import type { Bar } from '../../src/domain/market/types.ts';
+import { FsArtifactStore } from '../../src/adapters/storage/index.ts';
 
 describe('AlpacaMarketData (SDK v4 → arena exchange)', () => {
   let ex: AlpacaExchange;

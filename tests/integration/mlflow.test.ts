@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { needServices, REPO_ROOT } from '../helpers/services.ts';
+import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
 
 const run = promisify(execFile);
 const env = needServices('MLflow', ['MLFLOW_TRACKING_URI']);

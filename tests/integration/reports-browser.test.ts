@@ -8,14 +8,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderIndex } from '../../src/reports/index-page.ts';
-import { renderLeaderboard } from '../../src/reports/leaderboard.ts';
-import { renderMonitoring } from '../../src/reports/monitoring.ts';
-import { renderTraining } from '../../src/reports/training.ts';
-import { renderTrading } from '../../src/reports/trading.ts';
-import type { LeaderboardView } from '../../src/reports/types.ts';
-import { EVIL, leaderboardView, monitoringData, tradingData, trainingData } from '../fixtures/reports/data.ts';
-import { REPO_ROOT, servicesEnv, servicesRequired } from '../helpers/services.ts';
+import { renderIndex } from '../../src/adapters/reports/index-page.ts';
+import { renderLeaderboard } from '../../src/adapters/reports/leaderboard.ts';
+import { renderMonitoring } from '../../src/adapters/reports/monitoring.ts';
+import { renderTraining } from '../../src/adapters/reports/training.ts';
+import { renderTrading } from '../../src/adapters/reports/trading.ts';
+import type { LeaderboardView } from '../../src/adapters/reports/types.ts';
+import { EVIL, leaderboardView, monitoringData, tradingData, trainingData } from '../../src/testing/report-fixtures.ts';
+import { REPO_ROOT, servicesEnv, servicesRequired } from '../../src/testing/services.ts';
 
 /** Screenshots kept for people to look at (git-ignored). */
 const ARTIFACTS = path.join(REPO_ROOT, 'tests', 'artifacts');

@@ -2,8 +2,8 @@
 import { createServer } from 'node:net';
 import { Client } from 'minio';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MinioArtifactStore, StorageError } from '../../src/storage/index.ts';
-import { needServices } from '../helpers/services.ts';
+import { MinioArtifactStore, StorageError } from '../../src/adapters/storage/index.ts';
+import { needServices } from '../../src/testing/services.ts';
 
 const env = needServices('MinIO', ['MINIO_ENDPOINT', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']);
 

@@ -15,9 +15,9 @@ import { promisify } from 'node:util';
 import { Client } from 'minio';
 import { simpleGit } from 'simple-git';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findDvc } from '../../src/versioning/index.ts';
-import { needServices, servicesEnv, servicesRequired } from '../helpers/services.ts';
-import { arenaProject, runArena } from '../helpers/workspace.ts';
+import { findDvc } from '../../src/adapters/versioning/index.ts';
+import { needServices, servicesEnv, servicesRequired } from '../../src/testing/services.ts';
+import { arenaProject, runArena } from '../../src/testing/workspace.ts';
 
 const run = promisify(execFile);
 const MINIO_BIN = path.join(process.env.ARENA_CACHE ?? path.join(homedir(), '.cache', 'paper-arena'), 'bin', 'minio');

@@ -11,9 +11,9 @@ import { Client } from 'minio';
 import { simpleGit } from 'simple-git';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.ts';
-import { DvcGitVersioner, findDvc, VersioningError } from '../../src/versioning/index.ts';
-import { needServices, servicesEnv } from '../helpers/services.ts';
-import { scratchDirs } from '../helpers/workspace.ts';
+import { DvcGitVersioner, findDvc, VersioningError } from '../../src/adapters/versioning/index.ts';
+import { needServices, servicesEnv } from '../../src/testing/services.ts';
+import { scratchDirs } from '../../src/testing/workspace.ts';
 
 const run = promisify(execFile);
 const dvcBin = servicesEnv().DVC_BIN ?? (await findDvc()) ?? needServices('DVC', ['DVC_BIN'])?.DVC_BIN ?? null;

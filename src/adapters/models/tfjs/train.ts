@@ -1,0 +1,209 @@
+/**
+ * Training: time-ordered validation split (the last share of dates), normaliser fitted on the
+ * training part only, a seeded shuffle per epoch, early stopping that restores the best weights.
+ * Same seed, same data, same backend → the same weights.
+ */
+import { tf, initBackend, type BackendName } from './backend.ts';
+import { buildNetwork } from './network.ts';
+import { applyNormalizer, fitNormalizer, type Normalizer } from '../../../domain/models/normalize.ts';
+import { seededRandom, shuffledIndices } from '../../../domain/models/rng.ts';
+import { outputKind, type ModelSpec } from '../../../domain/models/spec.ts';
+import { windowOf } from '../../../domain/models/dataset.ts';
+import type { Sample } from '../../../domain/models/dataset.ts';
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  val_loss: number | null;
+}
+
+export interface TargetScale {
+  mean: number;
+  std: number;
+}
+
+/** A trained network and everything needed to use it again. */
+export interface TrainedModel {
+  net: tf.LayersModel;
+  spec: ModelSpec;
+  /** Model input columns, in order. */
+  columns: string[];
+  normalizer: Normalizer;
+  /** For numerical outputs the network learns (y − mean) / std; identity for binary. */
+  yScale: TargetScale;
+  backend: BackendName;
+}
+
+export interface TrainResult {
+  model: TrainedModel;
+  history: EpochLog[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  trainSamples: number;
+  validationSamples: number;
+  trainFrom: string;
+  trainTo: string;
+  seconds: number;
+}
+
+export interface TrainOptions {
+  samples: readonly Sample[];
+  spec: ModelSpec;
+  columns: string[];
+  /** Weights to continue from (warm start); used only if the architecture matches. */
+  warmStart?: TrainedModel;
+  onEpoch?: (log: EpochLog) => void;
+  signal?: AbortSignal;
+}
+
+export class TrainingAborted extends Error {
+  constructor() {
+    super('training aborted');
+  }
+}
+
+/** The last `share` of the dates apart, in time order (all of it stays in `train` when there is nothing to split). */
+export function splitByDate(samples: readonly Sample[], share: number): { train: Sample[]; val: Sample[] } {
+  if (share <= 0) return { train: [...samples], val: [] };
+  const dates = [...new Set(samples.map((s) => s.date))].sort();
+  const cutIndex = Math.floor(dates.length * (1 - share));
+  if (cutIndex <= 0 || cutIndex >= dates.length) return { train: [...samples], val: [] };
+  const cut = dates[cutIndex] as string;
+  return { train: samples.filter((s) => s.date < cut), val: samples.filter((s) => s.date >= cut) };
+}
+
+function toTensor(samples: readonly Sample[], norm: Normalizer, window: number, d: number): tf.Tensor {
+  const data = new Float32Array(samples.length * window * d);
+  let o = 0;
+  for (const s of samples) {
+    for (let k = 0; k < window; k++) {
+      const z = applyNormalizer(norm, s.x.slice(k * d, (k + 1) * d));
+      data.set(z, o);
+      o += d;
+    }
+  }
+  return window > 1 ? tf.tensor3d(data, [samples.length, window, d]) : tf.tensor2d(data, [samples.length, d]);
+}
+
+export function featureRows(samples: readonly Sample[], window: number, d: number): number[][] {
+  const rows: number[][] = [];
+  // Every time step of every window shares one normaliser; the last step of each sample is enough
+  // (earlier steps are the last steps of earlier samples).
+  for (const s of samples) rows.push(s.x.slice((window - 1) * d));
+  return rows;
+}
+
+export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const backend = await initBackend();
+  const { spec } = opts;
+  const kind = outputKind(spec);
+  const window = windowOf(spec);
+  const labelled = opts.samples.filter((s) => s.y !== null);
+  if (labelled.length < 20) throw new Error(`not enough labelled samples to train (${labelled.length}; need at least 20)`);
+  const d = (labelled[0] as Sample).x.length / window;
+  const { train, val } = splitByDate(labelled, spec.trainer.validation_split);
+  const normalizer = fitNormalizer(featureRows(train, window, d));
+  const ys = train.map((s) => s.y as number);
+  const yScale: TargetScale =
+    kind === 'binary'
+      ? { mean: 0, std: 1 }
+      : (() => {
+          const m = ys.reduce((a, b) => a + b, 0) / ys.length;
+          const sd = Math.sqrt(ys.reduce((a, b) => a + (b - m) ** 2, 0) / ys.length) || 1;
+          return { mean: m, std: sd };
+        })();
+  const scaleY = (y: number) => (y - yScale.mean) / yScale.std;
+
+  const net = buildNetwork(spec.encoder, d * window, window, kind, spec.seed);
+  if (opts.warmStart && sameArchitecture(opts.warmStart, spec, opts.columns)) {
+    net.setWeights(opts.warmStart.net.getWeights().map((w) => w.clone()));
+  }
+  net.compile({
+    optimizer: tf.train.adam(spec.trainer.learning_rate),
+    loss: kind === 'binary' ? 'binaryCrossentropy' : 'meanSquaredError',
+  });
+
+  const xTrain = toTensor(train, normalizer, window, d);
+  const yTrain = tf.tensor2d(train.map((s) => scaleY(s.y as number)), [train.length, 1]);
+  const xVal = val.length ? toTensor(val, normalizer, window, d) : null;
+  const yVal = val.length ? tf.tensor2d(val.map((s) => scaleY(s.y as number)), [val.length, 1]) : null;
+
+  const random = seededRandom(spec.seed ^ 0x5eed);
+  const history: EpochLog[] = [];
+  let best = { epoch: 0, loss: Infinity, weights: null as tf.Tensor[] | null };
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  try {
+    for (let epoch = 1; epoch <= spec.trainer.epochs; epoch++) {
+      if (opts.signal?.aborted) throw new TrainingAborted();
+      const order = tf.tensor1d(shuffledIndices(train.length, random), 'int32');
+      const xs = tf.gather(xTrain, order);
+      const yb = tf.gather(yTrain, order);
+      let h: tf.History;
+      try {
+        h = await net.fit(xs, yb, {
+          epochs: 1,
+          batchSize: spec.trainer.batch_size,
+          shuffle: false,
+          verbose: 0,
+          ...(xVal && yVal ? { validationData: [xVal, yVal] as [tf.Tensor, tf.Tensor] } : {}),
+          callbacks: {
+            onBatchEnd: async () => {
+              if (opts.signal?.aborted) net.stopTraining = true;
+            },
+          },
+        });
+      } finally {
+        tf.dispose([order, xs, yb]);
+      }
+      if (opts.signal?.aborted) throw new TrainingAborted();
+      const loss = Number(h.history.loss?.[0]);
+      const valLoss = h.history.val_loss ? Number(h.history.val_loss[0]) : null;
+      const log: EpochLog = { epoch, loss, val_loss: valLoss };
+      history.push(log);
+      opts.onEpoch?.(log);
+      const monitored = valLoss ?? loss;
+      if (monitored < best.loss - 1e-9) {
+        best.weights?.forEach((w) => w.dispose());
+        best = { epoch, loss: monitored, weights: net.getWeights().map((w) => w.clone()) };
+        sinceBest = 0;
+      } else if (spec.trainer.early_stopping_patience > 0 && ++sinceBest >= spec.trainer.early_stopping_patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    if (best.weights) net.setWeights(best.weights);
+  } finally {
+    best.weights?.forEach((w) => w.dispose());
+    tf.dispose([xTrain, yTrain, ...(xVal ? [xVal] : []), ...(yVal ? [yVal] : [])]);
+  }
+  const dates = labelled.map((s) => s.date);
+  return {
+    model: { net, spec, columns: opts.columns, normalizer, yScale, backend },
+    history,
+    bestEpoch: best.epoch,
+    stoppedEarly,
+    trainSamples: train.length,
+    validationSamples: val.length,
+    trainFrom: dates[0] as string,
+    trainTo: dates[dates.length - 1] as string,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function sameArchitecture(m: TrainedModel, spec: ModelSpec, columns: readonly string[]): boolean {
+  return JSON.stringify(m.spec.encoder) === JSON.stringify(spec.encoder) && m.columns.join() === columns.join() && m.spec.output.feature === spec.output.feature;
+}
+
+/** Raw outputs in target units: a return / close ratio for numerical models, P(up) for binary. */
+export function predictRaw(model: TrainedModel, samples: readonly Sample[]): number[] {
+  if (samples.length === 0) return [];
+  const window = windowOf(model.spec);
+  const d = (samples[0] as Sample).x.length / window;
+  return tf.tidy(() => {
+    const x = toTensor(samples, model.normalizer, window, d);
+    const out = model.net.predict(x) as tf.Tensor;
+    return Array.from(out.dataSync(), (v) => v * model.yScale.std + model.yScale.mean);
+  });
+}

@@ -1,0 +1,429 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, safeHref, scriptJson, table, type ChartSpec } from './html.ts';
+import { renderIndex } from './index-page.ts';
+import { renderLeaderboard } from './leaderboard.ts';
+import { renderMonitoring } from './monitoring.ts';
+import { renderTraining, trainingReportData, writeTrainingReport, type TrainingReport } from './training.ts';
+import { renderTrading } from './trading.ts';
+import type { IndexEntry, LeaderboardView } from './types.ts';
+import { writeReport } from './write.ts';
+import { EVIL, leaderboardView, monitoringData, searchedTrainingCard, tradingData, trainingData } from '../../testing/report-fixtures.ts';
+
+type ParsedChart = { id: string; title: string; x: (string | number)[]; series: { label: string; values: (number | null)[] }[]; yFormat?: string; yScales?: string };
+
+const chartData = (html: string): ParsedChart[] => {
+  const m = /<script type="application\/json" id="chart-data">([\s\S]*?)<\/script>/.exec(html);
+  return m ? (JSON.parse(m[1] as string) as ParsedChart[]) : [];
+};
+
+/** Body rows of the table that contains `marker`, or else the first one after it (tags stripped, entities kept). */
+function tableAfter(html: string, marker: string): string[][] {
+  const at = html.indexOf(marker);
+  expect(at, marker).toBeGreaterThanOrEqual(0);
+  const open = html.lastIndexOf('<table', at);
+  const start = open > html.lastIndexOf('</table>', at) ? open : at;
+  const t = html.slice(start).match(/<table[\s\S]*?<\/table>/)?.[0] ?? '';
+  const body = t.match(/<tbody>([\s\S]*?)<\/tbody>/)?.[1] ?? '';
+  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((r) => [...(r[1] as string).matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => (c[1] as string).replace(/<[^>]+>/g, '')));
+}
+
+function selfContained(html: string): void {
+  expect(html).not.toMatch(/<(script|link|img|iframe|object|embed)\b[^>]*\s(src|href)=/i);
+  expect(html).not.toMatch(/\s(src|href|action|srcset)\s*=\s*["']?\s*(https?:|\/\/)/i);
+  expect(html).not.toMatch(/@import|url\(/i);
+  expect(html).toMatch(/^<!doctype html>/);
+  expect(html).toContain('<meta charset="utf-8">');
+  expect(html).toContain('name="viewport"');
+}
+
+const evilLeaderboard = (): LeaderboardView => {
+  const v = leaderboardView();
+  v.leaderboard.teams[0] = { ...(v.leaderboard.teams[0] as LeaderboardView['leaderboard']['teams'][number]), team: EVIL };
+  (v.curves[0] as LeaderboardView['curves'][number]).name = EVIL;
+  return v;
+};
+
+describe('html helpers', () => {
+  it('escape markup and quotes', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+
+  it('format numbers, with — for missing values', () => {
+    expect(fmtMoney(104_000.1)).toBe('$104,000.10');
+    expect(fmtMoney(-30.2)).toBe('-$30.20');
+    expect(fmtPct(0.0123456)).toBe('1.23%');
+    expect(fmtPct(-0.00001)).toBe('0.00%');
+    expect(fmtNum(0.012345)).toBe('0.01235');
+    expect(fmtNum(12_345.678)).toBe('12,345.68');
+    for (const f of [fmtMoney, fmtPct, fmtNum]) {
+      expect(f(null)).toBe('—');
+      expect(f(Number.NaN)).toBe('—');
+    }
+  });
+
+  it('table escapes every cell and right-aligns numeric columns', () => {
+    const html = table(['name', 'value'], [[EVIL, 1.5], ['b', null]], { numeric: [false, true] });
+    expect(html).not.toContain(EVIL);
+    expect(html).toContain(`<td>${escapeHtml(EVIL)}</td><td class="num">1.5</td>`);
+    expect(html).toContain('<td class="num">—</td>');
+    expect(html).toContain('<th class="num">value</th>');
+  });
+
+  it('chart data cannot close its script element and parses back unchanged', () => {
+    const value = { a: '</script><script>alert(1)</script>', b: '<!--', c: '\u2028' };
+    expect(scriptJson(value)).not.toMatch(/<\/script|<!--/i);
+    expect(JSON.parse(scriptJson(value))).toEqual(value);
+    const spec: ChartSpec = { id: 'c', title: 'x', x: ['2017-01-03'], series: [{ label: '</script>', values: [1] }] };
+    const html = page({ title: 't', body: chartDiv(spec), charts: [spec] });
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+    expect(chartData(html)).toEqual([spec]);
+  });
+
+  it('every chart carries its key numbers in a table for readers without JavaScript', () => {
+    const spec: ChartSpec = { id: 'eq', title: 'Equity', x: ['2017-01-03', '2017-01-04', '2017-01-05'], series: [{ label: 'red', values: [100_000, null, 99_000.5] }], yFormat: 'money' };
+    const div = chartDiv(spec);
+    expect(div).toContain('id="eq" data-chart');
+    expect(div).toMatch(/<noscript>[\s\S]*<table[\s\S]*<\/noscript>/);
+    expect(tableAfter(div, '<noscript>')).toEqual([['red', '$100,000.00', '$99,000.50', '$99,000.50', '$100,000.00']]);
+    expect(div).toContain('2017-01-03 – 2017-01-05 (3 points)');
+  });
+
+  it('a page without charts carries no script at all', () => {
+    const html = page({ title: 'plain', body: '<p>hi</p>' });
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('http-equiv="refresh"');
+  });
+
+  it('only relative links survive', () => {
+    expect(safeHref('red/2017-11-09/monitoring.html')).toBe('red/2017-11-09/monitoring.html');
+    expect(safeHref('a"b.html')).toBe('a&quot;b.html');
+    for (const bad of ['javascript:alert(1)', 'JaVa\tscript:alert(1)', 'https://example.com', '//evil.example/x', 'data:text/html,x']) expect(safeHref(bad)).toBe('#');
+  });
+});
+
+describe('leaderboard', () => {
+  const html = renderLeaderboard(leaderboardView());
+
+  it('is self-contained, with uPlot inlined once', () => {
+    selfContained(html);
+    expect(html.match(/<script>/g)).toHaveLength(2);
+    expect(html).toContain('uPlot');
+    expect(html).toContain('.uplot');
+  });
+
+  it('ranks teams by final equity, then the benchmark row, with the formatted numbers', () => {
+    const rows = tableAfter(html, 'class="leaderboard"');
+    expect(rows.map((r) => r[1])).toEqual(['blue', 'red', 'SPX buy &amp; hold']);
+    expect(rows[0]).toEqual(['1', 'blue', '$104,000.10', '4.00%', '1.90', '2.00%', '20', '65.0%']);
+    expect(rows[1]).toEqual(['2', 'red', '$101,234.56', '1.23%', '0.71', '3.10%', '12', '50.0%']);
+    expect(rows[2]?.[3]).toBe('2.00%');
+    expect(html).toContain('2017-10-02 – 2017-10-31');
+  });
+
+  it('draws one equity curve per team and the benchmark, values carried exactly', () => {
+    const view = leaderboardView();
+    const [chart, ...rest] = chartData(html);
+    expect(rest).toEqual([]);
+    expect(chart?.yFormat).toBe('money');
+    expect(chart?.x).toEqual(view.curves[0]?.points.map((p) => p.date));
+    expect(chart?.series.map((s) => s.label)).toEqual(['red', 'blue', 'SPX buy & hold']);
+    for (const [i, c] of view.curves.entries()) expect(chart?.series[i]?.values).toEqual(c.points.map((p) => p.equity));
+    expect(html).toContain('<div class="plot" id="equity" data-chart>');
+  });
+
+  it('escapes a hostile team name in the table, the links and the chart data', () => {
+    const evil = renderLeaderboard(evilLeaderboard());
+    selfContained(evil);
+    expect(evil).not.toContain(EVIL);
+    expect(evil).toContain(`<td>${escapeHtml(EVIL)}</td>`);
+    expect(chartData(evil)[0]?.series[0]?.label).toBe(EVIL);
+  });
+
+  it('refreshes itself only while a competition runs, and shows its progress', () => {
+    expect(html).not.toContain('http-equiv="refresh"');
+    expect(html).not.toMatch(/day \d+ of/);
+    const running = renderLeaderboard(leaderboardView({ refresh_seconds: 5, progress: { done: 12, total: 252 } }));
+    expect(running).toContain('<meta http-equiv="refresh" content="5">');
+    expect(running).toContain('day 12 of 252');
+    const finished = renderLeaderboard(leaderboardView({ progress: { done: 252, total: 252 } }));
+    expect(finished).not.toContain('http-equiv="refresh"');
+  });
+});
+
+describe('monitoring', () => {
+  const data = monitoringData();
+  const html = renderMonitoring(data);
+
+  it('header, notes and escaped values', () => {
+    selfContained(html);
+    expect(html).not.toContain(EVIL);
+    expect(html).toContain(escapeHtml(EVIL));
+    expect(html).toContain('Monitoring: red, 2017-11-10');
+    expect(html).toMatch(/model v0003 · regression · 60 prediction\/truth pairs/);
+    expect(html).toContain('<li>drift computed every 1 trading days</li>');
+  });
+
+  it('pooled and per-symbol metrics tables', () => {
+    expect(tableAfter(html, 'Pooled metrics')).toEqual([['n', '60'], ['mae', '0.0085'], ['rmse', '0.012'], ['directional_accuracy', '0.53']]);
+    expect(tableAfter(html, 'Metrics per symbol')).toEqual([
+      ['AAPL', '20', '0.008', '0.011', '0.55'],
+      ['MSFT', '20', '0.009', '0.013', '0.5'],
+    ]);
+  });
+
+  it('rolling chart has one series per metric, and the predicted-vs-actual chart one point per date', () => {
+    const [rolling, pairs] = chartData(html);
+    expect(rolling?.x).toEqual(data.metrics.rolling.dates);
+    expect(rolling?.yScales).toBe('separate');
+    expect(rolling?.series).toEqual(Object.entries(data.metrics.rolling.series).map(([label, values]) => ({ label, values })));
+    expect(pairs?.series.map((s) => s.label)).toEqual(['predicted', 'actual']);
+    expect(pairs?.x).toEqual([...new Set(data.pairs.map((p) => p.date))]);
+    const first = data.pairs.filter((p) => p.date === pairs?.x[0]);
+    expect(pairs?.series[1]?.values[0]).toBeCloseTo(first.reduce((a, p) => a + p.actual, 0) / first.length, 12);
+  });
+
+  it('drift verdict and per-column table', () => {
+    expect(html).toContain('<span class="badge fail">dataset drift</span> 3 of 5 columns drifted (share 0.6, threshold 0.5)');
+    expect(html).toContain('v0003 training window (756 rows)');
+    const rows = tableAfter(html, '<th>stattest</th>');
+    expect(rows).toContainEqual(['dow', 'cat', 'chisquare', '0.7', '0.05', 'no']);
+    expect(rows).toContainEqual(['rsi_14', 'num', 'ks', '0.001', '0.05', 'yes']);
+    expect(rows).toHaveLength(3);
+  });
+
+  it('a note instead of drift before it can be computed', () => {
+    const none = renderMonitoring({ ...data, drift: null });
+    expect(none).toContain('Not computed yet');
+    expect(none).not.toContain('stattest');
+  });
+
+  it('data quality: findings, out of range, and nothing missing', () => {
+    expect(tableAfter(html, 'Findings (1)')).toEqual([['MSFT', 'warn', 'zero_volume', '2010-04-26', 'volume is 0']]);
+    expect(tableAfter(html, 'Values outside the reference range')).toEqual([['ret_1', '2']]);
+    expect(html).toContain('Missing values in the current window: none.');
+    const bad = renderMonitoring({ ...data, data_quality: { findings: [], missing: { rsi_14: 3 }, constant_columns: ['dow'], out_of_range: {}, new_categories: { sector: ['crypto', EVIL] } } });
+    expect(bad).toContain('No data-quality findings.');
+    expect(tableAfter(bad, 'Missing values in the current window')).toEqual([['rsi_14', '3']]);
+    expect(bad).toContain('Constant columns: dow');
+    expect(tableAfter(bad, 'New categories')).toEqual([['sector', `crypto, ${escapeHtml(EVIL)}`]]);
+  });
+
+  it('the last 20 pairs, newest first', () => {
+    const rows = tableAfter(html, 'Latest predictions vs truth');
+    expect(rows).toHaveLength(20);
+    const last = data.pairs[data.pairs.length - 1];
+    expect(rows[0]).toEqual([last?.date, last?.symbol, fmtPct(last?.predicted ?? null, 3), fmtPct(last?.actual ?? null, 3)]);
+    expect(rows[0]).toEqual(['2017-10-31', 'MSFT', '-0.100%', '0.100%']);
+    const cls = renderMonitoring({ ...data, task: 'classification', pairs: [{ date: '2017-11-09', symbol: 'AAPL', predicted: 0.61, actual: 1 }] });
+    expect(tableAfter(cls, 'Latest predictions vs truth')).toEqual([['2017-11-09', 'AAPL', '0.61', '1']]);
+  });
+
+  it('a confusion matrix for classification, and no chart before there is history', () => {
+    const cls = renderMonitoring({ ...data, task: 'classification', confusion: { tp: 31, fp: 9, tn: 12, fn: 8 } });
+    expect(tableAfter(cls, 'Confusion matrix')).toEqual([['actual up', '31', '8'], ['actual down', '9', '12']]);
+    expect(html).not.toContain('Confusion matrix');
+    const first = renderMonitoring({ ...data, comparisons: 0, pairs: [], notes: ['first cycle: no prediction to compare yet'], metrics: { pooled: {}, by_symbol: {}, rolling: { window: 20, dates: [], series: {} } } });
+    expect(chartData(first)).toEqual([]);
+    expect(first).not.toContain('<script');
+    expect(first).toContain('first cycle: no prediction to compare yet');
+  });
+});
+
+describe('training', () => {
+  const data = trainingData();
+  const html = renderTraining(data);
+
+  it('shows the gate verdict, with FAIL reasons in red', () => {
+    selfContained(html);
+    expect(html).toContain('<span class="badge fail">failed</span>');
+    expect(html).toContain('<li class="fail">FAIL: mae 0.0081 does not beat the champion (0.0079)</li>');
+    expect(html).toContain('<li class="ok">pass: directional accuracy 0.667 ≥ 0.45</li>');
+    expect(html).toContain('status rejected');
+    const passed = renderTraining({ ...data, status: 'champion', gate: { passed: true, reasons: ['pass: mae 0.0075 beats the champion (0.0079)'] } });
+    expect(passed).toContain('<span class="badge ok">passed</span>');
+    expect(passed).not.toContain('class="fail"');
+  });
+
+  it('compares the candidate with every baseline and the champion, metric by metric', () => {
+    expect(html).toMatch(/<th>metric<\/th><th class="num">candidate<\/th><th class="num">baseline: moving_average<\/th><th class="num">baseline: zero<\/th><th class="num">champion<\/th>/);
+    expect(tableAfter(html, '<th>metric</th>')).toEqual([
+      ['mae', '0.0081', '0.009', '0.0085', '0.0079'],
+      ['directional_accuracy', '0.667', '0.5', '0.48', '0.6'],
+    ]);
+    const first = renderTraining({ ...data, champion_metrics: null });
+    expect(first).not.toContain('champion</th>');
+  });
+
+  it('charts loss and val_loss per epoch, lists features, and trials only when a search ran', () => {
+    const [loss] = chartData(html);
+    expect(loss?.x).toEqual(data.history.map((h) => h.epoch));
+    expect(loss?.series).toEqual([
+      { label: 'loss', values: data.history.map((h) => h.loss) },
+      { label: 'val_loss', values: data.history.map((h) => h.val_loss) },
+    ]);
+    expect(html).toContain('rsi_14, ema_12, ret_1');
+    expect(html).not.toContain('trials');
+    const searched = renderTraining({ ...data, trials: [{ trial: 1, params: { lr: 0.001, units: 32 }, score: 0.0081 }, { trial: 2, params: { lr: EVIL }, score: null }] });
+    expect(searched).not.toContain(EVIL);
+    const rows = tableAfter(searched, 'Hyper-parameter trials');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.[2]).toBe('0.0081');
+    expect(rows[1]?.[2]).toBe('—');
+  });
+});
+
+describe('training: search and permutation importance', () => {
+  const card = searchedTrainingCard();
+  const data = trainingReportData(card, 'champion');
+  const html = renderTraining(data);
+
+  it('takes trials and importance from the model card', () => {
+    expect(data.trials.map((t) => [t.trial, t.rung, t.epochs, t.score, t.run_id])).toEqual([
+      [1, 0, 6, 0.0093, 'r1'],
+      [2, 0, 6, 0.0084, 'r2'],
+      [2, 1, 12, 0.0082, 'r3'],
+    ]);
+    expect(data.importance).toEqual(card.importance);
+    expect(data.search).toEqual({ metric: 'mae', best_trial: 2, validation_from: '2017-02-02', validation_to: '2017-10-12' });
+  });
+
+  it('lists every trial with its rung and epoch budget, marks the winner, and says where it was scored', () => {
+    selfContained(html);
+    expect(html).not.toContain(EVIL);
+    const rows = tableAfter(html, 'Hyper-parameter trials');
+    expect(rows.map((r) => [r[0], r[2], r[3], r[4], r[5]])).toEqual([
+      ['1', '0.0093', '0', '6', ''],
+      ['2', '0.0084', '0', '6', ''],
+      ['2', '0.0082', '1', '12', 'best'],
+    ]);
+    expect(html).toContain('scored by mae on 2017-02-02 – 2017-10-12, the end of the training window (never the test window); best: trial 2');
+  });
+
+  it('draws importance as sorted bars (one per feature, escaped names) and a table with mean and spread', () => {
+    const section = html.slice(html.indexOf('Permutation feature importance'));
+    const svg = /<svg[\s\S]*?<\/svg>/.exec(section)?.[0] ?? '';
+    expect(svg.match(/<rect /g)).toHaveLength(4);
+    const labels = [...svg.matchAll(/<text [^>]*text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]).slice(0, 4);
+    expect(labels).toEqual(['ret_1', escapeHtml(EVIL), 'rsi_14', 'ema_12']);
+    // Bar lengths follow the means: ret_1 is three times EVIL's.
+    const widths = [...svg.matchAll(/<rect [^>]*width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect((widths[0] as number) / (widths[1] as number)).toBeCloseTo(3, 1);
+    expect(tableAfter(section, 'increase in MAE (mean)')).toEqual([
+      ['ret_1', '0.0012', '0.0002', '0.08'],
+      [escapeHtml(EVIL), '0.0004', '0.0001', '0.02'],
+      ['rsi_14', '1.00e-5', '2.00e-5', '0'],
+      ['ema_12', '-2.00e-5', '1.00e-5', '-0.01'],
+    ]);
+    expect(section).toContain('shuffled 5× across 63 walk-forward test rows');
+    const accuracy = renderTraining({ ...data, importance: { ...(data.importance as NonNullable<TrainingReport['importance']>), metric: 'accuracy' } });
+    expect(accuracy).toContain('drop in accuracy (mean)');
+    expect(accuracy).not.toContain('directional accuracy drop');
+    expect(renderTraining({ ...data, importance: null })).not.toContain('Permutation feature importance');
+  });
+
+  it('writes the numbers as JSON beside the HTML', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'arena-training-'));
+    await writeTrainingReport(dir, card, 'champion');
+    const json = JSON.parse(readFileSync(path.join(dir, 'training', 'v0004.json'), 'utf8')) as TrainingReport;
+    expect(json.importance?.features.map((f) => [f.feature, f.mean, f.std])).toEqual(card.importance?.features.map((f) => [f.feature, f.mean, f.std]));
+    expect(json.trials).toHaveLength(3);
+    expect(readFileSync(path.join(dir, 'training', 'v0004.html'), 'utf8')).toBe(renderTraining(json));
+  });
+});
+
+describe('trading', () => {
+  const data = tradingData();
+  const html = renderTrading(data);
+
+  it('summary with the formatted numbers', () => {
+    selfContained(html);
+    expect(html).not.toContain(EVIL);
+    expect(tableAfter(html, 'Trading: red')[0]).toEqual(['$101,234.56', '1.23%', '0.71', '3.10%', '12', '50.0%']);
+    expect(html).toContain('starting cash $100,000.00');
+  });
+
+  it('equity vs benchmark, and drawdown from the running peak (starting cash included)', () => {
+    const [equity, drawdown] = chartData(html);
+    expect(equity?.series.map((s) => s.label)).toEqual(['red', 'SPX']);
+    expect(equity?.series[0]?.values).toEqual(data.equity.map((p) => p.equity));
+    expect(equity?.series[1]?.values).toEqual(data.benchmark?.points.map((p) => p.equity));
+    let peak = data.starting_cash;
+    const expected = data.equity.map((p) => {
+      peak = Math.max(peak, p.equity);
+      return (p.equity - peak) / peak;
+    });
+    expect(drawdown?.x).toEqual(data.equity.map((p) => p.date));
+    expect(drawdown?.series[0]?.values).toEqual(expected);
+    expect(drawdown?.yFormat).toBe('percent');
+    expect(Math.min(...expected)).toBeLessThan(0);
+  });
+
+  it('positions, orders with their reason and a link to the prediction, refusals', () => {
+    expect(tableAfter(html, 'Open positions')).toEqual([['MSFT', '747', '$83.90', '$62,700.00', '-$30.20']]);
+    const [order] = tableAfter(html, 'Orders (1');
+    expect(order).toEqual(['2017-11-09', 'MSFT', 'buy', '747', 'filled', '$83.95', `best predicted gain 0.30% ${escapeHtml(EVIL)}`, '0.003', '0.001', 'v0002', 'prediction']);
+    expect(html).toContain('<a href="2017-11-09/monitoring.html">prediction</a>');
+    expect(tableAfter(html, 'Days without trading')).toEqual([['2017-10-02', 'no champion model']]);
+  });
+
+  it('no link for an order without a prediction report, and never a script URL', () => {
+    const [o] = data.orders;
+    const noLink = renderTrading({ ...data, orders: [{ ...(o as (typeof data.orders)[number]), prediction_href: null, fill_price: null, status: 'rejected' }] });
+    expect(noLink).not.toContain('monitoring.html"');
+    expect(tableAfter(noLink, 'Orders (1')[0]?.[5]).toBe('—');
+    const hostile = renderTrading({ ...data, orders: [{ ...(o as (typeof data.orders)[number]), prediction_href: 'javascript:alert(1)' }] });
+    expect(hostile).not.toContain('javascript:');
+  });
+});
+
+describe('index', () => {
+  const entries: IndexEntry[] = [
+    { team: 'red', kind: 'monitoring', date: '2017-11-09', title: 'red: monitoring 2017-11-09', href: 'red/2017-11-09/monitoring.html' },
+    { team: 'red', kind: 'monitoring', date: '2017-11-10', title: `red: monitoring ${EVIL}`, href: 'red/2017-11-10/monitoring.html' },
+    { team: 'blue', kind: 'trading', date: null, title: 'blue: trading report', href: 'blue/trading.html' },
+    { team: 'red', kind: 'training', date: null, title: 'red: model v0003', href: 'red/training/v0003.html' },
+    { team: 'all', kind: 'leaderboard', date: null, title: 'Leaderboard', href: 'leaderboard.html' },
+  ];
+  const html = renderIndex(entries, '2017-11-10T16:30:00-05:00');
+
+  it('groups by team then kind, newest first, with relative links', () => {
+    selfContained(html);
+    expect(html).not.toContain(EVIL);
+    const order = ['Competition', 'leaderboard.html', 'Team blue', 'blue/trading.html', 'Team red', 'red/training/v0003.html', 'red/2017-11-10/monitoring.html', 'red/2017-11-09/monitoring.html'].map((s) => html.indexOf(s));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(html).toContain('<h3>monitoring (2)</h3>');
+    expect(html).toContain('generated 2017-11-10T16:30:00-05:00');
+  });
+
+  it('says so when there is nothing yet', () => {
+    expect(renderIndex([], '2017-11-10')).toContain('No reports yet.');
+  });
+});
+
+describe('writeReport', () => {
+  it('writes the HTML and the pretty JSON beside it, creating the directories', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'arena-reports-'));
+    const file = path.join(dir, 'red', '2017-11-10', 'monitoring.html');
+    const data = monitoringData();
+    const html = renderMonitoring(data);
+    await writeReport(file, html, data);
+    expect(readFileSync(file, 'utf8')).toBe(html);
+    const json = readFileSync(file.replace(/\.html$/, '.json'), 'utf8');
+    expect(json).toContain('\n  "team": "red",');
+    expect(JSON.parse(json)).toEqual(data);
+  });
+
+  it('refuses a path that is not .html', async () => {
+    await expect(writeReport(path.join(tmpdir(), 'x.json'), '', {})).rejects.toThrow(/\.html/);
+  });
+});
+
+describe('size', () => {
+  it('a daily report stays light (uPlot inlined once, under 300 KB)', () => {
+    expect(Buffer.byteLength(renderMonitoring(monitoringData()))).toBeLessThan(300 * 1024);
+  });
+});

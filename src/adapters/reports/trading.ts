@@ -1,0 +1,28 @@
+import { drawdownSeries } from '../../domain/trading/performance.ts';
+import type { TradingReportData } from './types.ts';
+import { alignSeries, chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, raw, safeHref, table, type ChartSpec } from './html.ts';
+
+export function renderTrading(d: TradingReportData): string {
+  const s = d.summary;
+  const curves = [{ label: d.team, points: d.equity.map((p) => ({ date: p.date, value: p.equity })) }];
+  if (d.benchmark) curves.push({ label: d.benchmark.name, points: d.benchmark.points.map((p) => ({ date: p.date, value: p.equity })) });
+  const equity: ChartSpec = { id: 'equity', title: 'Equity vs benchmark', ...alignSeries(curves), yFormat: 'money' };
+  const dd = drawdownSeries([d.starting_cash, ...d.equity.map((p) => p.equity)]).slice(1);
+  const drawdown: ChartSpec = { id: 'drawdown', title: 'Drawdown', x: d.equity.map((p) => p.date), series: [{ label: 'drawdown', values: dd }], yFormat: 'percent' };
+  const charts = d.equity.length > 1 ? [equity, drawdown] : [];
+  const orders = [...d.orders].reverse().map((o) => [
+    o.date, o.symbol, o.side, o.qty, o.status, o.fill_price === null ? null : fmtMoney(o.fill_price), o.reason,
+    o.predicted === null ? null : fmtNum(o.predicted), o.threshold === null ? null : fmtNum(o.threshold), o.model_version,
+    o.prediction_href ? raw(`<a href="${safeHref(o.prediction_href)}">prediction</a>`) : null,
+  ]);
+  return page({
+    title: `${d.team} trading ${d.from} – ${d.to}`,
+    charts,
+    body: `<h1>Trading: ${escapeHtml(d.team)}</h1><p class="sub">${escapeHtml(d.from)} – ${escapeHtml(d.to)} · starting cash ${fmtMoney(d.starting_cash)} · <a href="../leaderboard.html">leaderboard</a> · <a href="../index.html">all reports</a></p>
+${table(['final equity', 'total return', 'Sharpe', 'max drawdown', 'trades', 'hit rate'], [[fmtMoney(s.final_equity), fmtPct(s.total_return), s.sharpe.toFixed(2), fmtPct(s.max_drawdown), s.trades, fmtPct(s.hit_rate, 1)]], { numeric: [true, true, true, true, true, true] })}
+${charts.map(chartDiv).join('\n')}
+<h2>Open positions</h2>${d.positions.length ? table(['symbol', 'qty', 'avg entry', 'market value', 'unrealized P/L'], d.positions.map((p) => [p.symbol, p.qty, fmtMoney(p.avg_entry_price), fmtMoney(p.market_value), fmtMoney(p.unrealized_pl)]), { numeric: [false, true, true, true, true] }) : '<p class="sub">None.</p>'}
+<h2>Orders (${d.orders.length}, newest first)</h2>${orders.length ? table(['date', 'symbol', 'side', 'qty', 'status', 'fill price', 'reason', 'predicted', 'threshold', 'model version', 'report'], orders, { numeric: [false, false, false, true, false, true, false, true, true, false, false] }) : '<p class="sub">None.</p>'}
+<h2>Days without trading (${d.refusals.length})</h2>${d.refusals.length ? table(['date', 'reason'], [...d.refusals].reverse().map((r) => [r.date, r.reason])) : '<p class="sub">None.</p>'}`,
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * The data each people-facing report is rendered from. The same object is written as JSON beside
+ * the HTML (`x.html` + `x.json`), so tools read the numbers people see.
+ */
+import type { DriftReport } from '../../domain/monitoring/drift/types.ts';
+import type { Finding } from '../../domain/market/quality.ts';
+
+export interface EquityPoint {
+  date: string;
+  equity: number;
+}
+
+/** `reports/leaderboard.json` (DESIGN.md). */
+export interface LeaderboardRow {
+  team: string;
+  final_equity: number;
+  total_return: number;
+  sharpe: number;
+  max_drawdown: number;
+  trades: number;
+  hit_rate: number | null;
+}
+
+export interface Leaderboard {
+  from: string;
+  to: string;
+  teams: LeaderboardRow[];
+  benchmark: { name: string; total_return: number; sharpe: number; max_drawdown: number };
+}
+
+export interface LeaderboardView {
+  leaderboard: Leaderboard;
+  /** One curve per team plus the benchmark (scaled to the same starting cash). */
+  curves: { name: string; points: EquityPoint[] }[];
+  generated_at: string;
+  /** Set by `arena compete`: the page reloads itself every N seconds while the season runs. */
+  refresh_seconds?: number;
+  /** Trading days done / planned, while a competition is still running. */
+  progress?: { done: number; total: number };
+}
+
+export type MetricValues = Record<string, number | null>;
+
+/** The daily monitoring report of one team: yesterday's predictions against today's truth. */
+export interface MonitoringReportData {
+  team: string;
+  date: string;
+  model_version: string | null;
+  task: 'regression' | 'classification';
+  /** Prediction/truth pairs available so far; 0 on the first cycle. */
+  comparisons: number;
+  /** Why a section is empty (e.g. "first cycle: no prediction to compare yet"). */
+  notes: string[];
+  metrics: {
+    /** Over the whole history, pooled across symbols. */
+    pooled: MetricValues;
+    by_symbol: Record<string, MetricValues>;
+    /** Rolling window of the pooled metrics, one value per date. */
+    rolling: { window: number; dates: string[]; series: Record<string, (number | null)[]> };
+  };
+  /** Classification only. */
+  confusion: { tp: number; fp: number; tn: number; fn: number } | null;
+  /** Reference = the champion's training window; current = the last N days. Null before it can be computed. */
+  drift: (DriftReport & { reference_rows: number; current_rows: number; reference: string; current: string }) | null;
+  data_quality: {
+    findings: Finding[];
+    /** Column → missing values in the current window. */
+    missing: Record<string, number>;
+    constant_columns: string[];
+    /** Column → values outside the reference range in the current window. */
+    out_of_range: Record<string, number>;
+    new_categories: Record<string, string[]>;
+  };
+  /** The most recent pairs (newest last), for the table and the chart. */
+  pairs: { date: string; symbol: string; predicted: number; actual: number }[];
+}
+
+/** The training report of one model version (candidate vs baselines vs champion, and the gate). */
+export interface TrainingReportData {
+  team: string;
+  version: string;
+  trained_for: string;
+  status: string;
+  reason: string;
+  backend: string;
+  train_from: string;
+  train_to: string;
+  test_from: string | null;
+  test_to: string | null;
+  feature_columns: string[];
+  metrics: MetricValues;
+  baselines: Record<string, MetricValues>;
+  champion_metrics: MetricValues | null;
+  gate: { passed: boolean; reasons: string[] };
+  history: { epoch: number; loss: number; val_loss: number | null }[];
+  /** Hyper-parameter trials, when a search ran. */
+  trials: { trial: number; params: Record<string, string | number>; score: number | null }[];
+}
+
+export interface TradingOrderRow {
+  date: string;
+  client_order_id: string;
+  order_id: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  qty: number;
+  status: string;
+  fill_price: number | null;
+  filled_at: string | null;
+  /** Why (e.g. "predicted gain 1.2% ≥ threshold 0.5%"). */
+  reason: string;
+  predicted: number | null;
+  threshold: number | null;
+  model_version: string | null;
+  /** Relative link to the monitoring/prediction report of that date. */
+  prediction_href: string | null;
+}
+
+/** The trading report of one team over a season or a live run. */
+export interface TradingReportData {
+  team: string;
+  from: string;
+  to: string;
+  starting_cash: number;
+  summary: LeaderboardRow;
+  equity: EquityPoint[];
+  benchmark: { name: string; points: EquityPoint[] } | null;
+  positions: { symbol: string; qty: number; avg_entry_price: number; market_value: number; unrealized_pl: number }[];
+  orders: TradingOrderRow[];
+  /** Days the strategy did not trade, with the reason (market closed, stale data, model gate, dry run). */
+  refusals: { date: string; reason: string }[];
+}
+
+/** One line of `reports/index.html`. */
+export interface IndexEntry {
+  team: string;
+  kind: 'leaderboard' | 'monitoring' | 'training' | 'trading';
+  date: string | null;
+  title: string;
+  /** Relative to the reports directory. */
+  href: string;
+}

@@ -1,0 +1,446 @@
+/**
+ * `arena`: the command-line contract of DESIGN.md. Exit codes: 0 success, 2 usage or configuration
+ * error (one line naming file, field and expected value), 1 runtime failure (with what to do).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import YAML from 'yaml';
+import { DateTime } from 'luxon';
+import { ArenaError, ConfigError, errorMessage, MissingSecretError, UsageError } from '../../core/errors.ts';
+import { closeLogger, createLogger } from '../../core/log.ts';
+import { redact } from '../../core/redact.ts';
+import { writeFileAtomic } from '../../core/fsx.ts';
+import { StepFailed } from '../../engine/cycle.ts';
+import { K8S_DEFAULTS } from '../deploy/k8s.ts';
+import { FAULT_MODES, type FaultMode } from '../../sim/alphavantage/fault-modes.ts';
+
+import type { Bar } from '../../domain/market/types.ts';
+import { formatLeaderboard } from './format.ts';
+import type { Clock } from '../../ports.ts';
+
+// Each command loads what it needs when it runs: `arena --help`, `arena exchange` and `arena drift`
+// stay light (no TensorFlow.js, no model or daemon code) and start fast.
+const config = () => import('../../config/load.ts');
+const csvMarket = () => import('../../adapters/market/csv.ts');
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function isoDate(flag: string) {
+  return (v: string): string => {
+    if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    return v;
+  };
+}
+
+function parsePort(v: string, flag = '--port'): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag}: expected an integer 0..65535, got "${v}"`);
+  return n;
+}
+
+/** Servers started by a command run until Ctrl-C or SIGTERM. */
+const untilSignal = (): Promise<void> =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+function nonNegative(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: expected a number >= 0, got "${v}"`);
+  return n;
+}
+
+/** A long command: a stderr logger, and SIGINT/SIGTERM turned into an abort signal while it runs. */
+async function whileNotSignalled(fn: (signal: AbortSignal, logger: ReturnType<typeof createLogger>) => Promise<void>): Promise<void> {
+  const logger = createLogger({ stderr: true });
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await fn(ac.signal, logger);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await closeLogger(logger);
+  }
+}
+
+const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
+  const width = String(p.total).length;
+  const teams = p.teams.map((t) => `${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join('  ');
+  const resumed = p.teams.every((t) => !t.ran) ? ' (from journal)' : '';
+  return `[${String(p.index).padStart(width)}/${p.total}] ${p.date}  ${teams}${resumed}`;
+}
+
+/** A team's model registry (and its name), for the `models` commands. */
+async function registryOf(teamFile: string) {
+  const team = await (await config()).loadTeam(teamFile, { checkSecrets: false });
+  const { ModelRegistry } = await import('../../adapters/models/registry.ts');
+  const { runDirs } = await import('../../engine/runtime.ts');
+  return { team: team.team, reg: new ModelRegistry(runDirs(team.workspaceDir).models) };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('arena')
+    .description('paper-arena: paper-trading bots with a model lifecycle, red vs blue')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('season')
+    .description('replay every team\'s daily cycle over history: same market, same clock')
+    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
+    .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files used instead of each team\'s data source')
+    .option('--out <dir>', 'reports directory', 'reports')
+    .option('--no-version', 'do not version the season state with DVC + git')
+    .option('--quiet', 'no per-day progress')
+    .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; quiet?: boolean }) => {
+      const teams = await (await config()).loadTeams(o.teams);
+      const { runSeason } = await import('../../engine/season.ts');
+      await whileNotSignalled(async (signal, logger) => {
+        const t0 = performance.now();
+        const result = await runSeason({
+          teams,
+          ...(o.from ? { from: o.from } : {}),
+          ...(o.to ? { to: o.to } : {}),
+          ...(o.dataDir ? { dataDir: path.resolve(o.dataDir) } : {}),
+          out: path.resolve(o.out),
+          logger,
+          signal,
+          version: o.version,
+          onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine(p) + '\n'),
+        });
+        process.stdout.write(`\nSeason ${result.id}: ${result.from} .. ${result.to} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
+        process.stdout.write(formatLeaderboard(result.leaderboard) + '\n\n');
+        for (const v of result.versioning) process.stdout.write(`${v.team}: ${v.commit ? `versioned as commit ${v.commit.slice(0, 10)}` : 'not versioned'}${v.notes.length ? ` (${v.notes.join('; ')})` : ''}\n`);
+        process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}\n`);
+      });
+    });
+
+  program
+    .command('compete')
+    .description('the shared exchange and one daemon process per team on an accelerated replay clock; a live leaderboard; same result as `arena season`')
+    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
+    .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
+    .option('--out <dir>', 'reports directory', 'reports')
+    .addOption(new Option('--seconds-per-day <s>', 'real seconds per trading day, at least (the clock also waits for every team)').default(2).argParser((v) => nonNegative('--seconds-per-day', v)))
+    .addOption(new Option('--refresh-every <days>', 'rewrite the leaderboard every N trading days').default(1).argParser((v) => positiveInt('--refresh-every', v)))
+    .option('--quiet', 'no per-day progress')
+    .action(async (o: { teams: string[]; from?: string; to?: string; out: string; secondsPerDay: number; refreshEvery: number; quiet?: boolean }) => {
+      const teams = await (await config()).loadTeams(o.teams);
+      const { runCompetition } = await import('../compete/compete.ts');
+      await whileNotSignalled(async (signal, logger) => {
+        const t0 = performance.now();
+        const r = await runCompetition({
+          teams,
+          teamFiles: o.teams,
+          ...(o.from ? { from: o.from } : {}),
+          ...(o.to ? { to: o.to } : {}),
+          out: path.resolve(o.out),
+          logger,
+          signal,
+          secondsPerDay: o.secondsPerDay,
+          refreshEveryDays: o.refreshEvery,
+          onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine({ ...p, teams: p.teams.map((t) => ({ ...t, model: null, ran: true })) }) + '\n'),
+        });
+        process.stdout.write(`\nCompetition ${r.id}: ${r.from} .. ${r.to} (${((performance.now() - t0) / 1000).toFixed(1)} s; daemon restarts: ${Object.entries(r.restarts).map(([t, n]) => `${t} ${n}`).join(', ')})\n\n`);
+        process.stdout.write(formatLeaderboard(r.leaderboard) + '\n\n');
+        process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}; state: ${r.stateDir}\n`);
+      });
+    });
+
+  program
+    .command('k8s')
+    .description('Kubernetes manifests from the team files: a StatefulSet + volume + Service per team, the exchange; secrets by reference')
+    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .option('--image <image>', 'the paper-arena image', K8S_DEFAULTS.image)
+    .option('--namespace <ns>', 'namespace', K8S_DEFAULTS.namespace)
+    .option('--secret <name>', 'the Secret made from .env.secrets (kubectl create secret generic NAME --from-env-file=.env.secrets)', K8S_DEFAULTS.secretName)
+    .option('--storage <size>', 'workspace volume per team', K8S_DEFAULTS.storage)
+    .action(async (o: { teams: string[]; image: string; namespace: string; secret: string; storage: string }) => {
+      const teams = await (await config()).loadTeams(o.teams, { checkSecrets: false });
+      const { k8sManifests } = await import('../deploy/k8s.ts');
+      const docs = k8sManifests(teams, o.teams, { image: o.image, namespace: o.namespace, secretName: o.secret, storage: o.storage });
+      process.stdout.write(docs.map((d) => YAML.stringify(d)).join('---\n'));
+    });
+
+  program
+    .command('cycle')
+    .description('one daily cycle now (or for --date); idempotent per team and date')
+    .requiredOption('--team <file>', 'team file')
+    .option('--date <date>', 'cycle date (default: the latest trading day whose after-close time has passed)', isoDate('--date'))
+    .option('--out <dir>', 'reports directory', 'reports')
+    .action(async (o: { team: string; date?: string; out: string }) => {
+      const team = await (await config()).loadTeam(o.team);
+      const { runOneCycle } = await import('./cycle-command.ts');
+      const r = await runOneCycle(team, { ...(o.date ? { date: o.date } : {}), out: path.resolve(o.out) });
+      process.stdout.write(r.summary + '\n');
+    });
+
+  program
+    .command('run')
+    .description('the long-running daemon: cycles on the NYSE calendar, HTTP API, clean stop on SIGTERM')
+    .requiredOption('--team <file>', 'team file')
+    .option('--out <dir>', 'reports directory', 'reports')
+    .addOption(new Option('--port <port>', 'HTTP port (default: server.port of the team file)').argParser((v) => parsePort(v)))
+    .option('--host <host>', 'HTTP host (default: server.host of the team file; 0.0.0.0 in a container)')
+    .option('--workspace <dir>', 'the team workspace (default: workspace of the team file)')
+    .option('--exchange <url>', 'trade on this Alpaca-compatible exchange (paper) and follow its market clock (/v2/clock): how `arena compete` runs a team')
+    .option('--first-day <date>', 'never run a cycle for an earlier date (a competition\'s first day)', isoDate('--first-day'))
+    .addOption(new Option('--drift-every <days>', 'compute drift every N trading days instead of daily').argParser((v) => positiveInt('--drift-every', v)))
+    .action(async (o: { team: string; out: string; port?: number; host?: string; workspace?: string; exchange?: string; firstDay?: string; driftEvery?: number }) => {
+      const { loadTeam, alpacaKeys } = await config();
+      let team = await loadTeam(o.team);
+      if (o.workspace) team = { ...team, workspaceDir: path.resolve(o.workspace) };
+      let clock: Clock | undefined;
+      if (o.exchange) {
+        const url = o.exchange.replace(/\/$/, '');
+        if (!/^https?:\/\/[^/]+$/.test(url)) throw new UsageError(`--exchange: expected a base URL like http://127.0.0.1:8490, got ${o.exchange}`);
+        process.env.ALPACA_TRADING_URL = url;
+        process.env.ALPACA_DATA_URL = url;
+        team = { ...team, broker: { ...team.broker, kind: 'alpaca', live: false } };
+        const { AlpacaBroker } = await import('../../adapters/broker/alpaca.ts');
+        const { loadSecrets } = await import('../../config/secrets.ts');
+        const { FollowedClock } = await import('../../adapters/clock.ts');
+        const broker = new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), '--exchange'), live: false, tradingUrl: url, dataUrl: url });
+        clock = await FollowedClock.start(async () => DateTime.fromISO((await broker.clock()).timestamp, { setZone: true }));
+      }
+      // The daemon's HTTP stack (fastify, prom-client) is loaded only by the command that serves it.
+      const { runDaemon } = await import('./run-command.ts');
+      await runDaemon(team, {
+        out: path.resolve(o.out),
+        ...(o.port !== undefined ? { port: o.port } : {}),
+        ...(o.host ? { host: o.host } : {}),
+        ...(clock ? { clock } : {}),
+        ...(o.firstDay ? { firstDay: o.firstDay } : {}),
+        ...(o.driftEvery ? { driftEveryTradingDays: o.driftEvery } : {}),
+      });
+    });
+
+  program
+    .command('doctor')
+    .description('check config, secrets, data source, broker, MinIO, DVC, git, MLflow; one line per check with the fix')
+    .requiredOption('--team <file>', 'team file')
+    .action(async (o: { team: string }) => {
+      const { runDoctor } = await import('./doctor.ts');
+      const ok = await runDoctor(o.team, (line) => process.stdout.write(line + '\n'));
+      if (!ok) process.exitCode = 1;
+    });
+
+  program
+    .command('features')
+    .description('write the feature matrix the model sees, one row per date')
+    .requiredOption('--team <file>', 'team file')
+    .requiredOption('--symbol <symbol>', 'symbol')
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files instead of the team\'s data source')
+    .requiredOption('--out <file>', 'output CSV')
+    .action(async (o: { team: string; symbol: string; dataDir?: string; out: string }) => {
+      const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
+      const { CsvMarketData, sampleMarketData } = await csvMarket();
+      const { marketFor } = await import('../../engine/live.ts');
+      const { runDirs } = await import('../../engine/runtime.ts');
+      const { teamFeatureMatrix } = await import('../../engine/steps/features.ts');
+      const { featureMatrixCsv } = await import('../../domain/features/matrix.ts');
+      // The same source and the same builder as a cycle, so Alpha Vantage indicator columns are here too.
+      const logger = createLogger({ stderr: true, console: false });
+      try {
+        const source = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : team.data.provider === 'csv' || team.data.provider === 'sample' ? (team.data.provider === 'csv' ? new CsvMarketData(path.resolve(team.root, team.data.dir as string)) : sampleMarketData()) : await marketFor(team, runDirs(team.workspaceDir), logger);
+        const asOf = DateTime.now().setZone('America/New_York').toISODate() as string;
+        const { plan, rows, stale } = await teamFeatureMatrix(team, o.symbol.toUpperCase(), source, asOf);
+        await writeFileAtomic(path.resolve(o.out), featureMatrixCsv(rows, plan.columns));
+        process.stdout.write(`${o.out}: ${rows.length} rows × ${plan.columns.length} features${plan.dropped.length ? ` (dropped: ${plan.dropped.map((d) => d.feature).join(', ')})` : ''}${stale.length ? `; stale: ${stale.join('; ')}` : ''}\n`);
+      } finally {
+        await closeLogger(logger);
+      }
+    });
+
+  program
+    .command('drift')
+    .description('drift report between two CSV tables (per-column test, score, verdict; dataset verdict)')
+    .requiredOption('--reference <file>', 'reference CSV')
+    .requiredOption('--current <file>', 'current CSV')
+    .requiredOption('--out <file>', 'output JSON')
+    .action(async (o: { reference: string; current: string; out: string }) => {
+      const { datasetDrift, tableFromCsvText } = await import('../../domain/monitoring/drift/index.ts');
+      const read = async (f: string) => {
+        const text = await readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
+          throw new UsageError(`${f}: cannot read (${err.code ?? err.message}); expected a CSV file`);
+        });
+        try {
+          return tableFromCsvText(text, f);
+        } catch (err) {
+          throw new UsageError(errorMessage(err));
+        }
+      };
+      const report = datasetDrift(await read(o.reference), await read(o.current), { emptyColumns: 'skip' });
+      await writeFileAtomic(path.resolve(o.out), JSON.stringify(report, null, 2) + '\n');
+      process.stdout.write(`${o.out}: dataset drift ${report.dataset_drift} (${report.number_of_drifted_columns}/${report.number_of_columns} columns drifted)\n`);
+    });
+
+  program
+    .command('exchange')
+    .description('the local Alpaca-compatible paper exchange: trading API v2 and daily bars, one account per key pair')
+    .option('--port <port>', 'port (0 = any free one)', '8490')
+    .option('--host <host>', 'host', '127.0.0.1')
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files (default: the bundled data)')
+    .option('--accounts <file>', 'JSON list of allowed key pairs: [{"key_id","secret_key","starting_cash"}]')
+    .option('--state <dir>', 'where account ledgers are kept', 'workspaces/exchange')
+    .option('--replay-from <date>', 'run a replay clock starting at this date (advance it with POST /__admin/clock {"to": ISO}); default: the wall clock', isoDate('--replay-from'))
+    .action(async (o: { port: string; host: string; dataDir?: string; accounts?: string; state: string; replayFrom?: string }) => {
+      const port = parsePort(o.port);
+      const { CsvMarketData, sampleMarketData } = await csvMarket();
+      const { readAccountsFile, startAlpacaExchange } = await import('../../sim/alpaca/server.ts');
+      const { InMemoryMarketData } = await import('../../adapters/market/memory.ts');
+      const { ReplayClock, WallClock, nyDateTime } = await import('../../adapters/clock.ts');
+      const src = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData();
+      const series = new Map<string, Bar[]>();
+      for (const sym of await src.knownSymbols()) series.set(sym, (await src.daily({ symbol: sym, asOf: '9999-12-31' })).bars);
+      let accounts: ReturnType<typeof readAccountsFile> | undefined;
+      if (o.accounts) {
+        try {
+          accounts = readAccountsFile(o.accounts);
+        } catch (err) {
+          throw new UsageError(`${o.accounts}: expected a JSON list of {"key_id","secret_key","starting_cash"} (${errorMessage(err).split('\n')[0]})`);
+        }
+      }
+      const clock = o.replayFrom ? new ReplayClock({ start: nyDateTime(o.replayFrom, '00:00') }) : new WallClock();
+      const ex = await startAlpacaExchange({ market: new InMemoryMarketData(o.dataDir ? 'csv' : 'sample', series), clock, stateDir: path.resolve(o.state), port, host: o.host, ...(accounts ? { accounts } : {}) });
+      process.stdout.write(`Alpaca-compatible exchange on ${ex.url} (${clock.kind} clock, ${series.size} symbols); set ALPACA_TRADING_URL=${ex.url} ALPACA_DATA_URL=${ex.url}; Ctrl-C stops it\n`);
+      await untilSignal();
+      await ex.close();
+    });
+
+  program
+    .command('alphavantage-emulator')
+    .description('a local Alpha Vantage (/query: TIME_SERIES_DAILY, RSI, EMA, SMA, MACD, BBANDS) with switchable faults')
+    .option('--port <port>', 'port (0 = any free one)', '8480')
+    .option('--host <host>', 'host', '127.0.0.1')
+    .option('--data-dir <dir>', 'directory of SYMBOL.csv files (default: the bundled data)')
+    .option('--as-of <date>', 'serve bars up to this date (default: today)', isoDate('--as-of'))
+    .addOption(new Option('--fault <mode>', 'start with this fault active').choices([...FAULT_MODES]))
+    .option('--api-key <key>', 'accept only this key (default: any non-empty key)')
+    .action(async (o: { port: string; host: string; dataDir?: string; asOf?: string; fault?: FaultMode; apiKey?: string }) => {
+      const port = parsePort(o.port);
+      const { CsvMarketData, sampleMarketData } = await csvMarket();
+      const { startAlphaVantageEmulator } = await import('../../sim/alphavantage/index.ts');
+      const emu = await startAlphaVantageEmulator({
+        data: o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData(),
+        port,
+        host: o.host,
+        ...(o.asOf ? { asOf: o.asOf } : {}),
+        ...(o.fault ? { fault: o.fault } : {}),
+        ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+      });
+      process.stdout.write(`Alpha Vantage emulator on ${emu.url} (as of ${emu.asOf}); set ALPHAVANTAGE_BASE_URL=${emu.url}\nfaults: POST ${emu.origin}/__admin/faults {"mode":"rate_limit","count":2}; Ctrl-C stops it\n`);
+      await untilSignal();
+      await emu.close();
+    });
+
+  program
+    .command('lineage')
+    .description('an order back to its prediction, model version, data snapshot and git commit')
+    .argument('<order_id>', 'order id or client_order_id')
+    .requiredOption('--team <file>', 'team file')
+    .option('--verify', 're-run the prediction from the workspace files and compare')
+    .option('--json', 'print the chain as JSON')
+    .action(async (orderId: string, o: { team: string; verify?: boolean; json?: boolean }) => {
+      const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
+      const { lineageOf, reproducePrediction } = await import('../lineage/lineage.ts');
+      const l = await lineageOf(team.workspaceDir, orderId);
+      let reproduced: number | null = null;
+      if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction);
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ ...l, ...(o.verify ? { reproduced } : {}) }, null, 2) + '\n');
+      } else {
+        const p = l.prediction;
+        process.stdout.write(
+          [
+            `order      ${l.order.order_id ?? '(not submitted)'} ${l.order.client_order_id}: ${l.order.side} ${l.order.qty} ${l.order.symbol} (${l.order.status}) on ${l.team_date}`,
+            `why        ${l.order.reason}`,
+            `prediction ${p ? `${p.id} = ${p.value}` : 'none'}`,
+            `model      ${l.model.version ?? 'none'} (${l.model.dir ?? '-'})${Object.entries(l.model.files_md5).map(([f, m]) => `\n             ${f} md5 ${m}`).join('')}`,
+            `data       version ${l.data.version ?? '-'}; DVC ${Object.entries(l.data.md5).map(([k, v]) => `${k} ${v}`).join(', ') || 'not versioned'}`,
+            `commit     ${l.commit ?? 'none (not versioned)'}${l.commit ? (l.pushed ? ' (data pushed to the DVC remote)' : ' (data not pushed: no DVC remote, or the push is pending)') : ''}`,
+            ...(o.verify ? [`verify     ${reproduced === null ? 'no prediction to reproduce' : `reproduced ${reproduced}: ${p && reproduced === p.value ? 'identical' : 'DIFFERENT'}`}`] : []),
+          ].join('\n') + '\n',
+        );
+      }
+      if (o.verify && l.prediction && reproduced !== l.prediction.value) process.exitCode = 1;
+    });
+
+  program
+    .command('retrain')
+    .description('train a candidate now and run the gate (the cycle of --date, default the due day); if that cycle already ran its model step, the next cycle retrains')
+    .requiredOption('--team <file>', 'team file')
+    .option('--date <date>', 'cycle date (default: the latest trading day whose after-close time has passed)', isoDate('--date'))
+    .option('--out <dir>', 'reports directory', 'reports')
+    .action(async (o: { team: string; date?: string; out: string }) => {
+      const team = await (await config()).loadTeam(o.team);
+      const { runRetrain } = await import('./retrain-command.ts');
+      process.stdout.write((await runRetrain(team, { ...(o.date ? { date: o.date } : {}), out: path.resolve(o.out) })).summary + '\n');
+    });
+
+  const models = program.command('models').description('the team\'s model registry');
+  models
+    .command('list')
+    .requiredOption('--team <file>', 'team file')
+    .action(async (o: { team: string }) => {
+      const { reg } = await registryOf(o.team);
+      const list = await reg.list();
+      if (list.length === 0) process.stdout.write('no model versions yet (run `arena cycle`)\n');
+      for (const v of list) process.stdout.write(`${v.version}  ${v.status.padEnd(16)} trained for ${v.card?.trained_for ?? '?'}  ${v.note ?? ''}\n`);
+    });
+  models
+    .command('approve')
+    .argument('<version>', 'a pending_approval version')
+    .requiredOption('--team <file>', 'team file')
+    .action(async (version: string, o: { team: string }) => {
+      const { reg, team } = await registryOf(o.team);
+      if ((await reg.status(version)) === null) throw new UsageError(`version: unknown model version "${version}"; see \`arena models list --team ${o.team}\``);
+      await reg.approve(version, new Date().toISOString());
+      process.stdout.write(`${version} is now the champion of ${team}\n`);
+    });
+
+  return program;
+}
+
+/** Maps an error to its exit code and one line (plus a hint) on stderr; never prints a secret. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof MissingSecretError;
+  const inner = err instanceof StepFailed && err.cause instanceof ArenaError ? err.cause : null;
+  const msg = redact(errorMessage(err));
+  process.stderr.write(`arena: ${msg}\n`);
+  const hint = (err instanceof ArenaError ? err.hint : undefined) ?? inner?.hint;
+  if (hint) process.stderr.write(`  what to do: ${redact(hint)}\n`);
+  if (!usage && process.env.ARENA_DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
+  return usage ? 2 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/apps/cli/main.ts')) {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}

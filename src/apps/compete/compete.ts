@@ -1,0 +1,279 @@
+/**
+ * `arena compete`: a season played the way production runs it. The shared Alpaca-compatible
+ * exchange runs here on a replay clock; every team is its own `arena run` process (own account, own
+ * workspace, own HTTP API) trading on that exchange and following its clock. The clock moves at N
+ * seconds per trading day but never past a team that has not finished the day, so a slow or
+ * restarted team changes nothing: the result equals `arena season` on the same inputs. A daemon that
+ * dies is restarted (like a container restart policy) and resumes from its journal.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+import { nyDateTime, ReplayClock } from '../../adapters/clock.ts';
+import { nextTradingDay, tradingDays } from '../../domain/calendar/nyse.ts';
+import type { TeamConfig } from '../../config/load.ts';
+import { teamSecretName } from '../../config/secrets.ts';
+import { ArenaError } from '../../core/errors.ts';
+import { writeFileAtomic } from '../../core/fsx.ts';
+import { acquireLock } from '../../core/lock.ts';
+import type { Logger } from '../../core/log.ts';
+import { startAlpacaExchange, type AlpacaExchange } from '../../sim/alpaca/server.ts';
+import type { Leaderboard } from '../../adapters/reports/types.ts';
+import { Journal } from '../../engine/journal.ts';
+import { emitSeasonReports, type SeasonTeamResult } from '../../engine/reporting.ts';
+import { journalFile, runDirs } from '../../engine/runtime.ts';
+import { loadMarket, seasonId, seasonSpan } from '../../engine/season.ts';
+import { PACKAGE_ROOT, TRAINING_NODE_FLAGS } from '../../core/paths.ts';
+
+export interface CompeteOptions {
+  teams: TeamConfig[];
+  /** The team files as given (the daemons load them again). */
+  teamFiles: string[];
+  from?: string;
+  to?: string;
+  out: string;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Real seconds per trading day at least (the clock still waits for every team). */
+  secondsPerDay: number;
+  /** Give up when a team has not finished a day after this long (default 30 min). */
+  dayTimeoutMs?: number;
+  /** Rewrite the leaderboard every N days while running (default 1). */
+  refreshEveryDays?: number;
+  onDay?: (p: { index: number; total: number; date: string; teams: { team: string; equity: number | null }[] }) => void;
+  /** A team's daemon was (re)started: its pid (tests kill it). */
+  onDaemon?: (e: { team: string; pid: number; start: number }) => void;
+}
+
+export interface CompeteResult {
+  id: string;
+  from: string;
+  to: string;
+  leaderboard: Leaderboard;
+  restarts: Record<string, number>;
+  stateDir: string;
+}
+
+const keysSchema = z.record(z.string(), z.strictObject({ key_id: z.string().min(1), secret_key: z.string().min(1) }));
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'arena.mjs');
+const MAX_RESTARTS = 10;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** One key pair per team, kept (mode 600) so a resumed competition reopens the same accounts. */
+async function teamKeys(file: string, teams: readonly TeamConfig[]): Promise<z.infer<typeof keysSchema>> {
+  let keys: z.infer<typeof keysSchema> = {};
+  try {
+    keys = keysSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ArenaError(`${file}: unreadable competition keys (${(err as Error).message}); delete the competition directory to start over`);
+  }
+  let changed = false;
+  for (const t of teams) {
+    if (keys[t.team]) continue;
+    keys[t.team] = { key_id: `PK${randomBytes(9).toString('hex').toUpperCase()}`, secret_key: randomBytes(24).toString('base64url') };
+    changed = true;
+  }
+  if (changed) {
+    await writeFileAtomic(file, JSON.stringify(keys, null, 2) + '\n');
+    await fs.chmod(file, 0o600);
+  }
+  return keys;
+}
+
+interface Daemon {
+  team: TeamConfig;
+  file: string;
+  port: number;
+  workspace: string;
+  child: ChildProcess | null;
+  starts: number;
+  stopping: boolean;
+}
+
+/** What the daemon reports on GET /health (null while it cannot answer): the last completed and prepared days. */
+async function healthOf(d: Daemon): Promise<{ last_cycle: string | null; last_prepared: string | null } | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${d.port}/health`, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return null;
+    return z.object({ last_cycle: z.string().nullable(), last_prepared: z.string().nullable() }).parse(await res.json());
+  } catch {
+    return null;
+  }
+}
+
+export async function runCompetition(opts: CompeteOptions): Promise<CompeteResult> {
+  if (opts.teams.length !== opts.teamFiles.length) throw new Error('teams and teamFiles differ in length');
+  const market = await loadMarket(opts.teams, undefined);
+  const { from, to } = seasonSpan(market, opts.teams, opts.from, opts.to);
+  const days = tradingDays(from, to);
+  const id = seasonId(opts.teams, from, to, market);
+  const root = path.join(path.dirname(opts.teams[0]?.workspaceDir as string), 'competitions', id);
+  const lock = await acquireLock(path.join(root, 'lock'), { onWait: (pid) => opts.logger.warn(`competition ${id} is being run by pid ${pid}; waiting for it to finish`), ...(opts.signal ? { signal: opts.signal } : {}) });
+  let exchange: AlpacaExchange | null = null;
+  const daemons: Daemon[] = [];
+  try {
+    const keys = await teamKeys(path.join(root, 'keys.json'), opts.teams);
+    // Each team's journal, as its daemon has written it so far.
+    const journalOf = (t: TeamConfig) => new Journal(journalFile(runDirs(path.join(root, t.team)))).load();
+    // Resume: the clock restarts at the end of the last day every team completed.
+    const doneSets = await Promise.all(opts.teams.map(async (t) => new Set((await journalOf(t)).datesWith('version'))));
+    let resume = 0;
+    while (resume < days.length && doneSets.every((s) => s.has(days[resume] as string))) resume++;
+    // Each day: every team's after-close time on the day, then every trade time on the next session.
+    const closeTimes = [...new Set(opts.teams.map((t) => t.schedule.after_close))].sort();
+    const tradeTimes = [...new Set(opts.teams.map((t) => t.schedule.trade_at).filter((x) => x !== 'after_close'))].sort();
+    const endOfDay = (d: string) => (tradeTimes.length ? nyDateTime(nextTradingDay(d), tradeTimes[tradeTimes.length - 1] as string) : nyDateTime(d, closeTimes[closeTimes.length - 1] as string));
+    const clock = new ReplayClock({ start: resume > 0 ? endOfDay(days[resume - 1] as string) : nyDateTime(from, '00:00') });
+    exchange = await startAlpacaExchange({
+      market,
+      clock,
+      stateDir: path.join(root, 'exchange'),
+      host: '127.0.0.1',
+      port: 0,
+      accounts: opts.teams.map((t) => ({
+        key_id: keys[t.team]?.key_id as string,
+        secret_key: keys[t.team]?.secret_key as string,
+        name: t.team,
+        starting_cash: t.broker.starting_cash,
+        slippage_bps: t.broker.slippage_bps,
+        commission_per_share: t.broker.commission_per_share,
+        commission_min: t.broker.commission_min,
+        margin_multiplier: t.broker.margin_multiplier,
+      })),
+    });
+    opts.logger.info(`competition ${id}: ${from} .. ${to} (${days.length} trading days), exchange ${exchange.url}, state ${root}${resume ? `, resuming after ${days[resume - 1]}` : ''}`);
+    const ex = exchange;
+    const logs = path.join(root, 'logs');
+    await fs.mkdir(logs, { recursive: true });
+
+    const start = (d: Daemon) => {
+      const k = keys[d.team.team] as { key_id: string; secret_key: string };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        [d.team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', d.team.team)]: k.key_id,
+        [d.team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', d.team.team)]: k.secret_key,
+        // A daemon whose coordinator died (SIGKILL) stops too, instead of outliving its exchange.
+        ARENA_PARENT_PID: String(process.pid),
+      };
+      const args = [...TRAINING_NODE_FLAGS, BIN, 'run', '--team', d.file, '--workspace', d.workspace, '--port', String(d.port), '--host', '127.0.0.1', '--exchange', ex.url, '--first-day', from, '--drift-every', String(d.team.monitoring.season_drift_every_trading_days), '--out', opts.out];
+      const log = createWriteStream(path.join(logs, `${d.team.team}.log`), { flags: 'a' });
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      d.child = child;
+      d.starts++;
+      opts.onDaemon?.({ team: d.team.team, pid: child.pid ?? -1, start: d.starts });
+      child.once('exit', (code, signal) => {
+        d.child = null;
+        if (d.stopping) return;
+        if (d.starts > MAX_RESTARTS) {
+          opts.logger.error(`${d.team.team}: daemon exited (${signal ?? `code ${code}`}) ${d.starts} times; not restarting (see ${path.join(logs, `${d.team.team}.log`)})`);
+          return;
+        }
+        opts.logger.warn(`${d.team.team}: daemon exited (${signal ?? `code ${code}`}); restarting it, it resumes from its journal`);
+        setTimeout(() => {
+          if (!d.stopping) start(d);
+        }, 500);
+      });
+    };
+
+    for (const [i, team] of opts.teams.entries()) {
+      const d: Daemon = { team, file: path.resolve(opts.teamFiles[i] as string), port: await freePort(), workspace: path.join(root, team.team), child: null, starts: 0, stopping: false };
+      daemons.push(d);
+      start(d);
+    }
+
+    // Reports read each team's journal (written by its daemon) and its account on the exchange.
+    const report = async (done: number, progress: boolean) => {
+      const results: SeasonTeamResult[] = [];
+      for (const team of opts.teams) {
+        const k = keys[team.team] as { key_id: string; secret_key: string };
+        const journal = await journalOf(team);
+        // While running, only the days played so far (the benchmark too: no peeking at the future).
+        results.push({ rt: { team, journal, broker: await ex.account(k.key_id, k.secret_key), reportDir: path.join(opts.out, team.team), clock }, days: days.slice(0, done) });
+      }
+      const refreshSeconds = Math.max(2, Math.ceil(opts.secondsPerDay * (opts.refreshEveryDays ?? 1)));
+      return emitSeasonReports({ results, market, from, to: days[done - 1] as string, out: opts.out, seasonId: id, ...(progress ? { progress: { done, total: days.length, refreshSeconds } } : {}) });
+    };
+
+    const timeout = opts.dayTimeoutMs ?? 30 * 60_000;
+    const waitFor = async (d: Daemon, date: string, what: 'last_cycle' | 'last_prepared') => {
+      const t0 = Date.now();
+      for (;;) {
+        if (opts.signal?.aborted) throw new ArenaError('competition interrupted; start it again to resume');
+        const last = (await healthOf(d))?.[what] ?? null;
+        if (last !== null && last >= date) return;
+        if (!d.child && d.starts > MAX_RESTARTS) throw new ArenaError(`${d.team.team}: daemon keeps dying; see ${path.join(logs, `${d.team.team}.log`)}`);
+        if (Date.now() - t0 > timeout) throw new ArenaError(`${d.team.team} did not finish ${date} within ${Math.round(timeout / 1000)} s; see ${path.join(logs, `${d.team.team}.log`)}`, { hint: 'a failing cycle is retried by the daemon; fix the cause and run arena compete again to resume' });
+        await sleep(100);
+      }
+    };
+
+    let last = Date.now();
+    for (let i = resume; i < days.length; i++) {
+      const date = days[i] as string;
+      const pace = last + opts.secondsPerDay * 1000 - Date.now();
+      if (pace > 0 && i > resume) await sleep(pace);
+      last = Date.now();
+      // Teams run in the order of their schedule times, as in a season.
+      for (const time of closeTimes) {
+        const at = nyDateTime(date, time);
+        if (clock.now() < at) clock.advanceTo(at);
+        for (const d of daemons.filter((x) => x.team.schedule.after_close === time)) await waitFor(d, date, d.team.schedule.trade_at === 'after_close' ? 'last_cycle' : 'last_prepared');
+      }
+      for (const time of tradeTimes) {
+        const at = nyDateTime(nextTradingDay(date), time);
+        if (clock.now() < at) clock.advanceTo(at);
+        for (const d of daemons.filter((x) => x.team.schedule.trade_at === time)) await waitFor(d, date, 'last_cycle');
+      }
+      const every = opts.refreshEveryDays ?? 1;
+      if ((i + 1 - resume) % every === 0 && i < days.length - 1) await report(i + 1, true);
+      if (opts.onDay) {
+        const teams = [];
+        for (const t of opts.teams) {
+          const rec = (await journalOf(t)).get(date, 'trade')?.record as { equity?: number } | undefined;
+          teams.push({ team: t.team, equity: rec?.equity ?? null });
+        }
+        opts.onDay({ index: i + 1, total: days.length, date, teams });
+      }
+    }
+    const { leaderboard } = await report(days.length, false);
+    return { id, from, to, leaderboard, restarts: Object.fromEntries(daemons.map((d) => [d.team.team, Math.max(0, d.starts - 1)])), stateDir: root };
+  } finally {
+    await stopDaemons(daemons, opts.logger);
+    await exchange?.close();
+    await lock.release();
+  }
+}
+
+/** SIGTERM, then SIGKILL after 15 s: a daemon stops between steps and exits 0. */
+async function stopDaemons(daemons: Daemon[], logger: Logger): Promise<void> {
+  await Promise.all(daemons.map(async (d) => {
+    d.stopping = true;
+    const child = d.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      logger.warn(`${d.team.team}: daemon did not stop in 15 s; killing it`);
+      child.kill('SIGKILL');
+    }, 15_000);
+    await exited;
+    clearTimeout(timer);
+  }));
+}

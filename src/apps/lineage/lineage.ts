@@ -1,0 +1,98 @@
+/**
+ * Lineage: an order back to the prediction that caused it, the model version and its files, the
+ * data snapshot and the git commit that versions them; and the proof, re-running that prediction
+ * from a workspace checkout (e.g. a fresh clone at that commit after `dvc pull`).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../../core/errors.ts';
+import type { FeatureRow } from '../../domain/features/matrix.ts';
+import { readBarsCsv } from '../../adapters/market/csv.ts';
+import { buildSamples, inputIndices, interpretPrediction, windowOf } from '../../domain/models/dataset.ts';
+import { loadModel } from '../../adapters/models/tfjs/serialize.ts';
+import { predictRaw } from '../../adapters/models/tfjs/train.ts';
+import { Journal } from '../../engine/journal.ts';
+import { journalFile, runDirs } from '../../engine/runtime.ts';
+import type { Prediction } from '../../engine/steps/predict.ts';
+import type { PlacedOrder, TradeOutput } from '../../engine/steps/trade.ts';
+import type { VersionOutput } from '../../engine/steps/version.ts';
+
+export interface Lineage {
+  team_date: string;
+  order: PlacedOrder;
+  prediction: Prediction | null;
+  model: { version: string | null; dir: string | null; files_md5: Record<string, string> };
+  data: { version: string | null; snapshot: string; md5: Record<string, string> };
+  commit: string | null;
+  pushed: boolean;
+}
+
+interface DirEntry {
+  md5: string;
+  relpath: string;
+}
+
+/** The md5 of each file of a DVC-tracked directory, from the `.dir` manifest in the cache (if present). */
+async function filesInDir(workspace: string, dirMd5: string | undefined, prefix: string): Promise<Record<string, string>> {
+  if (!dirMd5?.endsWith('.dir')) return {};
+  const h = dirMd5.replace(/\.dir$/, '');
+  const text = await readFile(path.join(workspace, '.dvc', 'cache', 'files', 'md5', h.slice(0, 2), `${h.slice(2)}.dir`), 'utf8').catch(() => null);
+  if (!text) return {};
+  const out: Record<string, string> = {};
+  for (const e of JSON.parse(text) as DirEntry[]) if (e.relpath.startsWith(prefix)) out[e.relpath] = e.md5;
+  return out;
+}
+
+export async function lineageOf(workspace: string, orderId: string): Promise<Lineage> {
+  const journal = await new Journal(journalFile(runDirs(workspace))).load();
+  for (const date of journal.datesWith('trade').reverse()) {
+    const trade = journal.get(date, 'trade')?.record as TradeOutput | undefined;
+    const order = trade?.orders.find((o) => o.order_id === orderId || o.client_order_id === orderId);
+    if (!order) continue;
+    const predictions = (journal.get(date, 'predict')?.record as { predictions: Prediction[] } | undefined)?.predictions ?? [];
+    const prediction = predictions.find((p) => p.id === order.prediction_id) ?? null;
+    const version = journal.get(date, 'version')?.record as VersionOutput | undefined;
+    const fetch = journal.get(date, 'fetch')?.record as { dataVersion?: string } | undefined;
+    const md5 = version?.md5 ?? {};
+    const modelVersion = order.model_version;
+    return {
+      team_date: date,
+      order,
+      prediction,
+      model: { version: modelVersion, dir: modelVersion ? `models/${modelVersion}` : null, files_md5: modelVersion ? await filesInDir(workspace, md5.models, `${modelVersion}/`) : {} },
+      data: { version: fetch?.dataVersion ?? null, snapshot: 'data/', md5: Object.fromEntries(Object.entries(md5).filter(([k]) => k !== 'models')) },
+      commit: version?.commit ?? null,
+      pushed: version?.pushed ?? false,
+    };
+  }
+  throw new UsageError(`ORDER_ID: no order "${orderId}" in ${journalFile(runDirs(workspace))}; expected an order id or client_order_id from the trading report`);
+}
+
+/** Parse `features/<SYMBOL>.csv` (date, feature columns, target_*) back into rows; closes come from the data snapshot. */
+async function featureRows(workspace: string, symbol: string): Promise<{ columns: string[]; rows: FeatureRow[] }> {
+  const text = await readFile(path.join(workspace, 'features', `${symbol}.csv`), 'utf8');
+  const dataFile = path.join(workspace, 'data', `${symbol}.csv`);
+  const closes = new Map(readBarsCsv(await readFile(dataFile, 'utf8'), dataFile).map((b) => [b.date, b.close]));
+  const [head, ...lines] = text.trim().split('\n');
+  const header = (head ?? '').split(',');
+  const columns = header.slice(1).filter((c) => !c.startsWith('target_'));
+  const rows = lines.map((l) => {
+    const cells = l.split(',');
+    const date = cells[0] as string;
+    return { symbol, date, close: closes.get(date) ?? Number.NaN, features: cells.slice(1, 1 + columns.length).map(Number), targets: null };
+  });
+  return { columns, rows };
+}
+
+/** Re-runs the prediction behind an order from the files of a workspace checkout. */
+export async function reproducePrediction(workspace: string, prediction: Pick<Prediction, 'date' | 'symbol' | 'model_version'>): Promise<number> {
+  const model = await loadModel(path.join(workspace, 'models', prediction.model_version));
+  const { columns, rows } = await featureRows(workspace, prediction.symbol);
+  const upTo = rows.filter((r) => r.date <= prediction.date);
+  const last = upTo[upTo.length - 1];
+  if (!last || last.date !== prediction.date) throw new Error(`features/${prediction.symbol}.csv has no row for ${prediction.date}`);
+  const w = windowOf(model.spec);
+  const sample = buildSamples(new Map([[prediction.symbol, upTo.slice(-w)]]), inputIndices(columns, model.spec), model.spec).pop();
+  if (!sample) throw new Error(`no sample for ${prediction.symbol} on ${prediction.date}`);
+  return interpretPrediction(predictRaw(model, [sample])[0] as number, last.close, model.spec).value;
+}

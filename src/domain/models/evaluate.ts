@@ -1,0 +1,330 @@
+/**
+ * Honest evaluation: walk-forward folds over the most recent labelled dates (never random splits),
+ * the candidate trained only on dates before each test window, the baselines and the current champion
+ * scored on the same rows, a small trading back-test of the team's strategy, and the promotion gate.
+ * Everything but the training itself is pure.
+ */
+import { classificationMetrics, regressionMetrics } from '../monitoring/metrics/index.ts';
+import { sharpe } from '../trading/performance.ts';
+import type { StrategySpec } from '../trading/strategy-spec.ts';
+import { baselinePrediction, baselinesFor, type BaselineName, type CloseHistory } from './baselines.ts';
+import { windowOf, type Sample } from './dataset.ts';
+import { IMPORTANCE_DEFAULTS, permutationDrops, summarizeImportance, type FeatureImportance, type Scorer } from './importance.ts';
+import { outputKind, type ModelSpec } from './spec.ts';
+import { predictRaw, trainModel, type EpochLog, type TrainedModel, type TrainResult } from '../../adapters/models/tfjs/train.ts';
+
+export type MetricValues = Record<string, number | null>;
+
+export interface TrainingWindow {
+  kind: 'expanding' | 'rolling';
+  trading_days: number;
+}
+
+export interface EvaluationPolicy {
+  test_trading_days: number;
+  folds: number;
+  refit_on_full: boolean;
+}
+
+export interface GatePolicy {
+  min_directional_accuracy?: number | undefined;
+  min_cumulative_return?: number | undefined;
+  beat_best_baseline_by?: number | undefined;
+}
+
+export interface GateVerdict {
+  passed: boolean;
+  /** One line per check, passed or not, so the report says why. */
+  reasons: string[];
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** Samples whose dates fall in the training window ending before `before` (exclusive). */
+export function windowSamples(samples: readonly Sample[], before: string, window: TrainingWindow): Sample[] {
+  const eligible = samples.filter((s) => s.date < before && s.y !== null);
+  if (window.kind === 'expanding') return eligible;
+  const dates = [...new Set(eligible.map((s) => s.date))].sort();
+  const first = dates[Math.max(0, dates.length - window.trading_days)];
+  return first === undefined ? [] : eligible.filter((s) => s.date >= first);
+}
+
+/** Realised next-day return of a sample (every output kind keeps it in `ret`). */
+export interface ScoredRow {
+  date: string;
+  symbol: string;
+  /** Target in model units. */
+  y: number;
+  /** Prediction in model units (return, close ratio, or P(up)). */
+  p: number;
+  /** Realised next-day return. */
+  ret: number;
+}
+
+/** Quality metrics in one record; `directional_accuracy` is accuracy for classifiers. */
+export function scoreRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>): MetricValues {
+  if (rows.length === 0) return { n: 0 };
+  const y = rows.map((r) => r.y);
+  const p = rows.map((r) => r.p);
+  if (outputKind(spec) === 'binary') {
+    const m = classificationMetrics(y, p);
+    return {
+      n: m.n,
+      accuracy: m.accuracy,
+      directional_accuracy: m.accuracy,
+      precision: m.precision,
+      recall: m.recall,
+      f1: m.f1,
+      roc_auc: finite(m.roc_auc),
+      log_loss: finite(m.log_loss),
+      tp: m.tp,
+      fp: m.fp,
+      tn: m.tn,
+      fn: m.fn,
+    };
+  }
+  const m = regressionMetrics(y, p, { mape: { denominator: 'abs' } });
+  return { n: m.n, me: m.me, mae: m.mae, rmse: m.rmse, mape: finite(m.mape), r2: finite(m.r2), directional_accuracy: finite(m.directional_accuracy) };
+}
+
+/**
+ * A one-day-holding back-test of the strategy's buy rule on the test rows: each date, hold the
+ * chosen symbols (top 1 for best-gain/worst-loss, top k for equal-weight, all for buy-and-hold)
+ * for the next day; cash otherwise. Costs are ignored: this ranks models, the season measures money.
+ */
+export function strategyBacktest(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: StrategySpec): { cumulative_return: number; sharpe: number; days_invested: number } {
+  const binary = outputKind(spec) === 'binary';
+  const byDate = new Map<string, ScoredRow[]>();
+  for (const r of rows) byDate.set(r.date, [...(byDate.get(r.date) ?? []), r]);
+  const daily: number[] = [];
+  let invested = 0;
+  for (const date of [...byDate.keys()].sort()) {
+    const day = (byDate.get(date) as ScoredRow[]).slice().sort((a, b) => b.p - a.p || (a.symbol < b.symbol ? -1 : 1));
+    let chosen: ScoredRow[];
+    if (strategy.kind === 'buy-and-hold') chosen = day;
+    else {
+      const th = strategy.kind === 'best-gain-worst-loss' ? (binary ? strategy.classification.buy_probability : strategy.buy_threshold) : binary ? strategy.classification.buy_probability : strategy.buy_threshold;
+      // A model predicting a close ratio or a return buys when the predicted gain reaches the threshold.
+      const passing = day.filter((r) => (binary ? r.p >= th : r.p >= th && r.p > 0));
+      chosen = passing.slice(0, strategy.kind === 'equal-weight-top-k' ? strategy.k : 1);
+    }
+    const r = chosen.length ? chosen.reduce((a, c) => a + c.ret, 0) / chosen.length : 0;
+    if (chosen.length) invested++;
+    daily.push(r);
+  }
+  const cumulative = daily.reduce((a, r) => a * (1 + r), 1) - 1;
+  return { cumulative_return: cumulative, sharpe: sharpe(daily), days_invested: invested };
+}
+
+function evaluateRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: StrategySpec): MetricValues {
+  const bt = strategyBacktest(rows, spec, strategy);
+  return { ...scoreRows(rows, spec), cumulative_return: bt.cumulative_return, sharpe: bt.sharpe, days_invested: bt.days_invested };
+}
+
+/** The metric that ranks models: MAE for regression (lower is better), accuracy for classification. */
+export function primaryMetric(spec: Pick<ModelSpec, 'output'>): { name: 'mae' | 'accuracy'; higherIsBetter: boolean } {
+  return outputKind(spec) === 'binary' ? { name: 'accuracy', higherIsBetter: true } : { name: 'mae', higherIsBetter: false };
+}
+
+/** The primary metric (and directional accuracy) of raw predictions, for permutation importance. */
+export function metricScorer(spec: Pick<ModelSpec, 'output'>): Scorer {
+  const { name, higherIsBetter } = primaryMetric(spec);
+  return {
+    metric: name,
+    higherIsBetter,
+    score(y, p) {
+      const m = scoreRows(y.map((v, i) => ({ date: '', symbol: '', y: v, p: p[i] as number, ret: 0 })), spec);
+      return { primary: m[name] ?? NaN, da: outputKind(spec) === 'binary' ? null : (m.directional_accuracy ?? null) };
+    },
+  };
+}
+
+/** Labelled dates a walk-forward evaluation needs before its first test fold. */
+const MIN_TRAIN_DATES = 60;
+
+/** First date of the walk-forward test window (null: not enough labelled dates for the folds). */
+export function walkForwardTestStart(samples: readonly Sample[], evaluation: Pick<EvaluationPolicy, 'test_trading_days' | 'folds'>): string | null {
+  const dates = [...new Set(samples.filter((s) => s.y !== null).map((s) => s.date))].sort();
+  const i = dates.length - evaluation.folds * evaluation.test_trading_days;
+  return i >= MIN_TRAIN_DATES ? (dates[i] as string) : null;
+}
+
+const fmt = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
+
+/** The promotion gate: every configured threshold, the best baseline, and the current champion. */
+export function gateDecision(
+  gate: GatePolicy,
+  spec: Pick<ModelSpec, 'output'>,
+  candidate: MetricValues,
+  baselines: Readonly<Record<string, MetricValues>>,
+  champion: MetricValues | null,
+): GateVerdict {
+  const reasons: string[] = [];
+  let passed = true;
+  const check = (ok: boolean, line: string) => {
+    reasons.push(`${ok ? 'pass' : 'FAIL'}: ${line}`);
+    if (!ok) passed = false;
+  };
+  if ((candidate.n ?? 0) === 0) check(false, 'no test rows to evaluate on');
+  const da = candidate.directional_accuracy ?? null;
+  if (gate.min_directional_accuracy !== undefined)
+    check(da !== null && da >= gate.min_directional_accuracy, `directional accuracy ${fmt(da, 3)} ≥ ${gate.min_directional_accuracy}`);
+  const cr = candidate.cumulative_return ?? null;
+  if (gate.min_cumulative_return !== undefined)
+    check(cr !== null && cr >= gate.min_cumulative_return, `cumulative return on the test window ${fmt(cr, 4)} ≥ ${gate.min_cumulative_return}`);
+  const { name, higherIsBetter } = primaryMetric(spec);
+  const c = candidate[name] ?? null;
+  if (gate.beat_best_baseline_by !== undefined) {
+    const margin = gate.beat_best_baseline_by;
+    const scored = Object.entries(baselines).filter(([, m]) => m[name] !== null && m[name] !== undefined) as [string, MetricValues][];
+    if (scored.length === 0) reasons.push('pass: no baseline could be scored');
+    else {
+      const [bestName, best] = scored.sort(([, a], [, b]) => ((a[name] as number) - (b[name] as number)) * (higherIsBetter ? -1 : 1))[0] as [string, MetricValues];
+      const b = best[name] as number;
+      // Accuracy margins are absolute points; error margins are relative (10% lower MAE for 0.1).
+      const ok = c !== null && (higherIsBetter ? c >= b + margin : c <= b * (1 - margin));
+      check(ok, `${name} ${fmt(c)} ${ok ? 'beats' : 'did not beat'} the best baseline (${bestName}: ${fmt(b)}) by ${margin}${higherIsBetter ? '' : ' (relative)'}`);
+    }
+  }
+  if (champion && champion[name] !== null && champion[name] !== undefined) {
+    const ch = champion[name] as number;
+    const ok = c !== null && (higherIsBetter ? c >= ch : c <= ch);
+    check(ok, `${name} ${fmt(c)} ${ok ? 'is at least as good as' : 'is worse than'} the champion's ${fmt(ch)} on the same test window`);
+  } else if (champion === null) reasons.push('pass: no comparable champion');
+  return { passed, reasons };
+}
+
+export interface EvaluateOptions {
+  samples: readonly Sample[];
+  spec: ModelSpec;
+  columns: string[];
+  window: TrainingWindow;
+  evaluation: EvaluationPolicy;
+  strategy: StrategySpec;
+  /** Closes per symbol for the baselines (dates ≤ the cycle date only). */
+  closes: ReadonlyMap<string, CloseHistory>;
+  champion?: { model: TrainedModel; trainTo: string } | null;
+  warmStart?: TrainedModel;
+  /** Permutation importance on each test fold with that fold's model (pooled over folds); off when absent. */
+  importance?: { repeats: number; maxFeatures: number; maxRows?: number; seed: number };
+  onEpoch?: (fold: number, log: EpochLog) => void;
+  signal?: AbortSignal;
+}
+
+export interface EvaluationResult {
+  /** The model to deploy (last fold's, or refit on everything when configured). */
+  trained: TrainResult;
+  metrics: MetricValues;
+  baselines: Record<BaselineName, MetricValues>;
+  champion_metrics: MetricValues | null;
+  test_from: string;
+  test_to: string;
+  folds: { fold: number; train_from: string; train_to: string; test_from: string; test_to: string; metrics: MetricValues }[];
+  importance: FeatureImportance | null;
+  notes: string[];
+}
+
+export class NotEnoughHistory extends Error {}
+
+function realisedReturn(s: Sample, spec: Pick<ModelSpec, 'output'>, closes: ReadonlyMap<string, CloseHistory>): number | null {
+  if (spec.output.feature !== 'direction') return s.y;
+  const h = closes.get(s.symbol);
+  if (!h) return null;
+  const i = h.dates.indexOf(s.date);
+  const next = h.closes[i + 1];
+  return i >= 0 && next !== undefined ? next / (h.closes[i] as number) - 1 : null;
+}
+
+export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult> {
+  const labelled = o.samples.filter((s) => s.y !== null);
+  const dates = [...new Set(labelled.map((s) => s.date))].sort();
+  const T = o.evaluation.test_trading_days;
+  const F = o.evaluation.folds;
+  const minTrain = MIN_TRAIN_DATES;
+  if (dates.length < F * T + minTrain)
+    throw new NotEnoughHistory(`not enough history: ${dates.length} labelled dates, need ${F * T + minTrain} (${F} fold(s) × ${T} test days + ${minTrain} to train)`);
+  const closeIndex = new Map<string, Map<string, number>>();
+  for (const [sym, h] of o.closes) closeIndex.set(sym, new Map(h.dates.map((d, i) => [d, i])));
+  const notes: string[] = [];
+  const candidateRows: ScoredRow[] = [];
+  const baselineRows = new Map<BaselineName, ScoredRow[]>(baselinesFor(o.spec).map((b) => [b, []]));
+  const folds: EvaluationResult['folds'] = [];
+  const importanceParts: ReturnType<typeof permutationDrops>[] = [];
+  let last: TrainResult | null = null;
+  for (let k = F; k >= 1; k--) {
+    const testDates = dates.slice(dates.length - k * T, dates.length - (k - 1) * T);
+    const testFrom = testDates[0] as string;
+    const testTo = testDates[testDates.length - 1] as string;
+    const train = windowSamples(labelled, testFrom, o.window);
+    const result = await trainModel({
+      samples: train,
+      spec: o.spec,
+      columns: o.columns,
+      ...(o.warmStart ? { warmStart: o.warmStart } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      onEpoch: (log) => o.onEpoch?.(F - k + 1, log),
+    });
+    if (last && last.model !== result.model) last.model.net.dispose();
+    last = result;
+    const test = labelled.filter((s) => s.date >= testFrom && s.date <= testTo);
+    const raw = predictRaw(result.model, test);
+    const majority: 0 | 1 = train.filter((s) => s.y === 1).length * 2 >= train.length ? 1 : 0;
+    const foldRows: ScoredRow[] = [];
+    test.forEach((s, i) => {
+      const ret = realisedReturn(s, o.spec, o.closes);
+      if (ret === null) return;
+      foldRows.push({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret });
+      for (const b of baselineRows.keys()) {
+        const h = o.closes.get(s.symbol);
+        const idx = closeIndex.get(s.symbol)?.get(s.date);
+        const bp = h && idx !== undefined ? baselinePrediction(b, h, idx, o.spec, majority) : null;
+        if (bp !== null) (baselineRows.get(b) as ScoredRow[]).push({ date: s.date, symbol: s.symbol, y: s.y as number, p: bp, ret });
+      }
+    });
+    candidateRows.push(...foldRows);
+    if (o.importance) {
+      const model = result.model;
+      importanceParts.push(
+        permutationDrops({
+          samples: test,
+          columns: o.columns,
+          window: windowOf(o.spec),
+          scorer: metricScorer(o.spec),
+          predict: (s) => predictRaw(model, s),
+          repeats: o.importance.repeats,
+          maxFeatures: o.importance.maxFeatures,
+          maxRows: o.importance.maxRows ?? IMPORTANCE_DEFAULTS.maxRows,
+          seed: o.importance.seed + k,
+        }),
+      );
+    }
+    folds.push({ fold: F - k + 1, train_from: result.trainFrom, train_to: result.trainTo, test_from: testFrom, test_to: testTo, metrics: evaluateRows(foldRows, o.spec, o.strategy) });
+  }
+  const trained = last as TrainResult;
+  const testFrom = folds[0]?.test_from as string;
+  const testTo = folds[folds.length - 1]?.test_to as string;
+  let championMetrics: MetricValues | null = null;
+  if (o.champion) {
+    if (o.champion.trainTo >= testFrom) notes.push(`champion trained up to ${o.champion.trainTo}, inside the test window: not compared`);
+    else if (o.champion.model.columns.join() !== o.columns.join()) notes.push('champion uses other feature columns: not compared');
+    else {
+      const test = labelled.filter((s) => s.date >= testFrom && s.date <= testTo);
+      const raw = predictRaw(o.champion.model, test);
+      const rows: ScoredRow[] = [];
+      test.forEach((s, i) => {
+        const ret = realisedReturn(s, o.spec, o.closes);
+        if (ret !== null) rows.push({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret });
+      });
+      championMetrics = evaluateRows(rows, o.spec, o.strategy);
+    }
+  }
+  let deployed = trained;
+  if (o.evaluation.refit_on_full) {
+    deployed = await trainModel({ samples: windowSamples(labelled, '9999-12-31', o.window), spec: o.spec, columns: o.columns, ...(o.signal ? { signal: o.signal } : {}) });
+    trained.model.net.dispose();
+    notes.push(`refit on all data up to ${deployed.trainTo} after evaluation`);
+  }
+  const baselines = Object.fromEntries([...baselineRows].map(([b, rows]) => [b, evaluateRows(rows, o.spec, o.strategy)])) as Record<BaselineName, MetricValues>;
+  const importance = o.importance ? summarizeImportance(importanceParts, metricScorer(o.spec), o.importance.repeats) : null;
+  return { trained: deployed, metrics: evaluateRows(candidateRows, o.spec, o.strategy), baselines, champion_metrics: championMetrics, test_from: testFrom, test_to: testTo, folds, importance, notes };
+}

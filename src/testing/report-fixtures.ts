@@ -1,0 +1,161 @@
+/** Realistic report data for the renderer tests (shapes from src/adapters/reports/types.ts). */
+import type { ModelCard } from '../adapters/models/registry.ts';
+import type { LeaderboardView, MonitoringReportData, TradingReportData, TrainingReportData } from '../adapters/reports/types.ts';
+
+const dates = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2017, 9, 2 + i)).toISOString().slice(0, 10));
+const curve = (drift: number) => dates.map((date, i) => ({ date, equity: Math.round((100_000 * (1 + drift * i + 0.002 * Math.sin(i))) * 100) / 100 }));
+
+export const EVIL = '<img src=x onerror=alert(1)>';
+
+export function leaderboardView(over: Partial<LeaderboardView> = {}): LeaderboardView {
+  return {
+    leaderboard: {
+      from: dates[0] as string,
+      to: dates[dates.length - 1] as string,
+      teams: [
+        { team: 'red', final_equity: 101_234.56, total_return: 0.0123456, sharpe: 0.71, max_drawdown: 0.031, trades: 12, hit_rate: 0.5 },
+        { team: 'blue', final_equity: 104_000.1, total_return: 0.040001, sharpe: 1.9, max_drawdown: 0.02, trades: 20, hit_rate: 0.65 },
+      ],
+      benchmark: { name: 'SPX buy & hold', total_return: 0.02, sharpe: 1.1, max_drawdown: 0.025 },
+    },
+    curves: [
+      { name: 'red', points: curve(0.0004) },
+      { name: 'blue', points: curve(0.0013) },
+      { name: 'SPX buy & hold', points: curve(0.0007) },
+    ],
+    generated_at: '2017-11-10T16:30:00.000-05:00',
+    ...over,
+  };
+}
+
+export function monitoringData(): MonitoringReportData {
+  return {
+    team: 'red',
+    date: '2017-11-10',
+    model_version: 'v0003',
+    task: 'regression',
+    comparisons: 60,
+    notes: ['drift computed every 1 trading days'],
+    metrics: {
+      pooled: { n: 60, mae: 0.0085, rmse: 0.012, directional_accuracy: 0.53 },
+      by_symbol: { AAPL: { n: 20, mae: 0.008, rmse: 0.011, directional_accuracy: 0.55 }, MSFT: { n: 20, mae: 0.009, rmse: 0.013, directional_accuracy: 0.5 } },
+      rolling: { window: 20, dates, series: { mae: dates.map((_, i) => 0.008 + i * 0.0001), directional_accuracy: dates.map((_, i) => (i < 3 ? null : 0.5 + (i % 5) * 0.01)) } },
+    },
+    confusion: null,
+    drift: {
+      dataset_drift: true,
+      drift_share: 0.6,
+      number_of_columns: 5,
+      number_of_drifted_columns: 3,
+      share_threshold: 0.5,
+      columns: {
+        rsi_14: { type: 'num', test: 'ks', score: 0.001, threshold: 0.05, drift: true },
+        [EVIL]: { type: 'num', test: 'wasserstein', score: 0.3, threshold: 0.1, drift: true },
+        dow: { type: 'cat', test: 'chisquare', score: 0.7, threshold: 0.05, drift: false },
+      },
+      reference_rows: 756,
+      current_rows: 63,
+      reference: 'v0003 training window',
+      current: '2017-10-12..2017-11-10',
+    },
+    data_quality: { findings: [{ symbol: 'MSFT', code: 'zero_volume', severity: 'warn', date: '2010-04-26', message: 'volume is 0' }], missing: { rsi_14: 0 }, constant_columns: [], out_of_range: { ret_1: 2 }, new_categories: {} },
+    pairs: dates.flatMap((date, i) => [
+      { date, symbol: 'AAPL', predicted: 0.001 * Math.sin(i), actual: 0.002 * Math.cos(i) },
+      { date, symbol: 'MSFT', predicted: -0.001, actual: 0.001 },
+    ]),
+  };
+}
+
+export function trainingData(): TrainingReportData {
+  return {
+    team: 'red',
+    version: 'v0003',
+    trained_for: '2017-11-10',
+    status: 'rejected',
+    reason: 'dataset drift (share 0.81)',
+    backend: 'wasm',
+    train_from: '2013-07-25',
+    train_to: '2017-10-12',
+    test_from: '2017-10-13',
+    test_to: '2017-11-09',
+    feature_columns: ['rsi_14', 'ema_12', 'ret_1'],
+    metrics: { mae: 0.0081, directional_accuracy: 0.667 },
+    baselines: { moving_average: { mae: 0.009, directional_accuracy: 0.5 }, zero: { mae: 0.0085, directional_accuracy: 0.48 } },
+    champion_metrics: { mae: 0.0079, directional_accuracy: 0.6 },
+    gate: { passed: false, reasons: ['pass: directional accuracy 0.667 ≥ 0.45', 'FAIL: mae 0.0081 does not beat the champion (0.0079)'] },
+    history: Array.from({ length: 12 }, (_, i) => ({ epoch: i + 1, loss: 1 / (i + 1), val_loss: i === 0 ? null : 1.2 / (i + 1) })),
+    trials: [],
+  };
+}
+
+/** A model card after a search (successive halving) with permutation importance, as the model step writes it. */
+export function searchedTrainingCard(): ModelCard {
+  const t = trainingData();
+  return {
+    version: 'v0004',
+    key: 'k',
+    team: t.team,
+    created_at: '2017-11-10T21:30:00.000Z',
+    trained_for: t.trained_for,
+    train_from: t.train_from,
+    train_to: t.train_to,
+    test_from: t.test_from,
+    test_to: t.test_to,
+    spec: {},
+    feature_columns: ['rsi_14', 'ema_12', 'ret_1', EVIL],
+    backend: 'wasm',
+    data_version: 'd',
+    code_version: 'c',
+    reason: t.reason,
+    metrics: t.metrics,
+    baselines: t.baselines,
+    champion_metrics: null,
+    gate: { passed: true, reasons: ['pass: mae 0.0081 beats the best baseline (persistence: 0.0085) by 0 (relative)'] },
+    training: { epochs_run: 12, best_epoch: 9, seconds: 1.5, samples: 2000, history: t.history },
+    run_id: 'parent',
+    search: {
+      metric: 'mae',
+      best_trial: 2,
+      fit_from: '2013-07-25',
+      fit_to: '2017-02-01',
+      validation_from: '2017-02-02',
+      validation_to: '2017-10-12',
+      trials: [
+        { trial: 1, rung: 0, epochs: 6, epochs_run: 6, params: { 'trainer.learning_rate': 0.0004 }, score: 0.0093, seconds: 0.2, run_id: 'r1' },
+        { trial: 2, rung: 0, epochs: 6, epochs_run: 6, params: { 'trainer.learning_rate': 0.003 }, score: 0.0084, seconds: 0.2, run_id: 'r2' },
+        { trial: 2, rung: 1, epochs: 12, epochs_run: 12, params: { 'trainer.learning_rate': 0.003 }, score: 0.0082, seconds: 0.4, run_id: 'r3' },
+      ],
+    },
+    importance: {
+      metric: 'mae',
+      baseline: 0.0081,
+      repeats: 5,
+      rows: 63,
+      features: [
+        { feature: 'ret_1', mean: 0.0012, std: 0.0002, directional_accuracy_drop: 0.08 },
+        { feature: EVIL, mean: 0.0004, std: 0.0001, directional_accuracy_drop: 0.02 },
+        { feature: 'rsi_14', mean: 0.00001, std: 0.00002, directional_accuracy_drop: 0 },
+        { feature: 'ema_12', mean: -0.00002, std: 0.00001, directional_accuracy_drop: -0.01 },
+      ],
+      notes: [],
+    },
+  };
+}
+
+export function tradingData(): TradingReportData {
+  const lb = leaderboardView().leaderboard;
+  return {
+    team: 'red',
+    from: lb.from,
+    to: lb.to,
+    starting_cash: 100_000,
+    summary: lb.teams[0] as TradingReportData['summary'],
+    equity: curve(0.0004),
+    benchmark: { name: 'SPX', points: curve(0.0007) },
+    positions: [{ symbol: 'MSFT', qty: 747, avg_entry_price: 83.9, market_value: 62_700, unrealized_pl: -30.2 }],
+    orders: [
+      { date: '2017-11-09', client_order_id: 'arena-red-2017-11-09-MSFT-buy', order_id: 'o1', symbol: 'MSFT', side: 'buy', qty: 747, status: 'filled', fill_price: 83.95, filled_at: '2017-11-10T09:30:00-05:00', reason: `best predicted gain 0.30% ${EVIL}`, predicted: 0.003, threshold: 0.001, model_version: 'v0002', prediction_href: '2017-11-09/monitoring.html' },
+    ],
+    refusals: [{ date: '2017-10-02', reason: 'no champion model' }],
+  };
+}
