@@ -76,3 +76,22 @@ export function interpretPrediction(raw: number, close: number, spec: Pick<Model
       return { value: raw, expectedReturn: null, probabilityUp: raw };
   }
 }
+
+/** The last `share` of the dates apart, in time order (all of it stays in `train` when there is nothing to split). */
+export function splitByDate(samples: readonly Sample[], share: number): { train: Sample[]; val: Sample[] } {
+  if (share <= 0) return { train: [...samples], val: [] };
+  const dates = [...new Set(samples.map((s) => s.date))].sort();
+  const cutIndex = Math.floor(dates.length * (1 - share));
+  if (cutIndex <= 0 || cutIndex >= dates.length) return { train: [...samples], val: [] };
+  const cut = dates[cutIndex] as string;
+  return { train: samples.filter((s) => s.date < cut), val: samples.filter((s) => s.date >= cut) };
+}
+
+/** The last time step of each sample: the rows a normaliser is fitted on. */
+export function featureRows(samples: readonly Sample[], window: number, d: number): number[][] {
+  const rows: number[][] = [];
+  // Every time step of every window shares one normaliser; the last step of each sample is enough
+  // (earlier steps are the last steps of earlier samples).
+  for (const s of samples) rows.push(s.x.slice((window - 1) * d));
+  return rows;
+}

@@ -10,7 +10,8 @@ import { primaryMetric, scoreRows, windowSamples, type ScoredRow, type TrainingW
 import { seededRandom } from './rng.ts';
 import { sampleRange, withPath } from './search-space.ts';
 import { modelSpecObject, type ModelSpec } from './spec.ts';
-import { predictRaw, splitByDate, trainModel } from '../../adapters/models/tfjs/train.ts';
+import { splitByDate } from './dataset.ts';
+import { predictRaw, trainModel } from '../../adapters/models/tfjs/train.ts';
 
 export interface TrialResult {
   /** 1-based index of the sampled configuration. */

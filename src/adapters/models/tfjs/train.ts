@@ -8,7 +8,7 @@ import { buildNetwork } from './network.ts';
 import { applyNormalizer, fitNormalizer, type Normalizer } from '../../../domain/models/normalize.ts';
 import { seededRandom, shuffledIndices } from '../../../domain/models/rng.ts';
 import { outputKind, type ModelSpec } from '../../../domain/models/spec.ts';
-import { windowOf } from '../../../domain/models/dataset.ts';
+import { featureRows, splitByDate, windowOf } from '../../../domain/models/dataset.ts';
 import type { Sample } from '../../../domain/models/dataset.ts';
 
 export interface EpochLog {
@@ -62,16 +62,6 @@ export class TrainingAborted extends Error {
   }
 }
 
-/** The last `share` of the dates apart, in time order (all of it stays in `train` when there is nothing to split). */
-export function splitByDate(samples: readonly Sample[], share: number): { train: Sample[]; val: Sample[] } {
-  if (share <= 0) return { train: [...samples], val: [] };
-  const dates = [...new Set(samples.map((s) => s.date))].sort();
-  const cutIndex = Math.floor(dates.length * (1 - share));
-  if (cutIndex <= 0 || cutIndex >= dates.length) return { train: [...samples], val: [] };
-  const cut = dates[cutIndex] as string;
-  return { train: samples.filter((s) => s.date < cut), val: samples.filter((s) => s.date >= cut) };
-}
-
 function toTensor(samples: readonly Sample[], norm: Normalizer, window: number, d: number): tf.Tensor {
   const data = new Float32Array(samples.length * window * d);
   let o = 0;
@@ -85,13 +75,6 @@ function toTensor(samples: readonly Sample[], norm: Normalizer, window: number, 
   return window > 1 ? tf.tensor3d(data, [samples.length, window, d]) : tf.tensor2d(data, [samples.length, d]);
 }
 
-export function featureRows(samples: readonly Sample[], window: number, d: number): number[][] {
-  const rows: number[][] = [];
-  // Every time step of every window shares one normaliser; the last step of each sample is enough
-  // (earlier steps are the last steps of earlier samples).
-  for (const s of samples) rows.push(s.x.slice((window - 1) * d));
-  return rows;
-}
 
 export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
