@@ -19,6 +19,7 @@ import { Journal } from './journal.ts';
 import { journalFile, runDirs, type TeamRuntime } from './runtime.ts';
 import { createVersionerFor } from './versioning.ts';
 import type { Clock, MarketData } from '../ports.ts';
+import { builtinBackendFor } from '../adapters/models/index.ts';
 
 /** The team's own data source (exported for `arena features`, which must see the same `av_*` values). */
 export async function marketFor(team: TeamConfig, dirs: ReturnType<typeof runDirs>, logger: Logger): Promise<MarketData> {
@@ -93,7 +94,8 @@ export async function openLiveRuntime(team: TeamConfig, opts: { clock: Clock; lo
     // A remote provider stays the market so its stale flags reach the quality gate; local files are read once.
     market: team.data.provider === 'alphavantage' || team.data.provider === 'alpaca' ? market : prices,
     broker,
-    registry: new ModelRegistry(dirs.models),
+    registry: new ModelRegistry(dirs.models, builtinBackendFor),
+      backendFor: builtinBackendFor,
     tracker: createTracker({
       team: team.team,
       runsDir: dirs.runs,

@@ -9,6 +9,7 @@ import type { ModelRegistry } from '../adapters/models/registry.ts';
 
 import type { Journal } from './journal.ts';
 import type { Broker, Clock, MarketData, Tracker, Versioner } from '../ports.ts';
+import type { BackendResolver } from '../domain/models/model.ts';
 
 export interface RunDirs {
   root: string;
@@ -58,6 +59,8 @@ export interface TeamRuntime {
   market: MarketData;
   broker: Broker;
   registry: ModelRegistry;
+  /** The model family for a spec (built-ins and the team's plug-in). */
+  backendFor: BackendResolver;
   tracker: Tracker;
   versioner: Versioner | null;
   journal: Journal;

@@ -26,6 +26,7 @@ import type { TradeOutput } from './steps/trade.ts';
 import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
 import type { Leaderboard } from '../adapters/reports/types.ts';
 import { createVersionerFor } from './versioning.ts';
+import { builtinBackendFor } from '../adapters/models/index.ts';
 
 export interface SeasonOptions {
   teams: TeamConfig[];
@@ -156,7 +157,8 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
       reportDir: path.join(opts.out, team.team),
       market,
       broker,
-      registry: new ModelRegistry(dirs.models),
+      registry: new ModelRegistry(dirs.models, builtinBackendFor),
+      backendFor: builtinBackendFor,
       tracker: createTracker({ team: team.team, runsDir: dirs.runs, logger }),
       versioner: null,
       journal: new Journal(journalFile(dirs)),

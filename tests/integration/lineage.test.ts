@@ -13,6 +13,7 @@ import { simpleGit } from 'simple-git';
 import { describe, expect, it } from 'vitest';
 import { reproducePrediction, type Lineage } from '../../src/apps/lineage/lineage.ts';
 import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
+import { builtinBackendFor } from '../../src/adapters/models/index.ts';
 
 const run = promisify(execFile);
 const env = needServices('DVC + MinIO', ['DVC_BIN', 'MINIO_ENDPOINT', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']);
@@ -71,7 +72,7 @@ describe.skipIf(!env)('versioned cycles and lineage (real DVC, real MinIO)', () 
     await dvc(clone, ['pull']);
     const weights = readFileSync(path.join(clone, 'models', lineage.model.version as string, 'weights.bin'));
     expect(weights.length).toBeGreaterThan(0);
-    const value = await reproducePrediction(clone, lineage.prediction as NonNullable<Lineage['prediction']>);
+    const value = await reproducePrediction(clone, lineage.prediction as NonNullable<Lineage['prediction']>, builtinBackendFor);
     expect(value).toBe(lineage.prediction?.value);
   });
 });

@@ -13,7 +13,9 @@ import { buildNetwork } from './tfjs/network.ts';
 import { DEFAULT_DRIFT_COOLDOWN_TRADING_DAYS, shouldRetrain, type RetrainContext, type RetrainPolicy } from '../../domain/models/policy.ts';
 import { ModelRegistry, type ModelCard } from './registry.ts';
 import { modelSpecSchema } from '../../domain/models/spec.ts';
-import { predictRaw, type TrainedModel } from './tfjs/train.ts';
+import type { TrainedModel } from '../../domain/models/model.ts';
+import { TfjsModel } from './tfjs/model.ts';
+import { builtinBackendFor } from './index.ts';
 
 const ctx = (over: Omit<Partial<RetrainContext>, 'policy'> & { policy?: Partial<RetrainPolicy> } = {}): RetrainContext => ({
   hasChampion: true,
@@ -86,7 +88,7 @@ describe('registry', () => {
   const spec = modelSpecSchema.parse({ output: { feature: 'return' }, encoder: { type: 'linear' }, trainer: { epochs: 1 } });
   const model = async (seed: number): Promise<TrainedModel> => {
     const backend = await initBackend(); // before any tensor is made
-    return { net: buildNetwork(spec.encoder, 3, 1, 'numerical', seed), spec, columns: ['a', 'b', 'c'], normalizer: { mean: [0, 0, 0], std: [1, 1, 1] }, yScale: { mean: 0, std: 1 }, backend };
+    return new TfjsModel(buildNetwork(spec.encoder, 3, 1, 'numerical', seed), spec, ['a', 'b', 'c'], { mean: [0, 0, 0], std: [1, 1, 1] }, { mean: 0, std: 1 }, backend);
   };
   const card = (key: string, passed: boolean): Omit<ModelCard, 'version'> => ({
     key, team: 't', created_at: '2020-01-01T00:00:00Z', trained_for: '2020-01-02', train_from: '2019-01-01', train_to: '2019-12-31', test_from: null, test_to: null, spec, feature_columns: ['a', 'b', 'c'], backend: 'cpu', data_version: 'd', code_version: 'c', reason: 'test',
@@ -95,7 +97,7 @@ describe('registry', () => {
 
   it('versions are immutable per key; the champion survives a restart and predicts the same', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'arena-registry-'));
-    const reg = new ModelRegistry(dir);
+    const reg = new ModelRegistry(dir, builtinBackendFor);
     const v1 = await reg.register(await model(1), card('k1', true), '2020-01-02T00:00:00Z');
     expect(await reg.register(await model(9), card('k1', true), '2020-01-03T00:00:00Z')).toBe(v1);
     await reg.setStatus(v1, 'champion', '2020-01-02T00:00:00Z');
@@ -103,11 +105,11 @@ describe('registry', () => {
     await reg.setStatus(v2, 'rejected', '2020-01-03T00:00:00Z', 'FAIL: did not beat persistence');
     expect(await reg.champion()).toBe(v1);
 
-    const after = new ModelRegistry(dir); // a new process
+    const after = new ModelRegistry(dir, builtinBackendFor); // a new process
     expect(await after.champion()).toBe(v1);
     expect(await after.status(v2)).toBe('rejected');
     const x = [{ symbol: 'S', date: '2020-01-03', close: 1, x: [0.5, -1, 2], y: null }];
-    expect(predictRaw(await after.loadVersion(v1), x)).toEqual(predictRaw(await reg.loadVersion(v1), x));
+    expect((await after.loadVersion(v1)).predict(x)).toEqual((await reg.loadVersion(v1)).predict(x));
 
     await after.approve(v2, '2020-01-04T00:00:00Z');
     expect(await after.champion()).toBe(v2);

@@ -8,8 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readJsonFile, writeFileAtomic } from '../../core/fsx.ts';
-import { loadModel, saveModel } from './tfjs/serialize.ts';
-import type { TrainedModel } from './tfjs/train.ts';
+import type { BackendResolver, ModelFiles, TrainedModel } from '../../domain/models/model.ts';
+import { modelSpecSchema } from '../../domain/models/spec.ts';
 
 export const versionStatus = z.enum(['candidate', 'champion', 'retired', 'rejected', 'pending_approval']);
 export type VersionStatus = z.infer<typeof versionStatus>;
@@ -75,11 +75,17 @@ type RegistryIndex = z.infer<typeof indexSchema>;
 
 export class RegistryError extends Error {}
 
+const CARD_FILE = 'card.json';
+
 export class ModelRegistry {
   private index: RegistryIndex | null = null;
   private readonly cache = new Map<string, TrainedModel>();
 
-  constructor(readonly dir: string) {}
+  /** `backendFor` picks the model family that reads a version's files back (by the card's spec). */
+  constructor(
+    readonly dir: string,
+    private readonly backendFor: BackendResolver,
+  ) {}
 
   private get indexFile(): string {
     return path.join(this.dir, 'registry.json');
@@ -112,7 +118,7 @@ export class ModelRegistry {
   }
 
   async card(version: string): Promise<ModelCard | null> {
-    return readJsonFile(path.join(this.versionDir(version), 'card.json'), (v) => modelCardSchema.parse(v));
+    return readJsonFile(path.join(this.versionDir(version), CARD_FILE), (v) => modelCardSchema.parse(v));
   }
 
   async status(version: string): Promise<VersionStatus | null> {
@@ -130,8 +136,13 @@ export class ModelRegistry {
     const version = `v${String(idx.versions.length + 1).padStart(4, '0')}`;
     const dir = this.versionDir(version);
     await fs.rm(dir, { recursive: true, force: true }); // a half-written directory from a killed run
-    await saveModel(dir, model);
-    await writeFileAtomic(path.join(dir, 'card.json'), JSON.stringify({ ...card, version }, null, 2) + '\n');
+    const files = await model.save();
+    await fs.mkdir(dir, { recursive: true });
+    for (const [name, bytes] of Object.entries(files)) {
+      if (name === CARD_FILE || name.includes('/') || name.startsWith('.')) throw new RegistryError(`a model backend may not write ${JSON.stringify(name)}`);
+      await writeFileAtomic(path.join(dir, name), bytes);
+    }
+    await writeFileAtomic(path.join(dir, CARD_FILE), JSON.stringify({ ...card, version }, null, 2) + '\n');
     idx.versions.push({ version, key: card.key, status: 'candidate', created_at: at, changed_at: at });
     await this.save();
     this.cache.set(version, model);
@@ -165,7 +176,13 @@ export class ModelRegistry {
   async loadVersion(version: string): Promise<TrainedModel> {
     const hit = this.cache.get(version);
     if (hit) return hit;
-    const m = await loadModel(this.versionDir(version));
+    const card = await this.card(version);
+    if (!card) throw new RegistryError(`unknown model version ${version} (no ${CARD_FILE} in ${this.versionDir(version)})`);
+    const spec = modelSpecSchema.parse(card.spec);
+    const dir = this.versionDir(version);
+    const files: ModelFiles = {};
+    for (const name of (await fs.readdir(dir)).filter((n) => n !== CARD_FILE)) files[name] = new Uint8Array(await fs.readFile(path.join(dir, name)));
+    const m = await this.backendFor(spec).load(files, { spec, columns: card.feature_columns });
     this.cache.set(version, m);
     return m;
   }

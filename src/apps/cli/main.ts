@@ -88,7 +88,8 @@ async function registryOf(teamFile: string) {
   const team = await (await config()).loadTeam(teamFile, { checkSecrets: false });
   const { ModelRegistry } = await import('../../adapters/models/registry.ts');
   const { runDirs } = await import('../../engine/runtime.ts');
-  return { team: team.team, reg: new ModelRegistry(runDirs(team.workspaceDir).models) };
+  const { builtinBackendFor } = await import('../../adapters/models/index.ts');
+  return { team: team.team, reg: new ModelRegistry(runDirs(team.workspaceDir).models, builtinBackendFor) };
 }
 
 export function buildProgram(): Command {
@@ -360,9 +361,10 @@ export function buildProgram(): Command {
     .action(async (orderId: string, o: { team: string; verify?: boolean; json?: boolean }) => {
       const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
       const { lineageOf, reproducePrediction } = await import('../lineage/lineage.ts');
+      const { builtinBackendFor } = await import('../../adapters/models/index.ts');
       const l = await lineageOf(team.workspaceDir, orderId);
       let reproduced: number | null = null;
-      if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction);
+      if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction, builtinBackendFor);
       if (o.json) {
         process.stdout.write(JSON.stringify({ ...l, ...(o.verify ? { reproduced } : {}) }, null, 2) + '\n');
       } else {

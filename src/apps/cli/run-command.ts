@@ -22,6 +22,7 @@ import { journalFile, runDirs } from '../../engine/runtime.ts';
 import { ModelRegistry } from '../../adapters/models/registry.ts';
 import { dueCycleDate, runOneCycle } from './cycle-command.ts';
 import type { Clock } from '../../ports.ts';
+import { builtinBackendFor } from '../../adapters/models/index.ts';
 
 export interface DaemonOptions {
   out: string;
@@ -61,7 +62,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   state.lastCycle = journal.datesWith('version').pop() ?? null;
   state.lastPrepared = journal.datesWith('monitor').pop() ?? null;
 
-  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models), reportsDir: path.join(opts.out, team.team), token: loadSecrets({ cwd: team.root }).get('ARENA_API_TOKEN') });
+  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, builtinBackendFor), reportsDir: path.join(opts.out, team.team), token: loadSecrets({ cwd: team.root }).get('ARENA_API_TOKEN') });
   const address = await app.listen({ host: opts.host ?? team.server.host, port: opts.port ?? team.server.port });
   logger.info(`${team.team} daemon listening on ${address}`, { team: team.team });
   const heartbeat = setInterval(() => logger.info(`heartbeat: last cycle ${state.lastCycle ?? 'none'}, next ${state.nextCycle ?? '-'}${state.paused ? ', paused' : ''}`, { team: team.team }), opts.heartbeatMs ?? 60_000);

@@ -9,8 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Gauge, Histogram, Registry, collectDefaultMetrics, Counter } from 'prom-client';
 import { z } from 'zod';
 import type { TeamConfig } from '../../config/load.ts';
-import { predictRaw } from '../../adapters/models/tfjs/train.ts';
-import { interpretPrediction } from '../../domain/models/dataset.ts';
+import { predictVector } from '../../domain/models/predictor.ts';
 import type { ModelRegistry } from '../../adapters/models/registry.ts';
 import type { Journal } from '../../engine/journal.ts';
 import type { Prediction } from '../../engine/steps/predict.ts';
@@ -160,8 +159,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       x = model.columns.map((c) => f[c] as number);
     }
     if (x.length !== model.columns.length) return reply.code(400).send({ error: `expected ${model.columns.length} features, got ${x.length}`, expected: model.columns });
-    const raw = predictRaw(model, [{ symbol: body.data.symbol, date: '', close: body.data.close ?? 1, x, y: null }])[0] as number;
-    return { model_version: version, ...interpretPrediction(raw, body.data.close ?? 1, model.spec) };
+    return { model_version: version, ...predictVector(model, body.data.symbol, x, body.data.close ?? 1) };
   });
 
   app.get('/reports/*', async (req, reply) => {

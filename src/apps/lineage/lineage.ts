@@ -8,9 +8,9 @@ import path from 'node:path';
 import { UsageError } from '../../core/errors.ts';
 import type { FeatureRow } from '../../domain/features/matrix.ts';
 import { readBarsCsv } from '../../adapters/market/csv.ts';
-import { buildSamples, inputIndices, interpretPrediction, windowOf } from '../../domain/models/dataset.ts';
-import { loadModel } from '../../adapters/models/tfjs/serialize.ts';
-import { predictRaw } from '../../adapters/models/tfjs/train.ts';
+import type { BackendResolver } from '../../domain/models/model.ts';
+import { predictOn } from '../../domain/models/predictor.ts';
+import { ModelRegistry } from '../../adapters/models/registry.ts';
 import { Journal } from '../../engine/journal.ts';
 import { journalFile, runDirs } from '../../engine/runtime.ts';
 import type { Prediction } from '../../engine/steps/predict.ts';
@@ -85,14 +85,10 @@ async function featureRows(workspace: string, symbol: string): Promise<{ columns
 }
 
 /** Re-runs the prediction behind an order from the files of a workspace checkout. */
-export async function reproducePrediction(workspace: string, prediction: Pick<Prediction, 'date' | 'symbol' | 'model_version'>): Promise<number> {
-  const model = await loadModel(path.join(workspace, 'models', prediction.model_version));
+export async function reproducePrediction(workspace: string, prediction: Pick<Prediction, 'date' | 'symbol' | 'model_version'>, backendFor: BackendResolver): Promise<number> {
+  const model = await new ModelRegistry(path.join(workspace, 'models'), backendFor).loadVersion(prediction.model_version);
   const { columns, rows } = await featureRows(workspace, prediction.symbol);
-  const upTo = rows.filter((r) => r.date <= prediction.date);
-  const last = upTo[upTo.length - 1];
-  if (!last || last.date !== prediction.date) throw new Error(`features/${prediction.symbol}.csv has no row for ${prediction.date}`);
-  const w = windowOf(model.spec);
-  const sample = buildSamples(new Map([[prediction.symbol, upTo.slice(-w)]]), inputIndices(columns, model.spec), model.spec).pop();
-  if (!sample) throw new Error(`no sample for ${prediction.symbol} on ${prediction.date}`);
-  return interpretPrediction(predictRaw(model, [sample])[0] as number, last.close, model.spec).value;
+  const p = predictOn(model, columns, prediction.symbol, rows, prediction.date);
+  if ('skipped' in p) throw new Error(`features/${prediction.symbol}.csv: ${p.skipped}`);
+  return p.value;
 }

@@ -2,7 +2,7 @@
  * Honest evaluation: walk-forward folds over the most recent labelled dates (never random splits),
  * the candidate trained only on dates before each test window, the baselines and the current champion
  * scored on the same rows, a small trading back-test of the team's strategy, and the promotion gate.
- * Everything but the training itself is pure.
+ * Pure: the model family comes in as a ModelBackend (tfjs, trees, a team's plug-in).
  */
 import { classificationMetrics, regressionMetrics } from '../monitoring/metrics/index.ts';
 import { sharpe } from '../trading/performance.ts';
@@ -11,7 +11,7 @@ import { baselinePrediction, baselinesFor, type BaselineName, type CloseHistory 
 import { windowOf, type Sample } from './dataset.ts';
 import { IMPORTANCE_DEFAULTS, permutationDrops, summarizeImportance, type FeatureImportance, type Scorer } from './importance.ts';
 import { outputKind, type ModelSpec } from './spec.ts';
-import { predictRaw, trainModel, type EpochLog, type TrainedModel, type TrainResult } from '../../adapters/models/tfjs/train.ts';
+import type { EpochLog, ModelBackend, TrainedModel, TrainResult } from './model.ts';
 
 export type MetricValues = Record<string, number | null>;
 
@@ -195,6 +195,8 @@ export function gateDecision(
 }
 
 export interface EvaluateOptions {
+  /** The model family that fits every fold (and the refit). */
+  backend: ModelBackend;
   samples: readonly Sample[];
   spec: ModelSpec;
   columns: string[];
@@ -256,7 +258,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
     const testFrom = testDates[0] as string;
     const testTo = testDates[testDates.length - 1] as string;
     const train = windowSamples(labelled, testFrom, o.window);
-    const result = await trainModel({
+    const result = await o.backend.fit({
       samples: train,
       spec: o.spec,
       columns: o.columns,
@@ -264,10 +266,10 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
       ...(o.signal ? { signal: o.signal } : {}),
       onEpoch: (log) => o.onEpoch?.(F - k + 1, log),
     });
-    if (last && last.model !== result.model) last.model.net.dispose();
+    if (last && last.model !== result.model) last.model.dispose();
     last = result;
     const test = labelled.filter((s) => s.date >= testFrom && s.date <= testTo);
-    const raw = predictRaw(result.model, test);
+    const raw = result.model.predict(test);
     const majority: 0 | 1 = train.filter((s) => s.y === 1).length * 2 >= train.length ? 1 : 0;
     const foldRows: ScoredRow[] = [];
     test.forEach((s, i) => {
@@ -290,7 +292,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
           columns: o.columns,
           window: windowOf(o.spec),
           scorer: metricScorer(o.spec),
-          predict: (s) => predictRaw(model, s),
+          predict: (s) => model.predict(s),
           repeats: o.importance.repeats,
           maxFeatures: o.importance.maxFeatures,
           maxRows: o.importance.maxRows ?? IMPORTANCE_DEFAULTS.maxRows,
@@ -309,7 +311,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
     else if (o.champion.model.columns.join() !== o.columns.join()) notes.push('champion uses other feature columns: not compared');
     else {
       const test = labelled.filter((s) => s.date >= testFrom && s.date <= testTo);
-      const raw = predictRaw(o.champion.model, test);
+      const raw = o.champion.model.predict(test);
       const rows: ScoredRow[] = [];
       test.forEach((s, i) => {
         const ret = realisedReturn(s, o.spec, o.closes);
@@ -320,8 +322,8 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
   }
   let deployed = trained;
   if (o.evaluation.refit_on_full) {
-    deployed = await trainModel({ samples: windowSamples(labelled, '9999-12-31', o.window), spec: o.spec, columns: o.columns, ...(o.signal ? { signal: o.signal } : {}) });
-    trained.model.net.dispose();
+    deployed = await o.backend.fit({ samples: windowSamples(labelled, '9999-12-31', o.window), spec: o.spec, columns: o.columns, ...(o.signal ? { signal: o.signal } : {}) });
+    trained.model.dispose();
     notes.push(`refit on all data up to ${deployed.trainTo} after evaluation`);
   }
   const baselines = Object.fromEntries([...baselineRows].map(([b, rows]) => [b, evaluateRows(rows, o.spec, o.strategy)])) as Record<BaselineName, MetricValues>;

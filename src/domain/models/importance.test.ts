@@ -9,7 +9,7 @@ import { metricScorer } from './evaluate.ts';
 import { permutationImportance } from './importance.ts';
 import { seededRandom } from './rng.ts';
 import { modelSpecSchema } from './spec.ts';
-import { predictRaw, trainModel } from '../../adapters/models/tfjs/train.ts';
+import { trainModel } from '../../adapters/models/tfjs/train.ts';
 
 const gaussian = (seed: number) => {
   const rand = seededRandom(seed);
@@ -52,8 +52,8 @@ describe('permutation importance', () => {
   it('classification with a trained logistic model: signal ≫ noise ≈ 0', { timeout: 60_000 }, async () => {
     const all = planted(1400, 7, 'direction');
     const { model } = await trainModel({ samples: all.slice(0, 1000), spec: directionSpec, columns: ['signal', 'weak', 'noise'] });
-    const imp = permutationImportance({ samples: all.slice(1000), columns: ['signal', 'weak', 'noise'], window: 1, scorer: metricScorer(directionSpec), predict: (s) => predictRaw(model, s), repeats: 5, seed: 9 });
-    model.net.dispose();
+    const imp = permutationImportance({ samples: all.slice(1000), columns: ['signal', 'weak', 'noise'], window: 1, scorer: metricScorer(directionSpec), predict: (s) => model.predict(s), repeats: 5, seed: 9 });
+    model.dispose();
     expect(imp.metric).toBe('accuracy');
     expect(imp.baseline).toBeGreaterThan(0.8);
     expect(imp.features[0]?.feature).toBe('signal');

@@ -8,6 +8,7 @@ import type { Sample } from './dataset.ts';
 import { seededRandom } from './rng.ts';
 import { halvingRungs, hyperSearch, sampleConfigs } from './search.ts';
 import { modelSpecSchema, type ModelSpec } from './spec.ts';
+import { builtinBackendFor } from '../../adapters/models/index.ts';
 
 const day = (i: number) => new Date(Date.UTC(2012, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
 
@@ -64,7 +65,7 @@ describe('hyperSearch', () => {
     // Labels from `before` on are NaN: any trial that fitted or scored on them would get no score.
     const poisoned = samples.map((s) => (s.date >= before ? { ...s, y: Number.NaN } : s));
     const s = spec({ trials: 3, space: { 'trainer.learning_rate': { log_uniform: [0.005, 0.05] } } });
-    const r = await hyperSearch({ spec: s, samplesFor: () => poisoned, before, window: { kind: 'expanding', trading_days: 750 }, columns: ['a', 'b', 'c'] });
+    const r = await hyperSearch({ spec: s, backend: builtinBackendFor(s), samplesFor: () => poisoned, before, window: { kind: 'expanding', trading_days: 750 }, columns: ['a', 'b', 'c'] });
     expect(r.trials).toHaveLength(3);
     for (const t of r.trials) expect(t.score).not.toBeNull();
     expect(r.validation_to < before).toBe(true);
@@ -76,7 +77,7 @@ describe('hyperSearch', () => {
   it('prefers a learning rate that learns, with successive halving over epochs', { timeout: 60_000 }, async () => {
     const s = spec({ trials: 4, eta: 2, space: { 'trainer.learning_rate': { choice: [0.000001, 0.05, 0.0000005, 0.0000002] } } }, { epochs: 12 });
     const trained: number[] = [];
-    const r = await hyperSearch({ spec: s, samplesFor: () => samples, before, window: { kind: 'expanding', trading_days: 750 }, columns: ['a', 'b', 'c'], onTrial: (t) => trained.push(t.epochs) });
+    const r = await hyperSearch({ spec: s, backend: builtinBackendFor(s), samplesFor: () => samples, before, window: { kind: 'expanding', trading_days: 750 }, columns: ['a', 'b', 'c'], onTrial: (t) => trained.push(t.epochs) });
     expect(r.metric).toBe('mae');
     expect(r.best.trainer.learning_rate).toBe(0.05);
     // 4 configurations at 3 epochs, the best 2 at 6, the best one at the full 12.

@@ -11,7 +11,7 @@ import { seededRandom } from './rng.ts';
 import { sampleRange, withPath } from './search-space.ts';
 import { modelSpecObject, type ModelSpec } from './spec.ts';
 import { splitByDate } from './dataset.ts';
-import { predictRaw, trainModel } from '../../adapters/models/tfjs/train.ts';
+import type { ModelBackend } from './model.ts';
 
 export interface TrialResult {
   /** 1-based index of the sampled configuration. */
@@ -45,6 +45,8 @@ export interface SearchResult {
 
 export interface SearchOptions {
   spec: ModelSpec;
+  /** The model family that fits every trial. */
+  backend: ModelBackend;
   /** Labelled samples for a configuration (a searched LSTM window changes the samples). */
   samplesFor: (spec: ModelSpec) => readonly Sample[];
   /** First date of the walk-forward test window: nothing on or after it is used. */
@@ -114,10 +116,10 @@ export async function hyperSearch(o: SearchOptions): Promise<SearchResult> {
       let score: number | null = null;
       let epochsRun = 0;
       if (valid.length > 0 && fit.length >= 20) {
-        const res = await trainModel({ samples: fit, spec: { ...c.spec, trainer: { ...c.spec.trainer, epochs } }, columns: o.columns, ...(o.signal ? { signal: o.signal } : {}) });
+        const res = await o.backend.fit({ samples: fit, spec: { ...c.spec, trainer: { ...c.spec.trainer, epochs } }, columns: o.columns, ...(o.signal ? { signal: o.signal } : {}) });
         epochsRun = res.history.length;
-        const raw = predictRaw(res.model, valid);
-        res.model.net.dispose();
+        const raw = res.model.predict(valid);
+        res.model.dispose();
         const rows: ScoredRow[] = valid.map((s, i) => ({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret: 0 }));
         const m = scoreRows(rows, o.spec)[name];
         score = m === null || m === undefined || !Number.isFinite(m) ? null : m;

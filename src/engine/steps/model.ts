@@ -16,7 +16,7 @@ import { shouldRetrain, type RetrainDecision } from '../../domain/models/policy.
 import type { ModelCard, VersionStatus } from '../../adapters/models/registry.ts';
 import { hyperSearch, type SearchResult } from '../../domain/models/search.ts';
 import type { ModelSpec } from '../../domain/models/spec.ts';
-import type { TrainedModel } from '../../adapters/models/tfjs/train.ts';
+import type { TrainedModel } from '../../domain/models/model.ts';
 import { CODE_VERSION } from '../../core/paths.ts';
 import { writeTrainingReport } from '../../adapters/reports/training.ts';
 import { need, type StepDef } from '../cycle.ts';
@@ -120,6 +120,7 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     if (before === null) throw new NotEnoughHistory(`not enough history for the walk-forward test window (${rt.team.lifecycle.evaluation.folds} × ${rt.team.lifecycle.evaluation.test_trading_days} days) and a search before it`);
     search = await hyperSearch({
       spec,
+      backend: rt.backendFor(spec),
       samplesFor: (s) => buildSamples(rows, inputIndices(columns, s), s),
       before,
       window: rt.team.lifecycle.training_window,
@@ -130,6 +131,7 @@ async function train(rt: TeamRuntime, date: string, rows: Map<string, FeatureRow
     evalSpec = search.best;
   }
   const ev = await walkForward({
+    backend: rt.backendFor(evalSpec),
     samples: evalSpec === spec ? samples : buildSamples(rows, inputIndices(columns, evalSpec), evalSpec),
     spec: evalSpec,
     columns: modelColumns,

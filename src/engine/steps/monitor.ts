@@ -10,8 +10,8 @@ import type { Bar, DailySeries } from '../../domain/market/types.ts';
 import { datasetDrift, type Cell, type DriftReport, type Table } from '../../domain/monitoring/drift/index.ts';
 import { classificationMetrics, directionalAccuracy, regressionMetrics } from '../../domain/monitoring/metrics/index.ts';
 import type { ModelCard } from '../../adapters/models/registry.ts';
-import { buildSamples, inputIndices, interpretPrediction, windowOf } from '../../domain/models/dataset.ts';
-import { predictRaw, type TrainedModel } from '../../adapters/models/tfjs/train.ts';
+import type { TrainedModel } from '../../domain/models/model.ts';
+import { predictWindow } from '../../domain/models/predictor.ts';
 import type { MetricValues, MonitoringReportData } from '../../adapters/reports/types.ts';
 import { need, type StepDef } from '../cycle.ts';
 import type { TeamRuntime } from '../runtime.ts';
@@ -117,17 +117,7 @@ function featureTable(rows: readonly FeatureRow[], columns: readonly string[], w
  * compares like with like: what the model said on the data it learnt from against what it says now.
  */
 function referencePredictions(model: TrainedModel, columns: readonly string[], rows: ReadonlyMap<string, readonly FeatureRow[]>, from: string, to: string): Map<string, number> {
-  const spec = model.spec;
-  // Only the window (plus an LSTM's look-back) goes through buildSamples: the full history would cost a season dearly.
-  const back = windowOf(spec) - 1;
-  const window = new Map([...rows].map(([sym, r]) => {
-    const first = r.findIndex((x) => x.date >= from);
-    const end = r.findIndex((x) => x.date > to);
-    return [sym, first < 0 ? [] : r.slice(Math.max(0, first - back), end < 0 ? r.length : end)];
-  }));
-  const samples = buildSamples(window, inputIndices(columns, spec), spec).filter((x) => x.date >= from);
-  const raw = predictRaw(model, samples);
-  return new Map(samples.map((x, i) => [rowKey(x), interpretPrediction(raw[i] as number, x.close, spec).value]));
+  return new Map(predictWindow(model, columns, rows, from, to).map((p) => [rowKey(p), p.value]));
 }
 
 function qualitySummary(reference: Table, current: Table, currentBars: ReadonlyMap<string, readonly Bar[]>): Omit<MonitoringReportData['data_quality'], 'findings'> {

@@ -5,9 +5,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../../core/fsx.ts';
-import type { FeatureRow } from '../../domain/features/matrix.ts';
-import { buildSamples, inputIndices, interpretPrediction, windowOf } from '../../domain/models/dataset.ts';
-import { predictRaw } from '../../adapters/models/tfjs/train.ts';
+import { predictOn } from '../../domain/models/predictor.ts';
 import { need, type StepDef } from '../cycle.ts';
 
 export interface Prediction {
@@ -38,25 +36,10 @@ export const predictStep: StepDef<'predict'> = {
     const predictions: Prediction[] = [];
     const skipped: Record<string, string> = {};
     if (version && model) {
-      const spec = model.spec;
-      const w = windowOf(spec);
-      const idx = inputIndices(plan.columns, spec);
       for (const [symbol, r] of rows) {
-        const last = r[r.length - 1];
-        if (!last || last.date !== date) {
-          skipped[symbol] = last ? `no feature row for ${date} (last ${last.date})` : 'no feature rows yet';
-          continue;
-        }
-        if (r.length < w) {
-          skipped[symbol] = `needs ${w} rows for the LSTM window`;
-          continue;
-        }
-        const tail = new Map<string, FeatureRow[]>([[symbol, r.slice(r.length - w)]]);
-        const sample = buildSamples(tail, idx, spec).pop();
-        if (!sample) continue;
-        const raw = predictRaw(model, [sample])[0] as number;
-        const p = interpretPrediction(raw, last.close, spec);
-        predictions.push({ id: predictionId(date, symbol), date, symbol, close: last.close, value: p.value, expectedReturn: p.expectedReturn, probabilityUp: p.probabilityUp, model_version: version });
+        const p = predictOn(model, plan.columns, symbol, r, date);
+        if ('skipped' in p) skipped[symbol] = p.skipped;
+        else predictions.push({ id: predictionId(date, symbol), ...p, model_version: version });
       }
     } else for (const symbol of rows.keys()) skipped[symbol] = 'no champion model';
     if (rt.writeSnapshots) await writeFileAtomic(path.join(rt.dirs.predictions, `${date}.json`), JSON.stringify({ date, predictions, skipped }, null, 2) + '\n');

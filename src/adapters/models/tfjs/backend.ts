@@ -1,6 +1,8 @@
 /**
- * TensorFlow.js backend selection: tfjs-node when installed (optional dependency: its install
- * downloads libtensorflow and fails offline), else WASM (binary ships in the package), else CPU.
+ * TensorFlow.js backend selection. WASM by default: the binary ships in the package and, for the
+ * small models teams train, tfjs-node's native TensorFlow is slower (per-op overhead; PROTOCOLS.md:
+ * a 32-16-1 MLP fit takes 38–46 s on tfjs-node vs 17–24 s on WASM, while a 512-512-1 model takes
+ * 11 s vs 97 s). `tensorflow` (tfjs-node, when installed) is used when asked for.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -21,7 +23,7 @@ async function tryNode(): Promise<boolean> {
 }
 
 async function pick(preferred: BackendName | 'auto'): Promise<BackendName> {
-  const order: BackendName[] = preferred === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preferred, 'wasm', 'cpu'];
+  const order: BackendName[] = preferred === 'auto' ? ['wasm', 'cpu'] : [preferred, 'wasm', 'cpu'];
   for (const b of order) {
     if (b === 'tensorflow') {
       if (await tryNode()) return 'tensorflow';

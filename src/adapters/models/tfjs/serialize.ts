@@ -1,15 +1,9 @@
-/**
- * Model files without tfjs-node: `model.json` (topology, weight specs, normaliser, target scale,
- * spec, columns) and `weights.bin`. tfjs's `file://` handler needs tfjs-node, so the artifacts are
- * captured with a save handler and loaded back from memory; predictions after reload are identical.
- */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+/** Loads the files TfjsModel.save() wrote (model.json + weights.bin) back into a model. */
 import { z } from 'zod';
 import { tf, initBackend } from './backend.ts';
-import { writeFileAtomic } from '../../../core/fsx.ts';
+import type { ModelFiles } from '../../../domain/models/model.ts';
 import { modelSpecSchema } from '../../../domain/models/spec.ts';
-import type { TrainedModel } from './train.ts';
+import { MODEL_FILE, TfjsModel, WEIGHTS_FILE } from './model.ts';
 
 const modelFileSchema = z.object({
   format: z.literal('paper-arena/model@1'),
@@ -22,43 +16,16 @@ const modelFileSchema = z.object({
   backend: z.enum(['tensorflow', 'wasm', 'cpu']),
 });
 
-export const MODEL_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
 
-export async function saveModel(dir: string, model: TrainedModel): Promise<void> {
-  let captured: tf.io.ModelArtifacts | undefined;
-  await model.net.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      captured = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!captured?.weightData || !captured.weightSpecs) throw new Error('tfjs did not hand over the model weights');
-  const weightData = captured.weightData;
-  const bytes = weightData instanceof ArrayBuffer ? new Uint8Array(weightData) : new Uint8Array(tf.io.concatenateArrayBuffers(weightData));
-  await fs.mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, WEIGHTS_FILE), bytes);
-  const json = {
-    format: 'paper-arena/model@1',
-    modelTopology: captured.modelTopology,
-    weightSpecs: captured.weightSpecs,
-    normalizer: model.normalizer,
-    yScale: model.yScale,
-    spec: model.spec,
-    columns: model.columns,
-    backend: model.backend,
-  };
-  await writeFileAtomic(path.join(dir, MODEL_FILE), JSON.stringify(json));
-}
-
-export async function loadModel(dir: string): Promise<TrainedModel> {
+export async function loadTfjs(files: ModelFiles): Promise<TfjsModel> {
   const backend = await initBackend();
-  const file = path.join(dir, MODEL_FILE);
-  const parsed = modelFileSchema.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: not a paper-arena model file (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  const text = files[MODEL_FILE];
+  const weights = files[WEIGHTS_FILE];
+  if (!text || !weights) throw new Error(`a tfjs model needs ${MODEL_FILE} and ${WEIGHTS_FILE}`);
+  const parsed = modelFileSchema.safeParse(JSON.parse(new TextDecoder().decode(text)));
+  if (!parsed.success) throw new Error(`${MODEL_FILE}: not a paper-arena tfjs model file (${parsed.error.issues[0]?.message ?? 'invalid'})`);
   const m = parsed.data;
-  const weights = await fs.readFile(path.join(dir, WEIGHTS_FILE));
-  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   const net = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: m.modelTopology as tf.io.ModelJSON['modelTopology'],
@@ -66,5 +33,5 @@ export async function loadModel(dir: string): Promise<TrainedModel> {
       weightData,
     }),
   );
-  return { net, spec: m.spec, columns: m.columns, normalizer: m.normalizer, yScale: m.yScale, backend };
+  return new TfjsModel(net, m.spec, m.columns, m.normalizer, m.yScale, backend);
 }

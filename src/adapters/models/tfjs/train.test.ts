@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../domain/models/rng.ts';
 import type { Sample } from '../../../domain/models/dataset.ts';
 import { modelSpecSchema, type ModelSpec } from '../../../domain/models/spec.ts';
-import { predictRaw, trainModel } from './train.ts';
+import { trainModel } from './train.ts';
 
 const N = 1500;
 const dates = Array.from({ length: N }, (_, i) => new Date(Date.UTC(2010, 0, 1) + i * 86_400_000).toISOString().slice(0, 10));
@@ -41,7 +41,7 @@ async function directionalAccuracy(s: Sample[], sp: ModelSpec): Promise<number> 
   const train = s.slice(0, 1200);
   const test = s.slice(1200);
   const { model } = await trainModel({ samples: train, spec: sp, columns: ['a', 'b', 'c', 'd', 'e'] });
-  const raw = predictRaw(model, test);
+  const raw = model.predict(test);
   let hit = 0;
   test.forEach((t, i) => {
     const up = sp.output.feature === 'direction' ? (raw[i] as number) > 0.5 : (raw[i] as number) > 0;

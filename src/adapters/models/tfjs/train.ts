@@ -1,82 +1,28 @@
 /**
- * Training: time-ordered validation split (the last share of dates), normaliser fitted on the
- * training part only, a seeded shuffle per epoch, early stopping that restores the best weights.
+ * The TensorFlow.js model family (linear, MLP, LSTM) behind the ModelBackend seam. Training:
+ * time-ordered validation split (the last share of dates), normaliser fitted on the training part
+ * only, a seeded shuffle per epoch, early stopping that restores the best weights.
  * Same seed, same data, same backend → the same weights.
  */
-import { tf, initBackend, type BackendName } from './backend.ts';
+import { tf, initBackend } from './backend.ts';
 import { buildNetwork } from './network.ts';
-import { applyNormalizer, fitNormalizer, type Normalizer } from '../../../domain/models/normalize.ts';
+import { fitNormalizer } from '../../../domain/models/normalize.ts';
 import { seededRandom, shuffledIndices } from '../../../domain/models/rng.ts';
 import { outputKind, type ModelSpec } from '../../../domain/models/spec.ts';
 import { featureRows, splitByDate, windowOf } from '../../../domain/models/dataset.ts';
 import type { Sample } from '../../../domain/models/dataset.ts';
-
-export interface EpochLog {
-  epoch: number;
-  loss: number;
-  val_loss: number | null;
-}
-
-export interface TargetScale {
-  mean: number;
-  std: number;
-}
-
-/** A trained network and everything needed to use it again. */
-export interface TrainedModel {
-  net: tf.LayersModel;
-  spec: ModelSpec;
-  /** Model input columns, in order. */
-  columns: string[];
-  normalizer: Normalizer;
-  /** For numerical outputs the network learns (y − mean) / std; identity for binary. */
-  yScale: TargetScale;
-  backend: BackendName;
-}
-
-export interface TrainResult {
-  model: TrainedModel;
-  history: EpochLog[];
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  trainSamples: number;
-  validationSamples: number;
-  trainFrom: string;
-  trainTo: string;
-  seconds: number;
-}
-
-export interface TrainOptions {
-  samples: readonly Sample[];
-  spec: ModelSpec;
-  columns: string[];
-  /** Weights to continue from (warm start); used only if the architecture matches. */
-  warmStart?: TrainedModel;
-  onEpoch?: (log: EpochLog) => void;
-  signal?: AbortSignal;
-}
-
-export class TrainingAborted extends Error {
-  constructor() {
-    super('training aborted');
-  }
-}
-
-function toTensor(samples: readonly Sample[], norm: Normalizer, window: number, d: number): tf.Tensor {
-  const data = new Float32Array(samples.length * window * d);
-  let o = 0;
-  for (const s of samples) {
-    for (let k = 0; k < window; k++) {
-      const z = applyNormalizer(norm, s.x.slice(k * d, (k + 1) * d));
-      data.set(z, o);
-      o += d;
-    }
-  }
-  return window > 1 ? tf.tensor3d(data, [samples.length, window, d]) : tf.tensor2d(data, [samples.length, d]);
-}
+import { TrainingAborted, type EpochLog, type FitOptions, type TrainResult } from '../../../domain/models/model.ts';
+import { TfjsModel, toTensor, type TargetScale } from './model.ts';
 
 
-export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
+
+
+
+
+
+
+
+export async function trainModel(opts: FitOptions): Promise<TrainResult> {
   const started = performance.now();
   const backend = await initBackend();
   const { spec } = opts;
@@ -99,7 +45,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const scaleY = (y: number) => (y - yScale.mean) / yScale.std;
 
   const net = buildNetwork(spec.encoder, d * window, window, kind, spec.seed);
-  if (opts.warmStart && sameArchitecture(opts.warmStart, spec, opts.columns)) {
+  if (opts.warmStart instanceof TfjsModel && sameArchitecture(opts.warmStart, spec, opts.columns)) {
     net.setWeights(opts.warmStart.net.getWeights().map((w) => w.clone()));
   }
   net.compile({
@@ -163,7 +109,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   }
   const dates = labelled.map((s) => s.date);
   return {
-    model: { net, spec, columns: opts.columns, normalizer, yScale, backend },
+    model: new TfjsModel(net, spec, opts.columns, normalizer, yScale, backend),
     history,
     bestEpoch: best.epoch,
     stoppedEarly,
@@ -175,18 +121,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   };
 }
 
-function sameArchitecture(m: TrainedModel, spec: ModelSpec, columns: readonly string[]): boolean {
+function sameArchitecture(m: TfjsModel, spec: ModelSpec, columns: readonly string[]): boolean {
   return JSON.stringify(m.spec.encoder) === JSON.stringify(spec.encoder) && m.columns.join() === columns.join() && m.spec.output.feature === spec.output.feature;
 }
 
-/** Raw outputs in target units: a return / close ratio for numerical models, P(up) for binary. */
-export function predictRaw(model: TrainedModel, samples: readonly Sample[]): number[] {
-  if (samples.length === 0) return [];
-  const window = windowOf(model.spec);
-  const d = (samples[0] as Sample).x.length / window;
-  return tf.tidy(() => {
-    const x = toTensor(samples, model.normalizer, window, d);
-    const out = model.net.predict(x) as tf.Tensor;
-    return Array.from(out.dataSync(), (v) => v * model.yScale.std + model.yScale.mean);
-  });
-}
