@@ -15,6 +15,14 @@ export default tseslint.config(
     },
   },
   {
+    // One module reads the environment (src/config/env.ts); everything else is handed what it needs.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/env.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read the environment through src/config/env.ts (loadEnv, processVariable)' }],
+    },
+  },
+  {
     files: ['bin/**/*.mjs', 'scripts/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -13,7 +13,7 @@ import { loadTeams } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { TRAINING_NODE_FLAGS } from '../src/core/paths.ts';
 import { runSeason } from '../src/engine/season.ts';
-import { barsCsv } from '../src/engine/steps/fetch.ts';
+import { barsCsv } from '../src/adapters/market/csv.ts';
 import { availableFields, buildFeatureMatrix, planFeatures } from '../src/domain/features/matrix.ts';
 import type { Bar } from '../src/domain/market/types.ts';
 import { sampleMarketData } from '../src/adapters/market/csv.ts';

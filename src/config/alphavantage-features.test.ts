@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTeam } from './load.ts';
-import { loadSecrets } from './secrets.ts';
+import { loadEnv } from './env.ts';
 import { ConfigError } from '../core/errors.ts';
 import { REPO_ROOT } from '../testing/services.ts';
-import { providerSpec } from '../engine/steps/fetch.ts';
+import { providerSpec } from '../adapters/market/alphavantage/index.ts';
 import { avIndicatorSchema } from '../domain/features/alphavantage.ts';
 import { indicatorKey } from '../adapters/market/alphavantage/index.ts';
 
@@ -31,7 +31,7 @@ function project(opts: { provider?: string; features?: string; lags?: string }):
   return dir;
 }
 
-const secrets = loadSecrets({ file: '/nonexistent/.env.secrets', env: { ALPHAVANTAGE_API_KEY: 'k' } });
+const secrets = loadEnv({ file: '/nonexistent/.env.secrets', env: { ALPHAVANTAGE_API_KEY: 'k' } });
 
 async function configError(root: string): Promise<ConfigError> {
   const err = await loadTeam('teams/blue.yml', { root, secrets }).then(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTeam, loadTeams } from './load.ts';
-import { loadSecrets } from './secrets.ts';
+import { loadEnv } from './env.ts';
 import { ConfigError, MissingSecretError } from '../core/errors.ts';
 import { REPO_ROOT } from '../testing/services.ts';
 
@@ -19,7 +19,7 @@ function project(edit?: (yaml: string) => string): string {
   return dir;
 }
 
-const noSecrets = loadSecrets({ file: '/nonexistent/.env.secrets', env: {} });
+const noSecrets = loadEnv({ file: '/nonexistent/.env.secrets', env: {} });
 
 async function configError(edit: (yaml: string) => string): Promise<ConfigError> {
   const root = project(edit);
@@ -82,14 +82,14 @@ describe('team configuration', () => {
     const root = project((y) => y.replace('provider: sample          # sample | csv | alphavantage | alpaca', 'provider: alphavantage'));
     await expect(loadTeam('teams/red.yml', { root, secrets: noSecrets })).rejects.toThrow(MissingSecretError);
     await expect(loadTeam('teams/red.yml', { root, secrets: noSecrets })).rejects.toThrow(/ALPHAVANTAGE_API_KEY/);
-    const ok = loadSecrets({ file: '/nonexistent', env: { ALPHAVANTAGE_API_KEY: 'k-123' } });
+    const ok = loadEnv({ file: '/nonexistent', env: { ALPHAVANTAGE_API_KEY: 'k-123' } });
     await expect(loadTeam('teams/red.yml', { root, secrets: ok })).resolves.toMatchObject({ team: 'red' });
   });
 
   it('secrets come from .env.secrets, and the environment wins', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'arena-secrets-'));
     writeFileSync(path.join(dir, '.env.secrets'), 'ALPHAVANTAGE_API_KEY=from-file\nMINIO_ACCESS_KEY=file-minio\n');
-    const s = loadSecrets({ cwd: dir, env: { MINIO_ACCESS_KEY: 'env-minio' } });
+    const s = loadEnv({ cwd: dir, env: { MINIO_ACCESS_KEY: 'env-minio' } });
     expect(s.get('ALPHAVANTAGE_API_KEY')).toBe('from-file');
     expect(s.get('MINIO_ACCESS_KEY')).toBe('env-minio');
   });

@@ -12,7 +12,8 @@ import { teamSchema, type TeamFile } from './schema.ts';
 import { strategySpecSchema, type StrategySpec } from '../domain/trading/strategy-spec.ts';
 import { describeIssue } from './describe.ts';
 import { planFeatures, FeatureSpecError } from '../domain/features/matrix.ts';
-import { loadSecrets, teamSecretName, type Secrets } from './secrets.ts';
+import { alpacaKeyNames, type Secrets } from './secrets.ts';
+import { loadEnv, type Env } from './env.ts';
 
 export interface TeamConfig extends TeamFile {
   /** The team file as given (for messages) and resolved. */
@@ -75,7 +76,8 @@ export function knownSymbols(team: Pick<TeamFile, 'data'>, root: string): { wher
 
 export interface LoadTeamOptions {
   root?: string;
-  secrets?: Secrets;
+  /** Secrets and endpoints (default: the environment and `<root>/.env.secrets`). */
+  secrets?: Env;
   /** Skip the secret checks (e.g. `arena features`, which never talks to a broker). */
   checkSecrets?: boolean;
 }
@@ -121,13 +123,14 @@ export async function loadTeam(file: string, opts: LoadTeamOptions = {}): Promis
   if (strategySpec.kind === 'equal-weight-top-k' && strategySpec.k > team.symbols.length)
     throw new ConfigError(path.relative(root, strategyFile), 'k', `expected at most ${team.symbols.length} (the team's symbol count), got ${strategySpec.k}`);
 
-  if (team.storage.kind === 'minio' && !team.storage.endpoint && !process.env.MINIO_ENDPOINT)
+  const env = opts.secrets ?? loadEnv({ cwd: root });
+  if (team.storage.kind === 'minio' && !team.storage.endpoint && !env.endpoints.minio)
     throw new ConfigError(display, 'storage.endpoint', 'expected a MinIO URL such as http://127.0.0.1:9000 (or set MINIO_ENDPOINT)');
-  if (team.versioning.dvc_remote === 'minio' && team.storage.kind !== 'minio' && !team.storage.endpoint && !process.env.MINIO_ENDPOINT)
+  if (team.versioning.dvc_remote === 'minio' && team.storage.kind !== 'minio' && !team.storage.endpoint && !env.endpoints.minio)
     throw new ConfigError(display, 'versioning.dvc_remote', 'expected storage.endpoint (or MINIO_ENDPOINT) when the DVC remote is minio');
   if (team.broker.live && team.broker.kind !== 'alpaca') throw new ConfigError(display, 'broker.live', 'expected false: live trading needs broker.kind alpaca');
 
-  if (opts.checkSecrets ?? true) checkSecrets(team, opts.secrets ?? loadSecrets({ cwd: root }));
+  if (opts.checkSecrets ?? true) checkSecrets(team, env);
 
   return {
     ...team,
@@ -141,10 +144,8 @@ export async function loadTeam(file: string, opts: LoadTeamOptions = {}): Promis
 
 /** A team's Alpaca keys: its own (ALPACA_KEY_ID_<TEAM> or the names in the team file), else the shared ones. */
 export function alpacaKeys(team: Pick<TeamFile, 'team' | 'broker'>, secrets: Secrets, purpose: string): { keyId: string; secretKey: string } {
-  return {
-    keyId: secrets.requireAny([team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'], purpose),
-    secretKey: secrets.requireAny([team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'], purpose),
-  };
+  const [keyIds, secretKeys] = alpacaKeyNames(team);
+  return { keyId: secrets.requireAny(keyIds, purpose), secretKey: secrets.requireAny(secretKeys, purpose) };
 }
 
 /** Every non-default adapter needs its secret before anything runs; the error names the variable. */

@@ -1,12 +1,7 @@
 /**
- * Secrets come only from `.env.secrets` (dotenv format) or the process environment — never from YAML.
- * Every known secret value is registered with the redactor so it cannot reach logs or reports.
+ * Secrets come only from `.env.secrets` (dotenv format) or the process environment — never from YAML
+ * (read by config/env.ts). This names them.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import dotenv from 'dotenv';
-import { MissingSecretError } from '../core/errors.ts';
-import { registerSecretValue } from '../core/redact.ts';
 
 /** Every secret the project reads, with what it is for. `.env.secrets.template` lists the same. */
 export const SECRET_CATALOG = {
@@ -32,35 +27,10 @@ export interface Secrets {
   requireAny(names: string[], purpose: string): string;
 }
 
-export function loadSecrets(opts: { cwd?: string; file?: string; env?: NodeJS.ProcessEnv } = {}): Secrets {
-  const file = opts.file ?? path.join(opts.cwd ?? process.cwd(), '.env.secrets');
-  let fromFile: Record<string, string> = {};
-  try {
-    fromFile = dotenv.parse(readFileSync(file));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const env = opts.env ?? process.env;
-  const values = new Map<string, string>();
-  for (const [k, v] of Object.entries(fromFile)) if (v !== '') values.set(k, v);
-  // The environment wins over the file, as with every twelve-factor tool.
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') values.set(k, v);
-  const isSecretName = (k: string) =>
-    k in SECRET_CATALOG || /^(ALPACA_(KEY_ID|SECRET_KEY)_|APCA_API_)/.test(k) || /(SECRET|TOKEN|PASSWORD|_KEY)$/.test(k);
-  for (const [k, v] of values) if (isSecretName(k)) registerSecretValue(v);
-  return {
-    get: (name) => values.get(name),
-    require(name, purpose) {
-      const v = values.get(name);
-      if (v === undefined) throw new MissingSecretError(name, purpose);
-      return v;
-    },
-    requireAny(names, purpose) {
-      for (const n of names) {
-        const v = values.get(n);
-        if (v !== undefined) return v;
-      }
-      throw new MissingSecretError(names.join(' or '), purpose);
-    },
-  };
+/** Where a team's Alpaca keys may come from, in order: its own names, then the shared ones, then the SDK's. */
+export function alpacaKeyNames(team: { team: string; broker: { key_id_env?: string | undefined; secret_key_env?: string | undefined } }): [string[], string[]] {
+  return [
+    [team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', team.team), 'ALPACA_KEY_ID', 'APCA_API_KEY_ID'],
+    [team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', team.team), 'ALPACA_SECRET_KEY', 'APCA_API_SECRET_KEY'],
+  ];
 }

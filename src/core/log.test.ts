@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadSecrets } from '../config/secrets.ts';
+import { loadEnv } from '../config/env.ts';
 import { closeLogger, createLogger } from './log.ts';
 import { clearSecretValuesForTests } from './redact.ts';
 
@@ -15,7 +15,7 @@ describe('logging', () => {
   it('writes readable console lines and JSON lines, with secret values redacted in both', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'arena-log-'));
     writeFileSync(path.join(dir, '.env.secrets'), 'ALPHAVANTAGE_API_KEY=AVKEY-1234567\nMINIO_SECRET_KEY=minio-secret-xyz\n');
-    loadSecrets({ cwd: dir, env: {} });
+    loadEnv({ cwd: dir, env: {} });
     const written: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));

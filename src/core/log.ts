@@ -55,7 +55,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   }
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
   return winston.createLogger({
-    level: opts.level ?? process.env.ARENA_LOG_LEVEL ?? 'info',
+    level: opts.level ?? 'info',
     format: winston.format.combine(redactFormat(), winston.format.timestamp()),
     transports,
   });

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BUNDLED_DATA_DIR = path.join(PACKAGE_ROOT, 'data', 'sample');
 
-function gitHead(root: string): string | null {
-  // Read .git directly: no git binary needed, and a container without .git still works.
+/** The checkout's HEAD commit (12 hex), read from .git directly: no git binary needed, and a container without .git still works. */
+export function gitHead(root: string = PACKAGE_ROOT): string | null {
   try {
     const head = readFileSync(path.join(root, '.git', 'HEAD'), 'utf8').trim();
     if (!head.startsWith('ref: ')) return head.slice(0, 12);
@@ -24,9 +24,7 @@ function gitHead(root: string): string | null {
   }
 }
 
-const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-/** paper-arena's version and git commit, recorded with every model and run. */
-export const CODE_VERSION = `${PACKAGE_VERSION}+${process.env.ARENA_CODE_COMMIT ?? gitHead(PACKAGE_ROOT) ?? 'nogit'}`;
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * V8 flags for a process that trains (the daemon). Measured on a 10-symbol cycle with training: a

@@ -9,8 +9,11 @@ export function registerSecretValue(value: string): void {
   if (value.length >= 6) secretValues.add(value);
 }
 
+/** `scheme://user:password@host` — credentials in a URL (an MLflow or git remote, say) never reach a log. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi;
+
 export function redact(text: string): string {
-  let out = text;
+  let out = text.replace(URL_USERINFO, '$1***@');
   for (const v of secretValues) if (out.includes(v)) out = out.split(v).join('***');
   return out;
 }

@@ -3,39 +3,9 @@
  * runner that consults the journal. Completed steps are restored (not re-run); the first
  * unfinished step and everything after it run; a fully journaled date is skipped outright.
  */
-import type { TeamRuntime } from './runtime.ts';
-import type { FetchOutput } from './steps/fetch.ts';
-import type { FeaturesOutput } from './steps/features.ts';
-import type { ModelOutput } from './steps/model.ts';
-import type { PredictOutput } from './steps/predict.ts';
-import type { MonitorOutput } from './steps/monitor.ts';
-import type { TradeOutput } from './steps/trade.ts';
-import type { VersionOutput } from './steps/version.ts';
-
-export const STEP_NAMES = ['fetch', 'features', 'model', 'predict', 'monitor', 'trade', 'version'] as const;
-export type StepName = (typeof STEP_NAMES)[number];
-
-export interface CycleState {
-  fetch: FetchOutput;
-  features: FeaturesOutput;
-  model: ModelOutput;
-  predict: PredictOutput;
-  monitor: MonitorOutput;
-  trade: TradeOutput;
-  version: VersionOutput;
-}
-
-export interface StepResult<K extends StepName> {
-  output: CycleState[K];
-  /** JSON written to the journal; enough for `restore` to rebuild the output. */
-  record: unknown;
-}
-
-export interface StepDef<K extends StepName> {
-  name: K;
-  run(rt: TeamRuntime, date: string, state: Partial<CycleState>): Promise<StepResult<K>>;
-  restore(rt: TeamRuntime, date: string, state: Partial<CycleState>, record: unknown): Promise<CycleState[K]>;
-}
+import type { CycleRequest, TeamContext } from './context.ts';
+import type { AnyStep, CycleState, StepDef, StepName, StepResult } from './cycle-state.ts';
+import type { RecordOf } from './records.ts';
 
 export class StepFailed extends Error {
   constructor(
@@ -46,14 +16,6 @@ export class StepFailed extends Error {
     super(`${step} step failed for ${date}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
-
-export function need<K extends StepName>(state: Partial<CycleState>, k: K): CycleState[K] {
-  const v = state[k];
-  if (v === undefined) throw new Error(`cycle state has no ${k} output (step order broken)`);
-  return v;
-}
-
-export type AnyStep = { [K in StepName]: StepDef<K> }[StepName];
 
 export interface CycleOutcome {
   date: string;
@@ -69,30 +31,47 @@ export interface CycleHooks {
   onStepDone?: (step: StepName, seconds: number) => void;
 }
 
-export async function runCycle(rt: TeamRuntime, date: string, steps: readonly AnyStep[], hooks: CycleHooks = {}): Promise<CycleOutcome> {
-  await rt.journal.load();
+/** Runs or restores one step: `K` ties the step to its own output and record type. */
+async function restoreStep<K extends StepName>(step: StepDef<K>, ctx: TeamContext, date: string, state: Partial<CycleState>, record: RecordOf<K>): Promise<void> {
+  state[step.name] = await step.restore(ctx, date, state, record);
+}
+
+async function runStep<K extends StepName>(step: StepDef<K>, ctx: TeamContext, date: string, state: Partial<CycleState>, request: CycleRequest): Promise<StepResult<K>> {
+  try {
+    return await step.run(ctx, date, state, request);
+  } catch (err) {
+    throw new StepFailed(step.name, date, err);
+  }
+}
+
+async function playStep<K extends StepName>(step: StepDef<K>, ctx: TeamContext, date: string, state: Partial<CycleState>, request: CycleRequest): Promise<boolean> {
+  const { journal, clock } = ctx.services;
+  const done = journal.get(date, step.name);
+  if (done !== undefined) {
+    await restoreStep(step, ctx, date, state, done);
+    return false;
+  }
+  if (ctx.signal?.aborted) throw new Error('cycle aborted');
+  const result = await runStep(step, ctx, date, state, request);
+  // The record is written after the step's effects are durable; a kill before this line re-runs an idempotent step.
+  await journal.record(date, step.name, result.record, clock.now().toISO() ?? undefined);
+  state[step.name] = result.output;
+  return true;
+}
+
+export async function runCycle(ctx: TeamContext, date: string, steps: readonly AnyStep[], request: CycleRequest = {}, hooks: CycleHooks = {}): Promise<CycleOutcome> {
+  const { journal } = ctx.services;
+  await journal.load();
   const state: Partial<CycleState> = {};
   const ran: StepName[] = [];
   const durations: Partial<Record<StepName, number>> = {};
-  if (steps.every((s) => rt.journal.has(date, s.name))) return { date, ran, alreadyDone: true, state, durations };
+  if (steps.every((s) => journal.has(date, s.name))) return { date, ran, alreadyDone: true, state, durations };
   for (const step of steps) {
-    const done = rt.journal.get(date, step.name);
-    if (done) {
-      (state as Record<StepName, unknown>)[step.name] = await step.restore(rt, date, state, done.record);
-      continue;
-    }
-    if (rt.signal?.aborted) throw new Error('cycle aborted');
-    hooks.onStepStart?.(step.name);
+    if (!journal.has(date, step.name)) hooks.onStepStart?.(step.name);
     const t0 = performance.now();
-    let result: StepResult<StepName>;
-    try {
-      result = await (step as StepDef<StepName>).run(rt, date, state);
-    } catch (err) {
-      throw new StepFailed(step.name, date, err);
-    }
-    // The record is written after the step's effects are durable; a kill before this line re-runs an idempotent step.
-    await rt.journal.record(date, step.name, result.record, rt.clock.now().toISO() ?? undefined);
-    (state as Record<StepName, unknown>)[step.name] = result.output;
+    // Each member of the AnyStep union is a StepDef of its own name.
+    const didRun = await playStep(step as StepDef<typeof step.name>, ctx, date, state, request);
+    if (!didRun) continue;
     const secs = (performance.now() - t0) / 1000;
     durations[step.name] = secs;
     ran.push(step.name);

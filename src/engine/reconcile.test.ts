@@ -17,7 +17,7 @@ describe('reconcile at start', () => {
     const broker = await PaperAccount.open({ ledgerFile: path.join(dir, 'ledger.jsonl'), accountId: 'r', clock, prices: new InMemoryMarketData('sample', new Map([['MSFT', bars]])), startingCash: 100_000, slippageBps: 0, commissionPerShare: 0, commissionMin: 0, multiplier: 1 });
     const journal = new Journal(path.join(dir, 'journal.jsonl'));
     await broker.submitOrder({ symbol: 'MSFT', qty: 10, side: 'buy', type: 'market', time_in_force: 'day', client_order_id: 'arena-red-2017-11-08-MSFT-buy' });
-    await journal.record('2017-11-08', 'trade', { equity: 100_000, cash: 100_000, positions: {}, orders: [{ client_order_id: 'arena-red-2017-11-08-MSFT-buy' }], refused: null, notes: [] });
+    await journal.record('2017-11-08', 'trade', { equity: 100_000, cash: 100_000, positions: {}, orders: [{ client_order_id: 'arena-red-2017-11-08-MSFT-buy', order_id: null, symbol: 'MSFT', side: 'buy', qty: 10, status: 'new', intent: 'buy_best', reason: 'test', predicted: null, threshold: null, prediction_id: null, model_version: null, error: null }], refused: null, notes: [] });
     clock.advanceTo(nyDateTime('2017-11-09', '16:30'));
     // Someone trades by hand in the account: not in the journal.
     await broker.submitOrder({ symbol: 'MSFT', qty: 5, side: 'buy', type: 'market', time_in_force: 'day', client_order_id: 'manual-1' });

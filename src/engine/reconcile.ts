@@ -5,7 +5,6 @@
  */
 
 import type { Journal } from './journal.ts';
-import type { TradeOutput } from './steps/trade.ts';
 import type { Broker } from '../ports.ts';
 
 export interface Reconciliation {
@@ -22,8 +21,8 @@ export async function reconcile(journal: Journal, broker: Broker): Promise<Recon
   await journal.load();
   const dates = journal.datesWith('trade');
   const lastDate = dates[dates.length - 1] ?? null;
-  const last = lastDate ? (journal.get(lastDate, 'trade')?.record as TradeOutput | undefined) : undefined;
-  const known = new Set(dates.flatMap((d) => ((journal.get(d, 'trade')?.record as TradeOutput | undefined)?.orders ?? []).map((o) => o.client_order_id)));
+  const last = lastDate ? journal.get(lastDate, 'trade') : undefined;
+  const known = new Set(dates.flatMap((d) => (journal.get(d, 'trade')?.orders ?? []).map((o) => o.client_order_id)));
   const held = Object.fromEntries((await broker.positions()).map((p) => [p.symbol, p.qty]));
   const recorded = last?.positions ?? {};
   const positions: Record<string, [number, number]> = {};

@@ -10,26 +10,28 @@ import type { InMemoryMarketData } from '../adapters/market/memory.ts';
 import type { PaperAccount } from '../adapters/broker/paper-account.ts';
 import { hitRate, summarize } from '../domain/trading/performance.ts';
 import type { Order } from '../domain/trading/types.ts';
-import type { EquityPoint, IndexEntry, Leaderboard, LeaderboardRow, LeaderboardView, MonitoringReportData, TradingOrderRow, TradingReportData } from '../adapters/reports/types.ts';
+import type { EquityPoint, IndexEntry, Leaderboard, LeaderboardRow, LeaderboardView, TradingOrderRow, TradingReportData } from '../adapters/reports/types.ts';
 import { renderIndex } from '../adapters/reports/index-page.ts';
 import { renderLeaderboard } from '../adapters/reports/leaderboard.ts';
-import { renderMonitoring } from '../adapters/reports/monitoring.ts';
 import { renderTrading } from '../adapters/reports/trading.ts';
 import { writeReport } from '../adapters/reports/write.ts';
-import type { TeamRuntime } from './runtime.ts';
-import type { TradeOutput } from './steps/trade.ts';
+import type { TeamConfig } from '../config/load.ts';
+import type { Broker, Clock } from '../ports.ts';
+import type { Journal } from './journal.ts';
 
 /** Reports carry the replay clock's time, so a resumed season writes byte-identical JSON. */
-function generatedAt(rt: Pick<TeamRuntime, 'clock'>): string {
+function generatedAt(rt: Pick<ReportRuntime, 'clock'>): string {
   return rt.clock.now().toISO() ?? DateTime.utc().toISO();
 }
 
-export async function emitMonitoringReport(rt: TeamRuntime, data: MonitoringReportData): Promise<void> {
-  await writeReport(path.join(rt.reportDir, data.date, 'monitoring.html'), renderMonitoring(data), data);
-}
-
 /** What season reports read of a team: its journal, its broker account and where its reports go. */
-export type ReportRuntime = Pick<TeamRuntime, 'team' | 'journal' | 'broker' | 'reportDir' | 'clock'>;
+export interface ReportRuntime {
+  team: TeamConfig;
+  journal: Journal;
+  broker: Broker;
+  reportDir: string;
+  clock: Clock;
+}
 
 export interface SeasonTeamResult {
   rt: ReportRuntime;
@@ -37,10 +39,10 @@ export interface SeasonTeamResult {
 }
 
 /** Each team's equity after each day's cycle, from the trade step's journal records. */
-export function equityCurve(rt: Pick<TeamRuntime, 'journal'>, days: readonly string[]): EquityPoint[] {
+export function equityCurve(rt: Pick<ReportRuntime, 'journal'>, days: readonly string[]): EquityPoint[] {
   const out: EquityPoint[] = [];
   for (const date of days) {
-    const rec = rt.journal.get(date, 'trade')?.record as TradeOutput | undefined;
+    const rec = rt.journal.get(date, 'trade');
     if (rec) out.push({ date, equity: rec.equity });
   }
   return out;
@@ -67,7 +69,7 @@ function orderRows(rt: ReportRuntime, days: readonly string[], fills: ReadonlyMa
   const orders: TradingOrderRow[] = [];
   const refusals: { date: string; reason: string }[] = [];
   for (const date of days) {
-    const rec = rt.journal.get(date, 'trade')?.record as TradeOutput | undefined;
+    const rec = rt.journal.get(date, 'trade');
     if (!rec) continue;
     if (rec.refused) refusals.push({ date, reason: rec.refused });
     for (const p of rec.orders) {

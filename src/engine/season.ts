@@ -10,23 +10,20 @@ import { addTradingDays, isTradingDay, nextTradingDay, previousTradingDay, tradi
 import { nyDateTime, ReplayClock } from '../adapters/clock.ts';
 import type { TeamConfig } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
-import { closeLogger, createLogger, type Logger } from '../core/log.ts';
+import { loadEnv } from '../config/env.ts';
+import { closeLogger, createLogger, silentLogger, type Logger } from '../core/log.ts';
 import { acquireLock, type Lock } from '../core/lock.ts';
-import { CsvMarketData, sampleMarketData } from '../adapters/market/csv.ts';
-import { InMemoryMarketData } from '../adapters/market/memory.ts';
 import type { Bar } from '../domain/market/types.ts';
-import { ModelRegistry } from '../adapters/models/registry.ts';
-import { createTracker } from '../adapters/tracking/index.ts';
-import { PaperAccount } from '../adapters/broker/paper-account.ts';
-import { Journal } from './journal.ts';
-import { runCycle } from './cycle.ts';
-import { journalFile, runDirs, type TeamRuntime } from './runtime.ts';
-import { CYCLE_STEPS } from './steps/index.ts';
-import type { TradeOutput } from './steps/trade.ts';
-import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
+import { CsvMarketData } from '../adapters/market/csv.ts';
+import { InMemoryMarketData } from '../adapters/market/memory.ts';
+import type { ProviderFactory } from '../adapters/market/providers.ts';
 import type { Leaderboard } from '../adapters/reports/types.ts';
-import { createVersionerFor } from './versioning.ts';
-import { builtinBackendFor } from '../adapters/models/index.ts';
+import type { MarketData } from '../ports.ts';
+import type { TeamContext } from './context.ts';
+import { runCycle } from './cycle.ts';
+import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
+import { CYCLE_STEPS } from './steps/index.ts';
+import { providerFor, seasonContext, universe, versionerFor } from './wiring.ts';
 
 export interface SeasonOptions {
   teams: TeamConfig[];
@@ -60,23 +57,17 @@ export const DEFAULT_SEASON_TRADING_DAYS = 252;
 /** History a model needs before the first season day (features warm-up + training + test window). */
 const MIN_HISTORY_TRADING_DAYS = 400;
 
+/** Every team's symbols and benchmark, from its own replayable source (or `--data-dir`), in one market. */
 export async function loadMarket(teams: readonly TeamConfig[], dataDir: string | undefined): Promise<InMemoryMarketData> {
-  const symbols = new Set<string>();
-  for (const t of teams) {
-    t.symbols.forEach((s) => symbols.add(s));
-    symbols.add(t.data.benchmark);
-  }
   const series = new Map<string, Bar[]>();
-  for (const symbol of [...symbols].sort()) {
-    const team = teams.find((t) => t.symbols.includes(symbol) || t.data.benchmark === symbol) as TeamConfig;
-    let source: CsvMarketData;
-    if (dataDir) source = new CsvMarketData(dataDir);
-    else if (team.data.provider === 'sample') source = sampleMarketData();
-    else if (team.data.provider === 'csv') source = new CsvMarketData(path.resolve(team.root, team.data.dir as string));
-    else throw new UsageError(`${team.file}: data.provider: a season replays local history; expected sample or csv (or pass --data-dir DIR), got ${team.data.provider}`);
-    series.set(symbol, (await source.daily({ symbol, asOf: '9999-12-31' })).bars);
+  for (const team of teams) {
+    const provider = dataDir ? null : providerFor(team);
+    if (provider && !provider.replayable)
+      throw new UsageError(`${team.file}: data.provider: a season replays local history; expected a replayable source such as sample or csv (or pass --data-dir DIR), got ${team.data.provider}`);
+    const source: MarketData = dataDir ? new CsvMarketData(dataDir) : await (provider as ProviderFactory).create(team, { env: loadEnv({ cwd: team.root }), workspace: team.workspaceDir, logger: silentLogger() });
+    for (const symbol of universe(team).filter((s) => !series.has(s))) series.set(symbol, (await source.daily({ symbol, asOf: '9999-12-31' })).bars);
   }
-  return new InMemoryMarketData(dataDir ? 'csv' : 'sample', series);
+  return new InMemoryMarketData(dataDir ? 'csv' : 'sample', new Map([...series].sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
 export function seasonSpan(market: InMemoryMarketData, teams: readonly TeamConfig[], from?: string, to?: string): { from: string; to: string } {
@@ -131,44 +122,12 @@ export async function runSeason(opts: SeasonOptions): Promise<SeasonResult> {
 
 async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, from: string, to: string, days: string[], id: string): Promise<SeasonResult> {
   const clock = new ReplayClock({ start: nyDateTime(from, '00:00') });
-  const runtimes: TeamRuntime[] = [];
+  const runtimes: TeamContext[] = [];
   const loggers: Logger[] = [];
   for (const team of opts.teams) {
-    const root = path.join(team.workspaceDir, 'seasons', id);
-    const dirs = runDirs(root);
-    const logger = createLogger({ console: false, jsonFile: path.join(dirs.logs, 'arena.jsonl') });
+    const logger = createLogger({ console: false, jsonFile: path.join(team.workspaceDir, 'seasons', id, 'logs', 'arena.jsonl') });
     loggers.push(logger);
-    const broker = await PaperAccount.open({
-      ledgerFile: path.join(dirs.state, 'ledger.jsonl'),
-      accountId: `${team.team}-${id}`,
-      clock,
-      prices: market,
-      startingCash: team.broker.starting_cash,
-      slippageBps: team.broker.slippage_bps,
-      commissionPerShare: team.broker.commission_per_share,
-      commissionMin: team.broker.commission_min,
-      multiplier: team.broker.margin_multiplier,
-    });
-    runtimes.push({
-      team,
-      mode: 'season',
-      scope: id,
-      dirs,
-      reportDir: path.join(opts.out, team.team),
-      market,
-      broker,
-      registry: new ModelRegistry(dirs.models, builtinBackendFor),
-      backendFor: builtinBackendFor,
-      tracker: createTracker({ team: team.team, runsDir: dirs.runs, logger }),
-      versioner: null,
-      journal: new Journal(journalFile(dirs)),
-      clock,
-      logger,
-      features: { plan: null, planKey: '', builders: new Map() },
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      retrainRequested: false,
-      writeSnapshots: false,
-    });
+    runtimes.push(await seasonContext(team, { seasonId: id, market, clock, logger, reportsOut: opts.out, ...(opts.signal ? { signal: opts.signal } : {}) }));
   }
   // Teams run in the order of their after-close time on the shared clock.
   const stepSeconds: Record<string, number> = {};
@@ -181,16 +140,16 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
         clock.advanceTo(nyDateTime(date, rt.team.schedule.after_close));
         const outcome = await runCycle(rt, date, CYCLE_STEPS);
         for (const [step, secs] of Object.entries(outcome.durations)) stepSeconds[step] = (stepSeconds[step] ?? 0) + secs;
-        const trade = (outcome.state.trade ?? (rt.journal.get(date, 'trade')?.record as TradeOutput | undefined)) ?? null;
-        const model = outcome.state.model?.version ?? (rt.journal.get(date, 'model')?.record as { version: string | null } | undefined)?.version ?? null;
+        const trade = outcome.state.trade ?? rt.services.journal.get(date, 'trade') ?? null;
+        const model = outcome.state.model?.version ?? rt.services.journal.get(date, 'model')?.version ?? null;
         progress.push({ team: rt.team.team, equity: trade?.equity ?? null, model, ran: !outcome.alreadyDone });
       }
       opts.onDay?.({ index: i + 1, total: days.length, date, teams: progress });
     }
     const results: SeasonTeamResult[] = [];
     for (const rt of runtimes) {
-      await rt.journal.load();
-      results.push({ rt, days });
+      await rt.services.journal.load();
+      results.push({ rt: { team: rt.team, reportDir: rt.reportDir, journal: rt.services.journal, broker: rt.services.broker, clock: rt.services.clock }, days });
     }
     const t0 = performance.now();
     const { leaderboard } = await emitSeasonReports({ results, market, from, to, out: opts.out, seasonId: id });
@@ -199,11 +158,7 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
     if (opts.version ?? true) {
       for (const rt of runtimes) {
         if (!rt.team.versioning.enabled) continue;
-        const v = await createVersionerFor(rt.team, rt.team.workspaceDir, opts.logger);
-        if (!v) {
-          versioning.push({ team: rt.team.team, commit: null, notes: ['DVC not installed: season state left unversioned (see `arena doctor`)'] });
-          continue;
-        }
+        const v = await versionerFor(rt.team, loadEnv({ cwd: rt.team.root }), opts.logger);
         const tv = performance.now();
         const r = await v.commitCycle({ date: to, runId: `season-${id}`, paths: [path.relative(rt.team.workspaceDir, rt.dirs.root)], message: `arena(${rt.team.team}): season ${from}..${to} run ${id}` });
         versioning.push({ team: rt.team.team, commit: r.commit, notes: r.notes });

@@ -7,6 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import { processVariable } from '../config/env.ts';
 
 export interface GitHttpServer {
   /** Push/clone URL of the bare repository, e.g. http://127.0.0.1:PORT/team.git */
@@ -43,7 +44,7 @@ export async function startGitHttpServer(opts: {
     }
     opts.onAuthorized?.();
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
+      PATH: processVariable('PATH'),
       GIT_PROJECT_ROOT: opts.root,
       GIT_HTTP_EXPORT_ALL: '1',
       PATH_INFO: url.pathname,

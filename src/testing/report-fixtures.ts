@@ -110,7 +110,7 @@ export function searchedTrainingCard(): ModelCard {
     metrics: t.metrics,
     baselines: t.baselines,
     champion_metrics: null,
-    gate: { passed: true, reasons: ['pass: mae 0.0081 beats the best baseline (persistence: 0.0085) by 0 (relative)'] },
+    gate: { passed: true, checks: [{ name: 'beat_best_baseline', passed: true, value: 0.0081, threshold: 0.0085, message: 'mae 0.0081 beats the best baseline (persistence: 0.0085) by 0 (relative)' }], reasons: ['pass: mae 0.0081 beats the best baseline (persistence: 0.0085) by 0 (relative)'] },
     training: { epochs_run: 12, best_epoch: 9, seconds: 1.5, samples: 2000, history: t.history },
     run_id: 'parent',
     search: {

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processEnvironment, processVariable } from '../config/env.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SERVICES_ENV_FILE = path.join(REPO_ROOT, '.services', 'env');
@@ -20,11 +21,11 @@ export function servicesEnv(): Record<string, string> {
     }
   }
   // The process environment wins over the file.
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && /^(MINIO_|MLFLOW_|ARENA_|DVC_|CHROMIUM_)/.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(processEnvironment())) if (/^(MINIO_|MLFLOW_|ARENA_|DVC_|CHROMIUM_)/.test(k)) out[k] = v;
   return out;
 }
 
-export const servicesRequired = (): boolean => process.env.ARENA_SERVICES === 'required';
+export const servicesRequired = (): boolean => processVariable('ARENA_SERVICES') === 'required';
 
 /**
  * The named variables, or null when absent and not required (the caller skips its suite). Throws

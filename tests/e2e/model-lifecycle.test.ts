@@ -8,16 +8,20 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { nyDateTime, ReplayClock } from '../../src/adapters/clock.ts';
 import { loadTeam } from '../../src/config/load.ts';
 import { closeLogger, createLogger } from '../../src/core/log.ts';
-import { runCycle, type AnyStep } from '../../src/engine/cycle.ts';
-import { openLiveRuntime } from '../../src/engine/live.ts';
-import type { TeamRuntime } from '../../src/engine/runtime.ts';
+import { loadEnv, processEnvironment } from '../../src/config/env.ts';
+import type { RunDirs } from '../../src/engine/context.ts';
+import { runCycle } from '../../src/engine/cycle.ts';
+import type { AnyStep, ModelOutput } from '../../src/engine/cycle-state.ts';
+import type { Journal } from '../../src/engine/journal.ts';
+import { liveContext } from '../../src/engine/wiring.ts';
+import type { ModelRegistry } from '../../src/adapters/models/registry.ts';
 import { fetchStep } from '../../src/engine/steps/fetch.ts';
 import { featuresStep } from '../../src/engine/steps/features.ts';
-import { modelStep, retrainRequestFile, type ModelOutput } from '../../src/engine/steps/model.ts';
+import { modelStep, retrainRequestFile } from '../../src/engine/steps/model.ts';
 import { predictStep } from '../../src/engine/steps/predict.ts';
 import type { TrainingReport } from '../../src/adapters/reports/training.ts';
 import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
@@ -68,33 +72,37 @@ server: { port: 0 }
 
 let root: string;
 beforeAll(() => {
-  vi.stubEnv('MLFLOW_TRACKING_URI', '');
   root = mkdtempSync(path.join(tmpdir(), 'arena-lifecycle-'));
   cpSync(path.join(REPO_ROOT, 'strategies'), path.join(root, 'strategies'), { recursive: true });
   mkdirSync(path.join(root, 'teams'));
 });
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+
+/** What these checks read of a team's workspace after a cycle. */
+interface Rt {
+  journal: Journal;
+  registry: ModelRegistry;
+  dirs: RunDirs;
+}
 
 /** One cycle (fetch → predict) of `name` for `date` with a brand-new runtime, like a restarted process. */
-async function cycle(name: string, date: string, o: TeamOptions, prepare?: (rt: TeamRuntime) => Promise<void>): Promise<{ model: ModelOutput; rt: TeamRuntime; predictions: { model_version: string | null }[] }> {
+async function cycle(name: string, date: string, o: TeamOptions, prepare?: (rt: Rt) => Promise<void>, env: Record<string, string> = {}): Promise<{ model: ModelOutput; rt: Rt; predictions: { model_version: string | null }[] }> {
   const file = path.join(root, 'teams', `${name}.yml`);
   writeFileSync(file, teamYaml(name, o));
   const team = await loadTeam(file, { root, checkSecrets: false });
   const logger = createLogger({ console: false });
   try {
-    const rt = await openLiveRuntime(team, { clock: new ReplayClock({ start: nyDateTime(date, '16:30') }), logger, asOf: date, reportsOut: path.join(root, 'reports') });
+    const ctx = await liveContext(team, { env: loadEnv({ cwd: root, env: { ...processEnvironment(), MLFLOW_TRACKING_URI: '', ...env } }), clock: new ReplayClock({ start: nyDateTime(date, '16:30') }), logger, asOf: date, reportsOut: path.join(root, 'reports') });
+    const rt: Rt = { journal: ctx.services.journal, registry: ctx.services.registry, dirs: ctx.dirs };
     await rt.journal.load();
     await prepare?.(rt);
-    const out = await runCycle(rt, date, STEPS);
+    const out = await runCycle(ctx, date, STEPS);
     return { model: out.state.model as ModelOutput, rt, predictions: out.state.predict?.predictions ?? [] };
   } finally {
     await closeLogger(logger);
   }
 }
 
-const runRecords = (rt: TeamRuntime) =>
+const runRecords = (rt: Rt) =>
   readdirSync(rt.dirs.runs)
     .filter((f) => f.endsWith('.json') && f !== 'champion.json')
     .map((f) => JSON.parse(readFileSync(path.join(rt.dirs.runs, f), 'utf8')) as { run_id: string; name: string; tags: Record<string, string> });
@@ -140,7 +148,7 @@ describe('model lifecycle through the model step', () => {
   it('a restart reloads the champion without training, and predicts with the same version', { timeout: 60_000 }, async () => {
     const o: TeamOptions = { retrain: '{ every_trading_days: 21, on_drift: false }' };
     const first = await cycle('restart', D1, o);
-    expect(first.model.decision).toEqual({ retrain: true, reason: 'no model yet' });
+    expect(first.model.decision).toEqual({ retrain: true, trigger: 'first_model', reason: 'no model yet' });
     const v = first.model.version as string;
     expect(v).toBe(first.model.trained?.version);
     expect(first.predictions.map((p) => p.model_version)).toEqual([v, v]);
@@ -148,7 +156,7 @@ describe('model lifecycle through the model step', () => {
     expect(runsAfterFirst).toBe(1);
 
     const second = await cycle('restart', D2, o);
-    expect(second.model.decision).toEqual({ retrain: false, reason: 'reload the champion' });
+    expect(second.model.decision).toEqual({ retrain: false, trigger: 'reload', reason: 'reload the champion' });
     expect(second.model.trained).toBeNull();
     expect(second.model.version).toBe(v);
     // MSFT's bundled history ends on D1, so only AAPL has a row to predict from on D2.
@@ -157,10 +165,10 @@ describe('model lifecycle through the model step', () => {
     expect((await second.rt.registry.list()).map((x) => x.version)).toEqual([v]);
   });
 
-  const drifted = (share: number) => async (rt: TeamRuntime) => {
+  const drifted = (share: number) => async (rt: Rt) => {
     // What the monitor step of the previous cycle would have journaled.
     const prev = rt.journal.datesWith('model').pop() as string;
-    if (!rt.journal.has(prev, 'monitor')) await rt.journal.record(prev, 'monitor', { summary: { dataset_drift: share >= 0.5, drift_share: share, live_directional_accuracy: null } });
+    if (!rt.journal.has(prev, 'monitor')) await rt.journal.record(prev, 'monitor', { summary: { dataset_drift: share >= 0.5, drift_share: share, live_directional_accuracy: null }, comparisons: 0, pooled: {} });
   };
 
   it('retrains on drift when on_drift is true, respecting the cool-down; not when no drift', { timeout: 60_000 }, async () => {
@@ -169,11 +177,11 @@ describe('model lifecycle through the model step', () => {
     const noDrift = await cycle('drift', D2, o, drifted(0.1));
     expect(noDrift.model.decision.retrain).toBe(false);
     const onDrift = await cycle('drift', D3, o, drifted(0.8));
-    expect(onDrift.model.decision).toEqual({ retrain: true, reason: 'dataset drift (share 0.80)' });
+    expect(onDrift.model.decision).toEqual({ retrain: true, trigger: 'drift', reason: 'dataset drift (share 0.80)' });
     expect(onDrift.model.trained).not.toBeNull();
     // Drift again the next day, but the last drift retrain was 1 trading day ago (< 2).
     const cooling = await cycle('drift', D4, o, drifted(0.9));
-    expect(cooling.model.decision).toEqual({ retrain: false, reason: 'reload the champion' });
+    expect(cooling.model.decision).toEqual({ retrain: false, trigger: 'reload', reason: 'reload the champion' });
     expect(runRecords(cooling.rt)).toHaveLength(2);
   });
 
@@ -181,17 +189,17 @@ describe('model lifecycle through the model step', () => {
     const o: TeamOptions = { retrain: '{ every_trading_days: 0, on_drift: false }' };
     await cycle('nodrift', D1, o);
     const r = await cycle('nodrift', D2, o, drifted(0.9));
-    expect(r.model.decision).toEqual({ retrain: false, reason: 'reload the champion' });
+    expect(r.model.decision).toEqual({ retrain: false, trigger: 'reload', reason: 'reload the champion' });
     expect(runRecords(r.rt)).toHaveLength(1);
   });
 
   it('a retrain request left by `arena retrain` is honoured once by the next cycle', { timeout: 60_000 }, async () => {
     const o: TeamOptions = { retrain: '{ every_trading_days: 0, on_drift: false }' };
     const first = await cycle('manual', D1, o);
-    writeFileSync(retrainRequestFile(first.rt), JSON.stringify({ requested_at: 'test' }));
+    writeFileSync(retrainRequestFile(first.rt.dirs), JSON.stringify({ requested_at: 'test' }));
     const second = await cycle('manual', D2, o);
-    expect(second.model.decision).toEqual({ retrain: true, reason: 'requested by hand' });
-    expect(existsSync(retrainRequestFile(second.rt))).toBe(false);
+    expect(second.model.decision).toEqual({ retrain: true, trigger: 'manual', reason: 'requested by hand' });
+    expect(existsSync(retrainRequestFile(second.rt.dirs))).toBe(false);
     const third = await cycle('manual', D3, o);
     expect(third.model.decision.retrain).toBe(false);
   });
@@ -227,9 +235,8 @@ describe.skipIf(!mlflow)('search trials in a real MLflow', () => {
   it('the training run and one run per trial, tagged with its parent, with params and the validation score', { timeout: 120_000 }, async () => {
     const uri = (mlflow ?? {}).MLFLOW_TRACKING_URI as string;
     const name = `srch-${Date.now().toString(36)}`;
-    vi.stubEnv('MLFLOW_TRACKING_URI', uri);
-    try {
-      const { rt } = await cycle(name, D1, { search: "  search: { trials: 3, space: { 'trainer.learning_rate': { log_uniform: [0.001, 0.05] } } }" });
+    {
+      const { rt } = await cycle(name, D1, { search: "  search: { trials: 3, space: { 'trainer.learning_rate': { log_uniform: [0.001, 0.05] } } }" }, undefined, { MLFLOW_TRACKING_URI: uri });
       const parent = runRecords(rt).find((r) => !r.tags.arena_parent_run_id) as { run_id: string };
       const post = async (route: string, body: unknown) => {
         const res = await fetch(`${uri}/api/2.0/mlflow/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -247,8 +254,6 @@ describe.skipIf(!mlflow)('search trials in a real MLflow', () => {
         expect(t.data.params?.map((p) => p.key)).toContain('trainer.learning_rate');
         expect(t.data.metrics?.find((m) => m.key === 'validation_mae')?.value).toBeGreaterThan(0);
       }
-    } finally {
-      vi.stubEnv('MLFLOW_TRACKING_URI', '');
     }
   });
 });

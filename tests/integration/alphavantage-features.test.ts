@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeam, type TeamConfig } from '../../src/config/load.ts';
-import { loadSecrets } from '../../src/config/secrets.ts';
-import { teamFeatureMatrix } from '../../src/engine/steps/features.ts';
+import { loadEnv } from '../../src/config/env.ts';
+import { teamFeatureMatrix } from '../../src/apps/cli/features-command.ts';
 import { startAlphaVantageEmulator, type AlphaVantageEmulator } from '../../src/sim/alphavantage/index.ts';
 import { AlphaVantageMarketData } from '../../src/adapters/market/alphavantage/index.ts';
 import { sampleMarketData } from '../../src/adapters/market/csv.ts';
@@ -34,7 +34,7 @@ describe('teamFeatureMatrix with Alpha Vantage indicators', () => {
         .replace('provider: sample', 'provider: alphavantage')
         .replace('features:\n', 'features:\n  alphavantage:\n    - { function: SMA, time_period: 10 }\n    - { function: BBANDS, time_period: 20 }\n'),
     );
-    team = await loadTeam('teams/blue.yml', { root: dir, secrets: loadSecrets({ file: '/nonexistent', env: { ALPHAVANTAGE_API_KEY: KEY } }) });
+    team = await loadTeam('teams/blue.yml', { root: dir, secrets: loadEnv({ file: '/nonexistent', env: { ALPHAVANTAGE_API_KEY: KEY } }) });
   });
   afterAll(async () => {
     await emu.close();

@@ -51,6 +51,8 @@ export interface AlpacaBrokerOptions {
   tradingUrl?: string;
   dataUrl?: string;
   live?: boolean;
+  /** ARENA_CONFIRM_LIVE=yes: the second key that allows real money (with `live`). */
+  confirmLive?: boolean;
   timeoutMs?: number;
   /** Injected in tests (false disables the SDK's own retries/limits). */
   retry?: boolean;
@@ -90,7 +92,7 @@ export class AlpacaBroker implements Broker {
   private readonly alpaca: Alpaca;
 
   constructor(opts: AlpacaBrokerOptions) {
-    if (opts.live && process.env.ARENA_CONFIRM_LIVE !== 'yes')
+    if (opts.live && !opts.confirmLive)
       throw new BrokerError('live_refused', 'live trading refused: broker.live is true but ARENA_CONFIRM_LIVE=yes is not set', {}, { hint: 'paper trading is the default; set ARENA_CONFIRM_LIVE=yes only if you mean real money' });
     registerSecretValue(opts.secretKey);
     this.alpaca = new Alpaca({
@@ -99,7 +101,7 @@ export class AlpacaBroker implements Broker {
       paper: !opts.live,
       timeoutMs: opts.timeoutMs ?? 30_000,
       ...(opts.retry === false ? { retry: false, rateLimit: false } : {}),
-      fetchApi: rewritingFetch(opts.tradingUrl ?? process.env.ALPACA_TRADING_URL, opts.dataUrl ?? process.env.ALPACA_DATA_URL),
+      fetchApi: rewritingFetch(opts.tradingUrl, opts.dataUrl),
     });
   }
 

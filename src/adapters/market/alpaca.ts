@@ -41,7 +41,7 @@ export class AlpacaMarketData implements MarketData {
 
   constructor(private readonly opts: AlpacaMarketDataOptions) {
     registerSecretValue(opts.secretKey);
-    const base = (opts.dataUrl ?? process.env.ALPACA_DATA_URL)?.replace(/\/$/, '');
+    const base = opts.dataUrl?.replace(/\/$/, '');
     this.alpaca = new Alpaca({
       keyId: opts.keyId,
       secret: opts.secretKey,

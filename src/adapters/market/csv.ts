@@ -199,3 +199,9 @@ export const SAMPLE_DATA_DIR = BUNDLED_DATA_DIR;
 export function sampleMarketData(): CsvMarketData {
   return new CsvMarketData(SAMPLE_DATA_DIR, { provider: 'sample' });
 }
+
+/** The CSV form of bars that readBarsCsv reads back (empty cells for a close-only series' nulls). */
+export function barsCsv(bars: readonly Bar[]): string {
+  const cell = (v: number | null) => (v === null ? '' : String(v));
+  return ['date,open,high,low,close,volume', ...bars.map((b) => [b.date, cell(b.open), cell(b.high), cell(b.low), String(b.close), cell(b.volume)].join(','))].join('\n') + '\n';
+}

@@ -31,8 +31,8 @@ const drift = { dataset_drift: true, drift_share: 0.75 };
 
 describe('retrain policy', () => {
   it('retrains on drift only when on_drift is true and the monitor said drifted', () => {
-    expect(shouldRetrain(ctx({ lastDrift: drift }))).toEqual({ retrain: true, reason: 'dataset drift (share 0.75)' });
-    expect(shouldRetrain(ctx({ lastDrift: drift, policy: { on_drift: false } }))).toEqual({ retrain: false, reason: 'reload the champion' });
+    expect(shouldRetrain(ctx({ lastDrift: drift }))).toEqual({ retrain: true, trigger: 'drift', reason: 'dataset drift (share 0.75)' });
+    expect(shouldRetrain(ctx({ lastDrift: drift, policy: { on_drift: false } }))).toEqual({ retrain: false, trigger: 'reload', reason: 'reload the champion' });
     expect(shouldRetrain(ctx({ lastDrift: { dataset_drift: false, drift_share: 0.2 } })).retrain).toBe(false);
     expect(shouldRetrain(ctx({ lastDrift: null })).retrain).toBe(false);
   });
@@ -46,15 +46,15 @@ describe('retrain policy', () => {
   });
 
   it('schedule, degradation, manual mode and a manual request', () => {
-    expect(shouldRetrain(ctx({ tradingDaysSinceLastTraining: 21 }))).toEqual({ retrain: true, reason: 'scheduled: every 21 trading days' });
+    expect(shouldRetrain(ctx({ tradingDaysSinceLastTraining: 21 }))).toEqual({ retrain: true, trigger: 'schedule', reason: 'scheduled: every 21 trading days' });
     expect(shouldRetrain(ctx({ tradingDaysSinceLastTraining: 20 })).retrain).toBe(false);
     expect(shouldRetrain(ctx({ tradingDaysSinceLastTraining: 500, policy: { every_trading_days: 0 } })).retrain).toBe(false);
     const deg = { min_directional_accuracy: 0.5, window_trading_days: 20 };
     expect(shouldRetrain(ctx({ liveDirectionalAccuracy: 0.42, policy: { on_degradation: deg } })).reason).toMatch(/^degradation: live directional accuracy 0\.420 < 0\.5$/);
     expect(shouldRetrain(ctx({ liveDirectionalAccuracy: 0.55, policy: { on_degradation: deg } })).retrain).toBe(false);
-    expect(shouldRetrain(ctx({ lastDrift: drift, tradingDaysSinceLastTraining: 99, policy: { mode: 'manual' } }))).toEqual({ retrain: false, reason: 'manual mode: reload the champion' });
-    expect(shouldRetrain(ctx({ manualRequest: true, policy: { mode: 'manual' } }))).toEqual({ retrain: true, reason: 'requested by hand' });
-    expect(shouldRetrain(ctx({ hasChampion: false, tradingDaysSinceLastTraining: null }))).toEqual({ retrain: true, reason: 'no model yet' });
+    expect(shouldRetrain(ctx({ lastDrift: drift, tradingDaysSinceLastTraining: 99, policy: { mode: 'manual' } }))).toEqual({ retrain: false, trigger: 'manual_mode', reason: 'manual mode: reload the champion' });
+    expect(shouldRetrain(ctx({ manualRequest: true, policy: { mode: 'manual' } }))).toEqual({ retrain: true, trigger: 'manual', reason: 'requested by hand' });
+    expect(shouldRetrain(ctx({ hasChampion: false, tradingDaysSinceLastTraining: null }))).toEqual({ retrain: true, trigger: 'first_model', reason: 'no model yet' });
   });
 });
 
@@ -79,7 +79,11 @@ describe('promotion gate', () => {
     expect(gateDecision({ beat_best_baseline_by: 0.02 }, cls, { n: 40, accuracy: 0.56, directional_accuracy: 0.56 }, b, null).passed).toBe(true);
     expect(gateDecision({ beat_best_baseline_by: 0.02 }, cls, { n: 40, accuracy: 0.54, directional_accuracy: 0.54 }, b, null).reasons[0]).toMatch(/^FAIL: accuracy 0\.5400 did not beat the best baseline \(majority_class: 0\.5300\) by 0\.02$/);
     const worse = gateDecision({}, spec, { n: 60, mae: 0.009 }, {}, { mae: 0.008 });
-    expect(worse).toEqual({ passed: false, reasons: ["FAIL: mae 0.0090 is worse than the champion's 0.0080 on the same test window"] });
+    expect(worse).toEqual({
+      passed: false,
+      checks: [{ name: 'beat_champion', passed: false, value: 0.009, threshold: 0.008, message: "mae 0.0090 is worse than the champion's 0.0080 on the same test window" }],
+      reasons: ["FAIL: mae 0.0090 is worse than the champion's 0.0080 on the same test window"],
+    });
     expect(gateDecision({}, spec, { n: 0 }, {}, null).passed).toBe(false);
   });
 });
@@ -92,7 +96,7 @@ describe('registry', () => {
   };
   const card = (key: string, passed: boolean): Omit<ModelCard, 'version'> => ({
     key, team: 't', created_at: '2020-01-01T00:00:00Z', trained_for: '2020-01-02', train_from: '2019-01-01', train_to: '2019-12-31', test_from: null, test_to: null, spec, feature_columns: ['a', 'b', 'c'], backend: 'cpu', data_version: 'd', code_version: 'c', reason: 'test',
-    metrics: {}, baselines: {}, champion_metrics: null, gate: { passed, reasons: [] }, training: { epochs_run: 1, best_epoch: 1, seconds: 0, samples: 0, history: [] }, run_id: null,
+    metrics: {}, baselines: {}, champion_metrics: null, gate: { passed, checks: [], reasons: [] }, training: { epochs_run: 1, best_epoch: 1, seconds: 0, samples: 0, history: [] }, run_id: null,
   });
 
   it('versions are immutable per key; the champion survives a restart and predicts the same', async () => {

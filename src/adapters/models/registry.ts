@@ -8,11 +8,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readJsonFile, writeFileAtomic } from '../../core/fsx.ts';
-import type { BackendResolver, ModelFiles, TrainedModel } from '../../domain/models/model.ts';
+import { VERSION_STATUSES, type BackendResolver, type ModelFiles, type TrainedModel, type VersionStatus } from '../../domain/models/model.ts';
 import { modelSpecSchema } from '../../domain/models/spec.ts';
+import { gateVerdictSchema } from '../../domain/models/evaluate.ts';
 
-export const versionStatus = z.enum(['candidate', 'champion', 'retired', 'rejected', 'pending_approval']);
-export type VersionStatus = z.infer<typeof versionStatus>;
+export const versionStatus = z.enum(VERSION_STATUSES);
+export type { VersionStatus };
 
 const metricRecord = z.record(z.string(), z.number().nullable());
 
@@ -36,7 +37,7 @@ export const modelCardSchema = z.object({
   metrics: metricRecord,
   baselines: z.record(z.string(), metricRecord),
   champion_metrics: metricRecord.nullable(),
-  gate: z.object({ passed: z.boolean(), reasons: z.array(z.string()) }),
+  gate: gateVerdictSchema,
   training: z.object({ epochs_run: z.number(), best_epoch: z.number(), seconds: z.number(), samples: z.number(), history: z.array(z.object({ epoch: z.number(), loss: z.number(), val_loss: z.number().nullable() })) }),
   run_id: z.string().nullable(),
   /** Hyper-parameter search that chose this configuration (absent: no search configured). */

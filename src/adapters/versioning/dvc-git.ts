@@ -25,6 +25,7 @@ import type { Logger } from '../../core/log.ts';
 import { redact, registerSecretValue } from '../../core/redact.ts';
 import { withRetry } from '../../core/retry.ts';
 import type { Versioner, VersionResult } from '../../ports.ts';
+import { processEnvironment } from '../../config/env.ts';
 
 const run = promisify(execFile);
 
@@ -53,6 +54,8 @@ export interface DvcGitOptions {
    * value is `user:token`. Never sent over plain http to a host other than loopback.
    */
   gitToken?: string;
+  /** The environment git and DVC run with (default: this process's, as config/env.ts read it). */
+  childEnv?: Readonly<Record<string, string>>;
   logger: Logger;
   /** Per dvc command; default 10 minutes (a first push can be large). */
   timeoutMs?: number;
@@ -145,11 +148,14 @@ function checkRelative(p: string, what: string): string {
 
 export class DvcGitVersioner implements Versioner {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly childEnv: Readonly<Record<string, string>>;
 
   private constructor(
     private readonly opts: DvcGitOptions,
     private readonly git: SimpleGit,
-  ) {}
+  ) {
+    this.childEnv = opts.childEnv ?? processEnvironment();
+  }
 
   get workspaceDir(): string {
     return this.opts.workspaceDir;
@@ -238,7 +244,7 @@ export class DvcGitVersioner implements Versioner {
               timeout: this.opts.timeoutMs ?? 600_000,
               killSignal: 'SIGKILL',
               maxBuffer: 16 * 1024 * 1024,
-              env: { ...process.env, DVC_NO_ANALYTICS: '1', DVC_NO_UPDATER: '1', GIT_TERMINAL_PROMPT: '0' },
+              env: { ...this.childEnv, DVC_NO_ANALYTICS: '1', DVC_NO_UPDATER: '1', GIT_TERMINAL_PROMPT: '0' },
             })
           ).stdout,
         { attempts: 5, baseMs: 500, maxMs: 5000, retryable: (err) => /Unable to acquire lock|is busy/i.test(String((err as { stderr?: string }).stderr ?? '')) },
@@ -310,7 +316,7 @@ export class DvcGitVersioner implements Versioner {
     const extra: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
     if (header) Object.assign(extra, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: header });
     const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !GUARDED_ENV.test(k)) base[k] = v;
+    for (const [k, v] of Object.entries(this.childEnv)) if (!GUARDED_ENV.test(k)) base[k] = v;
     const pusher = simpleGit({
       baseDir: this.opts.workspaceDir,
       config: [`safe.directory=${this.opts.workspaceDir}`],
@@ -425,6 +431,7 @@ export class DvcGitVersioner implements Versioner {
       const note = await this.gitPushIfOwed(commit, args.date);
       if (note) notes.push(note);
     }
+    for (const n of notes) log.warn(n, { team: this.opts.team, date: args.date });
     return { commit, pushed, notes, md5: await dvcMd5s(dir, present) };
   }
 }

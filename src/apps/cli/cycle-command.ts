@@ -5,13 +5,13 @@ import type { TeamConfig } from '../../config/load.ts';
 import { UsageError } from '../../core/errors.ts';
 import { acquireLock } from '../../core/lock.ts';
 import { closeLogger, createLogger } from '../../core/log.ts';
+import { loadEnv, type Env } from '../../config/env.ts';
+import { journalFile, runDirs, type RunDirs } from '../../engine/context.ts';
 import { runCycle, type CycleOutcome } from '../../engine/cycle.ts';
 import { Journal } from '../../engine/journal.ts';
-import { openLiveRuntime } from '../../engine/live.ts';
 import { writeIndex } from '../../engine/reporting.ts';
-import { journalFile, runDirs } from '../../engine/runtime.ts';
 import { CYCLE_STEPS, PREPARE_STEPS } from '../../engine/steps/index.ts';
-import type { TradeOutput } from '../../engine/steps/trade.ts';
+import { liveContext } from '../../engine/wiring.ts';
 import path from 'node:path';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../../ports.ts';
@@ -24,6 +24,8 @@ export function dueCycleDate(now: DateTime, afterClose: string): string {
 }
 
 export interface CycleRunOptions {
+  /** Secrets and endpoints (default: the environment and the team's .env.secrets). */
+  env?: Env;
   date?: string;
   out: string;
   /** Consumed by the model step (POST /retrain, `arena retrain`). */
@@ -49,7 +51,7 @@ export async function runOneCycle(team: TeamConfig, opts: CycleRunOptions): Prom
   }
 }
 
-async function cycleLocked(team: TeamConfig, opts: CycleRunOptions, dirs: ReturnType<typeof runDirs>): Promise<{ outcome: CycleOutcome; summary: string }> {
+async function cycleLocked(team: TeamConfig, opts: CycleRunOptions, dirs: RunDirs): Promise<{ outcome: CycleOutcome; summary: string }> {
   const wall = opts.clock ?? new WallClock();
   const date = opts.date ?? dueCycleDate(wall.now(), team.schedule.after_close);
   const journal = await new Journal(journalFile(dirs)).load();
@@ -58,21 +60,28 @@ async function cycleLocked(team: TeamConfig, opts: CycleRunOptions, dirs: Return
   // A cycle for a past date runs at that date's after-close time, so the broker fills and marks as of
   // then; a daemon passes its own clock (one ledger, one timeline).
   const clock = opts.date && !opts.clock ? new ReplayClock({ start: nyDateTime(date, team.schedule.after_close) }) : wall;
-  const logger = createLogger({ console: !opts.quiet, stderr: true, jsonFile: path.join(dirs.logs, 'arena.jsonl') });
+  const env = opts.env ?? loadEnv({ cwd: team.root });
+  const logger = createLogger({ console: !opts.quiet, stderr: true, jsonFile: path.join(dirs.logs, 'arena.jsonl'), level: env.logLevel });
   try {
-    const rt = await openLiveRuntime(team, { clock, logger, asOf: date, reportsOut: opts.out, ...(opts.signal ? { signal: opts.signal } : {}) });
-    rt.retrainRequested = opts.retrain ?? false;
-    if (opts.noTradeReason) rt.noTradeReason = opts.noTradeReason;
-    if (opts.driftEveryTradingDays) rt.driftEveryTradingDays = opts.driftEveryTradingDays;
-    const outcome = await runCycle(rt, date, opts.phase === 'prepare' ? PREPARE_STEPS : CYCLE_STEPS, {
+    const ctx = await liveContext(team, {
+      env,
+      clock,
+      logger,
+      asOf: date,
+      reportsOut: opts.out,
+      ...(opts.driftEveryTradingDays ? { driftEveryTradingDays: opts.driftEveryTradingDays } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const request = { retrain: opts.retrain ?? false, ...(opts.noTradeReason ? { noTradeReason: opts.noTradeReason } : {}) };
+    const outcome = await runCycle(ctx, date, opts.phase === 'prepare' ? PREPARE_STEPS : CYCLE_STEPS, request, {
       onStepDone: (step, secs) => logger.info(`${step} done in ${secs.toFixed(2)} s`, { team: team.team, date }),
     });
     await writeIndex(opts.out, new Date().toISOString());
-    const trade = (outcome.state.trade ?? rt.journal.get(date, 'trade')?.record) as TradeOutput | undefined;
+    const trade = outcome.state.trade ?? ctx.services.journal.get(date, 'trade');
     const summary = opts.phase === 'prepare'
       ? `${team.team} ${date}: prepared (${outcome.ran.length ? `ran ${outcome.ran.join(', ')}` : 'from the journal'}); orders at the trade time`
       : outcome.alreadyDone
-      ? `${team.team} ${date}: already done (journal ${rt.journal.file})`
+      ? `${team.team} ${date}: already done (journal ${ctx.services.journal.file})`
       : `${team.team} ${date}: ran ${outcome.ran.join(', ')}; equity ${trade ? `$${trade.equity.toFixed(2)}` : '—'}; ${trade?.refused ? `no trade: ${trade.refused}` : `${trade?.orders.length ?? 0} order(s)`}`;
     return { outcome, summary };
   } finally {

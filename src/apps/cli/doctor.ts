@@ -5,12 +5,13 @@ import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { tradingDayOf, previousTradingDay } from '../../domain/calendar/nyse.ts';
 import { WallClock } from '../../adapters/clock.ts';
-import { alpacaKeys, checkSecrets, loadTeam, type TeamConfig } from '../../config/load.ts';
-import { loadSecrets } from '../../config/secrets.ts';
+import { checkSecrets, loadTeam, type TeamConfig } from '../../config/load.ts';
+import { loadEnv } from '../../config/env.ts';
 import { errorMessage } from '../../core/errors.ts';
+import { silentLogger } from '../../core/log.ts';
 import { redact } from '../../core/redact.ts';
-import { CsvMarketData, sampleMarketData } from '../../adapters/market/csv.ts';
 import { findDvc } from '../../adapters/versioning/index.ts';
+import { alpacaBrokerFor, marketFor, providerFor } from '../../engine/wiring.ts';
 
 const run = promisify(execFile);
 type Level = 'ok' | 'warn' | 'FAIL';
@@ -38,15 +39,16 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
     line('FAIL', 'config', errorMessage(err), 'fix the file and field named');
     return false;
   }
+  const env = loadEnv({ cwd: team.root });
   try {
-    checkSecrets(team, loadSecrets({ cwd: team.root }));
+    checkSecrets(team, env);
     line('ok', 'secrets', 'every secret this team needs is set');
   } catch (err) {
     line('FAIL', 'secrets', errorMessage(err), 'copy .env.secrets.template to .env.secrets and fill it in, or export the variable');
   }
-  if (team.data.provider === 'sample' || team.data.provider === 'csv') {
-    const src = team.data.provider === 'sample' ? sampleMarketData() : new CsvMarketData(path.resolve(team.root, team.data.dir as string));
+  if (providerFor(team).replayable) {
     try {
+      const src = await marketFor(team, env, silentLogger());
       const lasts: string[] = [];
       for (const s of team.symbols) lasts.push((await src.daily({ symbol: s, asOf: '9999-12-31' })).bars.at(-1)?.date ?? '?');
       const last = lasts.sort()[0] ?? '?';
@@ -56,25 +58,25 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
       line('FAIL', 'data', errorMessage(err), 'check data.dir and the CSV files');
     }
   } else {
-    line('ok', 'data', `${team.data.provider}: configured (base URL ${process.env.ALPHAVANTAGE_BASE_URL ?? 'the real API'}); not called here to spare the request budget`);
+    const base = team.data.provider === 'alphavantage' ? env.endpoints.alphavantage : env.endpoints.alpacaData;
+    line('ok', 'data', `${team.data.provider}: configured (base URL ${base ?? 'the real API'}); not called here to spare the request budget`);
   }
   if (team.broker.kind === 'local') line('ok', 'broker', `local paper broker, ledger ${path.join(team.workspaceDir, 'state', 'ledger.jsonl')}`);
   else {
-    const where = process.env.ALPACA_TRADING_URL ?? (team.broker.live ? 'Alpaca LIVE' : 'Alpaca paper');
+    const where = env.endpoints.alpacaTrading ?? (team.broker.live ? 'Alpaca LIVE' : 'Alpaca paper');
     try {
-      const { AlpacaBroker } = await import('../../adapters/broker/alpaca.ts');
-      const a = await new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), 'broker.kind alpaca'), live: team.broker.live, timeoutMs: 5000, retry: false }).account();
+      const a = await (await alpacaBrokerFor(team, env, 'broker.kind alpaca', { timeoutMs: 5000, retry: false })).account();
       line('ok', 'broker', `${where}: account ${a.account_number}, equity $${a.equity.toFixed(2)}`);
     } catch (err) {
       line('FAIL', 'broker', `${where}: ${errorMessage(err)}`, 'check the Alpaca keys in .env.secrets, ALPACA_TRADING_URL, or start `arena exchange`');
     }
   }
-  const minio = process.env.MINIO_ENDPOINT ?? team.storage.endpoint;
+  const minio = env.endpoints.minio ?? team.storage.endpoint;
   if (team.storage.kind === 'minio' || team.versioning.dvc_remote === 'minio') {
     const err = minio ? await httpOk(new URL('/minio/health/live', minio).toString()) : 'no endpoint';
     line(err ? 'FAIL' : 'ok', 'minio', err ? `${minio ?? '(unset)'}: ${err}` : `${minio} is live`, err ? 'start MinIO (`bash scripts/services.sh start`) or fix storage.endpoint / MINIO_ENDPOINT' : undefined);
   } else line('ok', 'minio', 'not used (storage.kind fs, no DVC remote)');
-  const dvc = await findDvc();
+  const dvc = await findDvc(env.childEnv());
   if (!dvc) line(team.versioning.enabled ? 'warn' : 'ok', 'dvc', 'not installed: artifacts stay unversioned', 'bash scripts/services.sh setup (or pip install "dvc[s3]")');
   else {
     const v = await run(dvc, ['--version'], { timeout: 30_000 }).then((r) => r.stdout.trim(), (e: unknown) => `error: ${errorMessage(e)}`);
@@ -86,7 +88,7 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
   } catch (err) {
     line('FAIL', 'git', errorMessage(err), 'apt-get install git');
   }
-  const mlflow = process.env.MLFLOW_TRACKING_URI;
+  const mlflow = env.endpoints.mlflow;
   if (mlflow) {
     const err = await httpOk(new URL('/health', mlflow).toString());
     line(err ? 'FAIL' : 'ok', 'mlflow', err ? `${mlflow}: ${err}` : `${mlflow} answers`, err ? 'start the MLflow server or unset MLFLOW_TRACKING_URI' : undefined);

@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import { ArenaError, ConfigError, errorMessage, MissingSecretError, UsageError } from '../../core/errors.ts';
 import { closeLogger, createLogger } from '../../core/log.ts';
 import { redact } from '../../core/redact.ts';
+import { processVariable } from '../../config/env.ts';
 import { writeFileAtomic } from '../../core/fsx.ts';
 import { StepFailed } from '../../engine/cycle.ts';
 import { K8S_DEFAULTS } from '../deploy/k8s.ts';
@@ -87,7 +88,7 @@ function progressLine(p: { index: number; total: number; date: string; teams: { 
 async function registryOf(teamFile: string) {
   const team = await (await config()).loadTeam(teamFile, { checkSecrets: false });
   const { ModelRegistry } = await import('../../adapters/models/registry.ts');
-  const { runDirs } = await import('../../engine/runtime.ts');
+  const { runDirs } = await import('../../engine/context.ts');
   const { builtinBackendFor } = await import('../../adapters/models/index.ts');
   return { team: team.team, reg: new ModelRegistry(runDirs(team.workspaceDir).models, builtinBackendFor) };
 }
@@ -204,25 +205,27 @@ export function buildProgram(): Command {
     .option('--first-day <date>', 'never run a cycle for an earlier date (a competition\'s first day)', isoDate('--first-day'))
     .addOption(new Option('--drift-every <days>', 'compute drift every N trading days instead of daily').argParser((v) => positiveInt('--drift-every', v)))
     .action(async (o: { team: string; out: string; port?: number; host?: string; workspace?: string; exchange?: string; firstDay?: string; driftEvery?: number }) => {
-      const { loadTeam, alpacaKeys } = await config();
+      const { loadTeam } = await config();
+      const { loadEnv } = await import('../../config/env.ts');
       let team = await loadTeam(o.team);
       if (o.workspace) team = { ...team, workspaceDir: path.resolve(o.workspace) };
+      let env = loadEnv({ cwd: team.root });
       let clock: Clock | undefined;
       if (o.exchange) {
         const url = o.exchange.replace(/\/$/, '');
         if (!/^https?:\/\/[^/]+$/.test(url)) throw new UsageError(`--exchange: expected a base URL like http://127.0.0.1:8490, got ${o.exchange}`);
-        process.env.ALPACA_TRADING_URL = url;
-        process.env.ALPACA_DATA_URL = url;
+        // The exchange is the team's broker and data host: handed on as endpoints, never written to the environment.
+        env = env.withEndpoints({ alpacaTrading: url, alpacaData: url });
         team = { ...team, broker: { ...team.broker, kind: 'alpaca', live: false } };
-        const { AlpacaBroker } = await import('../../adapters/broker/alpaca.ts');
-        const { loadSecrets } = await import('../../config/secrets.ts');
+        const { alpacaBrokerFor } = await import('../../engine/wiring.ts');
         const { FollowedClock } = await import('../../adapters/clock.ts');
-        const broker = new AlpacaBroker({ ...alpacaKeys(team, loadSecrets({ cwd: team.root }), '--exchange'), live: false, tradingUrl: url, dataUrl: url });
+        const broker = await alpacaBrokerFor(team, env, '--exchange');
         clock = await FollowedClock.start(async () => DateTime.fromISO((await broker.clock()).timestamp, { setZone: true }));
       }
       // The daemon's HTTP stack (fastify, prom-client) is loaded only by the command that serves it.
       const { runDaemon } = await import('./run-command.ts');
       await runDaemon(team, {
+        env,
         out: path.resolve(o.out),
         ...(o.port !== undefined ? { port: o.port } : {}),
         ...(o.host ? { host: o.host } : {}),
@@ -251,15 +254,15 @@ export function buildProgram(): Command {
     .requiredOption('--out <file>', 'output CSV')
     .action(async (o: { team: string; symbol: string; dataDir?: string; out: string }) => {
       const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
-      const { CsvMarketData, sampleMarketData } = await csvMarket();
-      const { marketFor } = await import('../../engine/live.ts');
-      const { runDirs } = await import('../../engine/runtime.ts');
-      const { teamFeatureMatrix } = await import('../../engine/steps/features.ts');
+      const { CsvMarketData } = await csvMarket();
+      const { marketFor } = await import('../../engine/wiring.ts');
+      const { loadEnv } = await import('../../config/env.ts');
+      const { teamFeatureMatrix } = await import('./features-command.ts');
       const { featureMatrixCsv } = await import('../../domain/features/matrix.ts');
       // The same source and the same builder as a cycle, so Alpha Vantage indicator columns are here too.
       const logger = createLogger({ stderr: true, console: false });
       try {
-        const source = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : team.data.provider === 'csv' || team.data.provider === 'sample' ? (team.data.provider === 'csv' ? new CsvMarketData(path.resolve(team.root, team.data.dir as string)) : sampleMarketData()) : await marketFor(team, runDirs(team.workspaceDir), logger);
+        const source = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : await marketFor(team, loadEnv({ cwd: team.root }), logger);
         const asOf = DateTime.now().setZone('America/New_York').toISODate() as string;
         const { plan, rows, stale } = await teamFeatureMatrix(team, o.symbol.toUpperCase(), source, asOf);
         await writeFileAtomic(path.resolve(o.out), featureMatrixCsv(rows, plan.columns));
@@ -429,7 +432,7 @@ export function reportError(err: unknown): number {
   process.stderr.write(`arena: ${msg}\n`);
   const hint = (err instanceof ArenaError ? err.hint : undefined) ?? inner?.hint;
   if (hint) process.stderr.write(`  what to do: ${redact(hint)}\n`);
-  if (!usage && process.env.ARENA_DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
+  if (!usage && processVariable('ARENA_DEBUG') && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + '\n');
   return usage ? 2 : 1;
 }
 

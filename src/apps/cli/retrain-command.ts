@@ -10,10 +10,10 @@ import { WallClock } from '../../adapters/clock.ts';
 import type { TeamConfig } from '../../config/load.ts';
 import { ArenaError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/fsx.ts';
+import { journalFile, runDirs } from '../../engine/context.ts';
 import { Journal } from '../../engine/journal.ts';
-import { journalFile, runDirs } from '../../engine/runtime.ts';
 import { retrainRequestFile } from '../../engine/steps/model.ts';
-import type { ModelOutput } from '../../engine/steps/model.ts';
+import { gateFailures } from '../../domain/models/evaluate.ts';
 import { dueCycleDate, runOneCycle } from './cycle-command.ts';
 import type { Clock } from '../../ports.ts';
 
@@ -39,7 +39,7 @@ export async function runRetrain(team: TeamConfig, opts: RetrainOptions): Promis
   const dirs = runDirs(team.workspaceDir);
   const journal = await new Journal(journalFile(dirs)).load();
   if (journal.has(date, 'model')) {
-    const file = retrainRequestFile({ dirs });
+    const file = retrainRequestFile(dirs);
     await writeFileAtomic(file, JSON.stringify({ requested_at: clock.now().toISO(), by: 'arena retrain', after: date }, null, 2) + '\n');
     return {
       date,
@@ -51,11 +51,10 @@ export async function runRetrain(team: TeamConfig, opts: RetrainOptions): Promis
   }
   const r = await runOneCycle(team, { date, out: opts.out, retrain: true, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.quiet ? { quiet: true } : {}) });
   // Restored or just run, the model step's journal record says what happened.
-  const rec = (r.outcome.state.model ?? (await readModelRecord(journal.file, date))) as Pick<ModelOutput, 'trained' | 'notes' | 'version'> | undefined;
+  const rec = r.outcome.state.model ?? (await new Journal(journal.file).load()).get(date, 'model');
   const trained = rec?.trained ?? null;
   if (!trained) throw new ArenaError(`${team.team} ${date}: no candidate was trained (${rec?.notes.join('; ') || 'see the logs'})`, { hint: 'check that the data source has enough history before the date (walk-forward test window + 60 training days)' });
-  const fails = trained.gate.reasons.filter((x) => x.startsWith('FAIL'));
-  const verdict = trained.gate.passed ? 'gate passed' : `gate failed: ${fails.join('; ')}`;
+  const verdict = trained.gate.passed ? 'gate passed' : `gate failed: ${gateFailures(trained.gate).join('; ')}`;
   return {
     date,
     outcome: 'trained',
@@ -63,9 +62,4 @@ export async function runRetrain(team: TeamConfig, opts: RetrainOptions): Promis
     status: trained.status,
     summary: `${team.team} ${date}: trained ${trained.version} → ${trained.status} (${verdict}); champion ${rec?.version ?? 'none'}; report ${path.join(opts.out, team.team, 'training', `${trained.version}.html`)}\n${r.summary}`,
   };
-}
-
-/** A cycle found fully journaled (another process ran it meanwhile) returns no state: read the record. */
-async function readModelRecord(file: string, date: string): Promise<unknown> {
-  return (await new Journal(file).load()).get(date, 'model')?.record;
 }

@@ -10,22 +10,24 @@ import path from 'node:path';
 import { isTradingDay, nextTradingDay, session as sessionOf, tradingDays } from '../../domain/calendar/nyse.ts';
 import { nyDateTime, WallClock } from '../../adapters/clock.ts';
 import type { TeamConfig } from '../../config/load.ts';
-import { loadSecrets } from '../../config/secrets.ts';
+import { loadEnv, type Env } from '../../config/env.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { redact } from '../../core/redact.ts';
 import { createLogger, closeLogger } from '../../core/log.ts';
 import { buildApi, daemonMetrics, type DaemonState } from '../http/api.ts';
+import { journalFile, runDirs } from '../../engine/context.ts';
 import { Journal } from '../../engine/journal.ts';
-import { openLiveRuntime } from '../../engine/live.ts';
 import { describeReconciliation, reconcile } from '../../engine/reconcile.ts';
-import { journalFile, runDirs } from '../../engine/runtime.ts';
+import { liveContext } from '../../engine/wiring.ts';
 import { ModelRegistry } from '../../adapters/models/registry.ts';
-import { dueCycleDate, runOneCycle } from './cycle-command.ts';
-import type { Clock } from '../../ports.ts';
 import { builtinBackendFor } from '../../adapters/models/index.ts';
+import type { Clock } from '../../ports.ts';
+import { dueCycleDate, runOneCycle } from './cycle-command.ts';
 
 export interface DaemonOptions {
   out: string;
+  /** Secrets and endpoints (default: the environment and the team's .env.secrets; `--exchange` overrides the Alpaca URLs). */
+  env?: Env;
   port?: number;
   host?: string;
   /** Heartbeat log interval (default 60 s). */
@@ -52,7 +54,8 @@ export function daysToCatchUp(lastCompleted: string | null, due: string, policy:
 
 export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<void> {
   const clock = opts.clock ?? new WallClock();
-  const logger = createLogger({ stderr: true, jsonFile: path.join(runDirs(team.workspaceDir).logs, 'arena.jsonl') });
+  const env = opts.env ?? loadEnv({ cwd: team.root });
+  const logger = createLogger({ stderr: true, jsonFile: path.join(runDirs(team.workspaceDir).logs, 'arena.jsonl'), level: env.logLevel });
   const ac = new AbortController();
   const dirs = runDirs(team.workspaceDir);
   const journal = new Journal(journalFile(dirs));
@@ -62,7 +65,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   state.lastCycle = journal.datesWith('version').pop() ?? null;
   state.lastPrepared = journal.datesWith('monitor').pop() ?? null;
 
-  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, builtinBackendFor), reportsDir: path.join(opts.out, team.team), token: loadSecrets({ cwd: team.root }).get('ARENA_API_TOKEN') });
+  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, builtinBackendFor), reportsDir: path.join(opts.out, team.team), token: env.get('ARENA_API_TOKEN') });
   const address = await app.listen({ host: opts.host ?? team.server.host, port: opts.port ?? team.server.port });
   logger.info(`${team.team} daemon listening on ${address}`, { team: team.team });
   const heartbeat = setInterval(() => logger.info(`heartbeat: last cycle ${state.lastCycle ?? 'none'}, next ${state.nextCycle ?? '-'}${state.paused ? ', paused' : ''}`, { team: team.team }), opts.heartbeatMs ?? 60_000);
@@ -77,8 +80,8 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   // A daemon outlives whoever reads its console (a closed pipe must not crash it: the JSON log stays).
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
-  const parent = Number(process.env.ARENA_PARENT_PID);
-  const orphanCheck = Number.isInteger(parent) && parent > 0
+  const parent = env.parentPid;
+  const orphanCheck = parent !== undefined
     ? setInterval(() => {
         try {
           process.kill(parent, 0);
@@ -118,6 +121,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
       const end = prepare ? null : metrics.cycleSeconds.startTimer();
       try {
         const r = await runOneCycle(team, {
+          env,
           date,
           out: opts.out,
           retrain: state.retrainRequested,
@@ -190,8 +194,8 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   try {
     // What the broker holds may have moved while the daemon was down: say so before trading again.
     try {
-      const rt = await openLiveRuntime(team, { clock, logger, asOf: dueCycleDate(clock.now(), team.schedule.after_close), reportsOut: opts.out });
-      const diffs = describeReconciliation(await reconcile(rt.journal, rt.broker));
+      const ctx = await liveContext(team, { env, clock, logger, asOf: dueCycleDate(clock.now(), team.schedule.after_close), reportsOut: opts.out });
+      const diffs = describeReconciliation(await reconcile(ctx.services.journal, ctx.services.broker));
       for (const d of diffs) logger.warn(`reconcile: ${d}`, { team: team.team });
       if (!diffs.length) logger.info('reconcile: journal and broker agree', { team: team.team });
     } catch (err) {

@@ -15,7 +15,9 @@ import { z } from 'zod';
 import { nyDateTime, ReplayClock } from '../../adapters/clock.ts';
 import { nextTradingDay, tradingDays } from '../../domain/calendar/nyse.ts';
 import type { TeamConfig } from '../../config/load.ts';
-import { teamSecretName } from '../../config/secrets.ts';
+import { alpacaKeyNames } from '../../config/secrets.ts';
+import { processEnvironment } from '../../config/env.ts';
+import { paperAccountOptions } from '../../engine/wiring.ts';
 import { ArenaError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/fsx.ts';
 import { acquireLock } from '../../core/lock.ts';
@@ -24,7 +26,7 @@ import { startAlpacaExchange, type AlpacaExchange } from '../../sim/alpaca/serve
 import type { Leaderboard } from '../../adapters/reports/types.ts';
 import { Journal } from '../../engine/journal.ts';
 import { emitSeasonReports, type SeasonTeamResult } from '../../engine/reporting.ts';
-import { journalFile, runDirs } from '../../engine/runtime.ts';
+import { journalFile, runDirs } from '../../engine/context.ts';
 import { loadMarket, seasonId, seasonSpan } from '../../engine/season.ts';
 import { PACKAGE_ROOT, TRAINING_NODE_FLAGS } from '../../core/paths.ts';
 
@@ -145,16 +147,20 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       stateDir: path.join(root, 'exchange'),
       host: '127.0.0.1',
       port: 0,
-      accounts: opts.teams.map((t) => ({
-        key_id: keys[t.team]?.key_id as string,
-        secret_key: keys[t.team]?.secret_key as string,
-        name: t.team,
-        starting_cash: t.broker.starting_cash,
-        slippage_bps: t.broker.slippage_bps,
-        commission_per_share: t.broker.commission_per_share,
-        commission_min: t.broker.commission_min,
-        margin_multiplier: t.broker.margin_multiplier,
-      })),
+      accounts: opts.teams.map((t) => {
+        // The same fee and margin settings a season's paper account gets (engine/wiring.ts).
+        const a = paperAccountOptions(t.broker);
+        return {
+          key_id: keys[t.team]?.key_id as string,
+          secret_key: keys[t.team]?.secret_key as string,
+          name: t.team,
+          starting_cash: a.startingCash,
+          slippage_bps: a.slippageBps,
+          commission_per_share: a.commissionPerShare,
+          commission_min: a.commissionMin,
+          margin_multiplier: a.multiplier,
+        };
+      }),
     });
     opts.logger.info(`competition ${id}: ${from} .. ${to} (${days.length} trading days), exchange ${exchange.url}, state ${root}${resume ? `, resuming after ${days[resume - 1]}` : ''}`);
     const ex = exchange;
@@ -163,10 +169,11 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
 
     const start = (d: Daemon) => {
       const k = keys[d.team.team] as { key_id: string; secret_key: string };
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        [d.team.broker.key_id_env ?? teamSecretName('ALPACA_KEY_ID', d.team.team)]: k.key_id,
-        [d.team.broker.secret_key_env ?? teamSecretName('ALPACA_SECRET_KEY', d.team.team)]: k.secret_key,
+      const [[keyIdName], [secretName]] = alpacaKeyNames(d.team) as [[string], [string]];
+      const env = {
+        ...processEnvironment(),
+        [keyIdName]: k.key_id,
+        [secretName]: k.secret_key,
         // A daemon whose coordinator died (SIGKILL) stops too, instead of outliving its exchange.
         ARENA_PARENT_PID: String(process.pid),
       };
@@ -246,7 +253,7 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       if (opts.onDay) {
         const teams = [];
         for (const t of opts.teams) {
-          const rec = (await journalOf(t)).get(date, 'trade')?.record as { equity?: number } | undefined;
+          const rec = (await journalOf(t)).get(date, 'trade');
           teams.push({ team: t.team, equity: rec?.equity ?? null });
         }
         opts.onDay({ index: i + 1, total: days.length, date, teams });

@@ -6,7 +6,7 @@ import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Namespace, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { loadTeams } from '../../config/load.ts';
-import { loadSecrets } from '../../config/secrets.ts';
+import { loadEnv } from '../../config/env.ts';
 import { k8sManifests } from './k8s.ts';
 import { REPO_ROOT } from '../../testing/services.ts';
 
@@ -19,7 +19,7 @@ describe('arena k8s', () => {
     cpSync(path.join(REPO_ROOT, 'teams'), path.join(root, 'teams'), { recursive: true });
     cpSync(path.join(REPO_ROOT, 'strategies'), path.join(root, 'strategies'), { recursive: true });
     const files = ['teams/red.yml', 'teams/blue.yml'];
-    const teams = await loadTeams(files, { root, secrets: loadSecrets({ file: '/nonexistent', env: {} }) });
+    const teams = await loadTeams(files, { root, secrets: loadEnv({ file: '/nonexistent', env: {} }) });
     const docs = k8sManifests(teams, files, { image: 'registry.example/paper-arena:1.0' }) as Doc[];
     for (const d of docs) {
       const Model = MODELS[d.kind];

@@ -12,9 +12,6 @@ import type { TeamConfig } from '../../config/load.ts';
 import { predictVector } from '../../domain/models/predictor.ts';
 import type { ModelRegistry } from '../../adapters/models/registry.ts';
 import type { Journal } from '../../engine/journal.ts';
-import type { Prediction } from '../../engine/steps/predict.ts';
-import type { TradeOutput } from '../../engine/steps/trade.ts';
-import type { FetchRecord } from '../../engine/steps/fetch.ts';
 
 export interface DaemonState {
   lastCycle: string | null;
@@ -63,24 +60,24 @@ export function daemonMetrics(team: string, provider = 'unknown'): DaemonMetrics
       await journal.load();
       const date = journal.datesWith('trade').pop();
       if (!date) return;
-      const trade = journal.get(date, 'trade')?.record as TradeOutput | undefined;
+      const trade = journal.get(date, 'trade');
       if (trade) {
         equity.set(trade.equity);
         cash.set(trade.cash);
         position.reset();
         for (const [sym, q] of Object.entries(trade.positions)) position.set({ symbol: sym }, q);
       }
-      const mon = journal.get(date, 'monitor')?.record as { summary?: { drift_share?: number } } | undefined;
-      if (mon?.summary?.drift_share !== undefined) drift.set(mon.summary.drift_share);
-      const m = journal.get(date, 'model')?.record as { version?: string | null } | undefined;
+      const mon = journal.get(date, 'monitor');
+      if (mon) drift.set(mon.summary.drift_share);
+      const m = journal.get(date, 'model');
       model.reset();
       if (m?.version) model.set({ version: m.version }, 1);
-      const f = journal.get(date, 'fetch')?.record as FetchRecord | undefined;
+      const f = journal.get(date, 'fetch');
       stale.set(Object.keys(f?.blocked ?? {}).length);
       const lasts = Object.values(f?.symbols ?? {}).map((x) => x.last).filter((x): x is string => x !== null).sort();
       if (lasts[0]) barAge.set(Math.max(0, (Date.parse(`${date}T00:00:00Z`) - Date.parse(`${lasts[0]}T00:00:00Z`)) / 86_400_000));
       let failures = 0;
-      for (const d of journal.datesWith('fetch')) failures += Object.values((journal.get(d, 'fetch')?.record as FetchRecord | undefined)?.symbols ?? {}).filter((x) => x.stale && x.staleReason).length;
+      for (const d of journal.datesWith('fetch')) failures += Object.values(journal.get(d, 'fetch')?.symbols ?? {}).filter((x) => x.stale && x.staleReason).length;
       if (failures > counted) providerErrors.inc({ provider }, failures - counted);
       counted = failures;
       lastStatus.set(1);
@@ -139,8 +136,8 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     await d.journal.load();
     const date = d.journal.datesWith('predict').pop();
     if (!date) return reply.code(404).send({ error: 'no prediction yet' });
-    const rec = d.journal.get(date, 'predict')?.record as { predictions: Prediction[]; skipped: Record<string, string> };
-    return { date, predictions: rec.predictions, skipped: rec.skipped };
+    const rec = d.journal.get(date, 'predict');
+    return { date, predictions: rec?.predictions ?? [], skipped: rec?.skipped ?? {} };
   });
 
   app.post('/predict', async (req, reply) => {

@@ -12,10 +12,8 @@ import type { BackendResolver } from '../../domain/models/model.ts';
 import { predictOn } from '../../domain/models/predictor.ts';
 import { ModelRegistry } from '../../adapters/models/registry.ts';
 import { Journal } from '../../engine/journal.ts';
-import { journalFile, runDirs } from '../../engine/runtime.ts';
-import type { Prediction } from '../../engine/steps/predict.ts';
-import type { PlacedOrder, TradeOutput } from '../../engine/steps/trade.ts';
-import type { VersionOutput } from '../../engine/steps/version.ts';
+import { journalFile, runDirs } from '../../engine/context.ts';
+import type { PlacedOrder, Prediction } from '../../engine/records.ts';
 
 export interface Lineage {
   team_date: string;
@@ -46,13 +44,13 @@ async function filesInDir(workspace: string, dirMd5: string | undefined, prefix:
 export async function lineageOf(workspace: string, orderId: string): Promise<Lineage> {
   const journal = await new Journal(journalFile(runDirs(workspace))).load();
   for (const date of journal.datesWith('trade').reverse()) {
-    const trade = journal.get(date, 'trade')?.record as TradeOutput | undefined;
+    const trade = journal.get(date, 'trade');
     const order = trade?.orders.find((o) => o.order_id === orderId || o.client_order_id === orderId);
     if (!order) continue;
-    const predictions = (journal.get(date, 'predict')?.record as { predictions: Prediction[] } | undefined)?.predictions ?? [];
+    const predictions = journal.get(date, 'predict')?.predictions ?? [];
     const prediction = predictions.find((p) => p.id === order.prediction_id) ?? null;
-    const version = journal.get(date, 'version')?.record as VersionOutput | undefined;
-    const fetch = journal.get(date, 'fetch')?.record as { dataVersion?: string } | undefined;
+    const version = journal.get(date, 'version');
+    const fetch = journal.get(date, 'fetch');
     const md5 = version?.md5 ?? {};
     const modelVersion = order.model_version;
     return {

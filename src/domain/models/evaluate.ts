@@ -4,7 +4,8 @@
  * scored on the same rows, a small trading back-test of the team's strategy, and the promotion gate.
  * Pure: the model family comes in as a ModelBackend (tfjs, trees, a team's plug-in).
  */
-import { classificationMetrics, regressionMetrics } from '../monitoring/metrics/index.ts';
+import { z } from 'zod';
+import { classificationPreset, regressionPreset, type MetricValues } from '../monitoring/presets.ts';
 import { sharpe } from '../trading/performance.ts';
 import type { StrategySpec } from '../trading/strategy-spec.ts';
 import { baselinePrediction, baselinesFor, type BaselineName, type CloseHistory } from './baselines.ts';
@@ -13,7 +14,7 @@ import { IMPORTANCE_DEFAULTS, permutationDrops, summarizeImportance, type Featur
 import { outputKind, type ModelSpec } from './spec.ts';
 import type { EpochLog, ModelBackend, TrainedModel, TrainResult } from './model.ts';
 
-export type MetricValues = Record<string, number | null>;
+export type { MetricValues };
 
 export interface TrainingWindow {
   kind: 'expanding' | 'rolling';
@@ -32,13 +33,41 @@ export interface GatePolicy {
   beat_best_baseline_by?: number | undefined;
 }
 
+/** One check of the promotion gate, as data: what was measured against which threshold. */
+export const GATE_CHECK_NAMES = ['test_rows', 'min_directional_accuracy', 'min_cumulative_return', 'beat_best_baseline', 'beat_champion', 'no_baseline', 'no_champion', 'legacy'] as const;
+
+export interface GateCheck {
+  name: (typeof GATE_CHECK_NAMES)[number];
+  passed: boolean;
+  value: number | null;
+  threshold: number | null;
+  /** The sentence for people (also in `reasons`). */
+  message: string;
+}
+
 export interface GateVerdict {
   passed: boolean;
-  /** One line per check, passed or not, so the report says why. */
+  checks: GateCheck[];
+  /** One line per check, passed or not (`pass: …` / `FAIL: …`), so the report says why. */
   reasons: string[];
 }
 
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const gateCheckSchema = z.object({ name: z.enum(GATE_CHECK_NAMES), passed: z.boolean(), value: z.number().nullable(), threshold: z.number().nullable(), message: z.string() });
+
+/** A stored verdict (journal, model card); those written before the checks were structured carry only `reasons`, read back into checks. */
+export const gateVerdictSchema: z.ZodType<GateVerdict> = z.preprocess(
+  (v) => {
+    if (typeof v !== 'object' || v === null || 'checks' in v) return v;
+    const reasons = (v as { reasons?: unknown }).reasons;
+    if (!Array.isArray(reasons)) return v;
+    const checks = reasons.map((r) => ({ name: 'legacy', passed: !String(r).startsWith('FAIL'), value: null, threshold: null, message: String(r).replace(/^(pass|FAIL): /, '') }));
+    return { ...v, checks };
+  },
+  z.object({ passed: z.boolean(), checks: z.array(gateCheckSchema), reasons: z.array(z.string()) }),
+);
+
+/** The failed checks as reason lines (`FAIL: …`), for registry notes and logs. */
+export const gateFailures = (g: Pick<GateVerdict, 'checks'>): string[] => g.checks.filter((c) => !c.passed).map((c) => `FAIL: ${c.message}`);
 
 /** Samples whose dates fall in the training window ending before `before` (exclusive). */
 export function windowSamples(samples: readonly Sample[], before: string, window: TrainingWindow): Sample[] {
@@ -61,30 +90,11 @@ export interface ScoredRow {
   ret: number;
 }
 
-/** Quality metrics in one record; `directional_accuracy` is accuracy for classifiers. */
+/** Quality metrics in one record (the task's preset, with confusion counts); `directional_accuracy` is accuracy for classifiers. */
 export function scoreRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>): MetricValues {
-  if (rows.length === 0) return { n: 0 };
   const y = rows.map((r) => r.y);
   const p = rows.map((r) => r.p);
-  if (outputKind(spec) === 'binary') {
-    const m = classificationMetrics(y, p);
-    return {
-      n: m.n,
-      accuracy: m.accuracy,
-      directional_accuracy: m.accuracy,
-      precision: m.precision,
-      recall: m.recall,
-      f1: m.f1,
-      roc_auc: finite(m.roc_auc),
-      log_loss: finite(m.log_loss),
-      tp: m.tp,
-      fp: m.fp,
-      tn: m.tn,
-      fn: m.fn,
-    };
-  }
-  const m = regressionMetrics(y, p, { mape: { denominator: 'abs' } });
-  return { n: m.n, me: m.me, mae: m.mae, rmse: m.rmse, mape: finite(m.mape), r2: finite(m.r2), directional_accuracy: finite(m.directional_accuracy) };
+  return outputKind(spec) === 'binary' ? classificationPreset(y, p, { confusion: true }) : regressionPreset(y, p);
 }
 
 /**
@@ -159,39 +169,35 @@ export function gateDecision(
   baselines: Readonly<Record<string, MetricValues>>,
   champion: MetricValues | null,
 ): GateVerdict {
-  const reasons: string[] = [];
-  let passed = true;
-  const check = (ok: boolean, line: string) => {
-    reasons.push(`${ok ? 'pass' : 'FAIL'}: ${line}`);
-    if (!ok) passed = false;
-  };
-  if ((candidate.n ?? 0) === 0) check(false, 'no test rows to evaluate on');
+  const checks: GateCheck[] = [];
+  const check = (name: GateCheck['name'], ok: boolean, value: number | null, threshold: number | null, message: string) => checks.push({ name, passed: ok, value, threshold, message });
+  if ((candidate.n ?? 0) === 0) check('test_rows', false, candidate.n ?? 0, 1, 'no test rows to evaluate on');
   const da = candidate.directional_accuracy ?? null;
   if (gate.min_directional_accuracy !== undefined)
-    check(da !== null && da >= gate.min_directional_accuracy, `directional accuracy ${fmt(da, 3)} ≥ ${gate.min_directional_accuracy}`);
+    check('min_directional_accuracy', da !== null && da >= gate.min_directional_accuracy, da, gate.min_directional_accuracy, `directional accuracy ${fmt(da, 3)} ≥ ${gate.min_directional_accuracy}`);
   const cr = candidate.cumulative_return ?? null;
   if (gate.min_cumulative_return !== undefined)
-    check(cr !== null && cr >= gate.min_cumulative_return, `cumulative return on the test window ${fmt(cr, 4)} ≥ ${gate.min_cumulative_return}`);
+    check('min_cumulative_return', cr !== null && cr >= gate.min_cumulative_return, cr, gate.min_cumulative_return, `cumulative return on the test window ${fmt(cr, 4)} ≥ ${gate.min_cumulative_return}`);
   const { name, higherIsBetter } = primaryMetric(spec);
   const c = candidate[name] ?? null;
   if (gate.beat_best_baseline_by !== undefined) {
     const margin = gate.beat_best_baseline_by;
     const scored = Object.entries(baselines).filter(([, m]) => m[name] !== null && m[name] !== undefined) as [string, MetricValues][];
-    if (scored.length === 0) reasons.push('pass: no baseline could be scored');
+    if (scored.length === 0) check('no_baseline', true, null, null, 'no baseline could be scored');
     else {
       const [bestName, best] = scored.sort(([, a], [, b]) => ((a[name] as number) - (b[name] as number)) * (higherIsBetter ? -1 : 1))[0] as [string, MetricValues];
       const b = best[name] as number;
       // Accuracy margins are absolute points; error margins are relative (10% lower MAE for 0.1).
       const ok = c !== null && (higherIsBetter ? c >= b + margin : c <= b * (1 - margin));
-      check(ok, `${name} ${fmt(c)} ${ok ? 'beats' : 'did not beat'} the best baseline (${bestName}: ${fmt(b)}) by ${margin}${higherIsBetter ? '' : ' (relative)'}`);
+      check('beat_best_baseline', ok, c, higherIsBetter ? b + margin : b * (1 - margin), `${name} ${fmt(c)} ${ok ? 'beats' : 'did not beat'} the best baseline (${bestName}: ${fmt(b)}) by ${margin}${higherIsBetter ? '' : ' (relative)'}`);
     }
   }
   if (champion && champion[name] !== null && champion[name] !== undefined) {
     const ch = champion[name] as number;
     const ok = c !== null && (higherIsBetter ? c >= ch : c <= ch);
-    check(ok, `${name} ${fmt(c)} ${ok ? 'is at least as good as' : 'is worse than'} the champion's ${fmt(ch)} on the same test window`);
-  } else if (champion === null) reasons.push('pass: no comparable champion');
-  return { passed, reasons };
+    check('beat_champion', ok, c, ch, `${name} ${fmt(c)} ${ok ? 'is at least as good as' : 'is worse than'} the champion's ${fmt(ch)} on the same test window`);
+  } else if (champion === null) check('no_champion', true, null, null, 'no comparable champion');
+  return { passed: checks.every((x) => x.passed), checks, reasons: checks.map((x) => `${x.passed ? 'pass' : 'FAIL'}: ${x.message}`) };
 }
 
 export interface EvaluateOptions {

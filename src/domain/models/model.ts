@@ -9,6 +9,10 @@ import type { z } from 'zod';
 import type { Sample } from './dataset.ts';
 import type { ModelSpec } from './spec.ts';
 
+/** A registry version's lifecycle: trained → gated → champion / pending approval / rejected; a champion replaced is retired. */
+export const VERSION_STATUSES = ['candidate', 'champion', 'retired', 'rejected', 'pending_approval'] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
+
 export interface EpochLog {
   epoch: number;
   loss: number;

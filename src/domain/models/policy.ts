@@ -25,8 +25,13 @@ export interface RetrainContext {
   manualRequest: boolean;
 }
 
+/** What decided: the retrain policy's branches, as data (the reason is the sentence for people). */
+export const RETRAIN_TRIGGERS = ['manual', 'first_model', 'schedule', 'drift', 'degradation', 'reload', 'manual_mode', 'waiting'] as const;
+export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
+
 export interface RetrainDecision {
   retrain: boolean;
+  trigger: RetrainTrigger;
   reason: string;
 }
 
@@ -34,17 +39,17 @@ export interface RetrainDecision {
 export const DEFAULT_DRIFT_COOLDOWN_TRADING_DAYS = 10;
 
 export function shouldRetrain(c: RetrainContext): RetrainDecision {
-  if (c.manualRequest) return { retrain: true, reason: 'requested by hand' };
-  if (c.policy.mode === 'manual') return { retrain: false, reason: c.hasChampion ? 'manual mode: reload the champion' : 'manual mode and no champion: run `arena retrain`' };
-  if (!c.hasChampion && c.tradingDaysSinceLastTraining === null) return { retrain: true, reason: 'no model yet' };
+  if (c.manualRequest) return { retrain: true, trigger: 'manual', reason: 'requested by hand' };
+  if (c.policy.mode === 'manual') return { retrain: false, trigger: 'manual_mode', reason: c.hasChampion ? 'manual mode: reload the champion' : 'manual mode and no champion: run `arena retrain`' };
+  if (!c.hasChampion && c.tradingDaysSinceLastTraining === null) return { retrain: true, trigger: 'first_model', reason: 'no model yet' };
   const every = c.policy.every_trading_days;
   if (every > 0 && (c.tradingDaysSinceLastTraining === null || c.tradingDaysSinceLastTraining >= every))
-    return { retrain: true, reason: `scheduled: every ${every} trading days` };
+    return { retrain: true, trigger: 'schedule', reason: `scheduled: every ${every} trading days` };
   if (c.policy.on_drift && c.lastDrift?.dataset_drift && (c.tradingDaysSinceDriftRetrain === null || c.tradingDaysSinceDriftRetrain >= (c.policy.drift_cooldown_trading_days ?? DEFAULT_DRIFT_COOLDOWN_TRADING_DAYS)))
-    return { retrain: true, reason: `dataset drift (share ${c.lastDrift.drift_share.toFixed(2)})` };
+    return { retrain: true, trigger: 'drift', reason: `dataset drift (share ${c.lastDrift.drift_share.toFixed(2)})` };
   const deg = c.policy.on_degradation;
   if (deg && c.liveDirectionalAccuracy !== null && c.liveDirectionalAccuracy < deg.min_directional_accuracy)
-    return { retrain: true, reason: `degradation: live directional accuracy ${c.liveDirectionalAccuracy.toFixed(3)} < ${deg.min_directional_accuracy}` };
-  if (!c.hasChampion) return { retrain: false, reason: 'no champion yet; waiting for the next scheduled training' };
-  return { retrain: false, reason: 'reload the champion' };
+    return { retrain: true, trigger: 'degradation', reason: `degradation: live directional accuracy ${c.liveDirectionalAccuracy.toFixed(3)} < ${deg.min_directional_accuracy}` };
+  if (!c.hasChampion) return { retrain: false, trigger: 'waiting', reason: 'no champion yet; waiting for the next scheduled training' };
+  return { retrain: false, trigger: 'reload', reason: 'reload the champion' };
 }

@@ -5,55 +5,16 @@
  * indicators are fetched too (same provider, same budget and cache); a stale one blocks the symbol.
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { writeFileAtomic } from '../../core/fsx.ts';
-import { checkQuality, blocksTrading, usableBars, type Finding } from '../../domain/market/quality.ts';
-import type { Bar, DailySeries } from '../../domain/market/types.ts';
-import { readBarsCsv } from '../../adapters/market/csv.ts';
-import { promises as fs } from 'node:fs';
-import type { StepDef } from '../cycle.ts';
-import type { TeamRuntime } from '../runtime.ts';
 import { errorMessage } from '../../core/errors.ts';
+import { externalValuesCsv, joinAvValues, type AvAnswer, type ExternalValues } from '../../domain/features/alphavantage.ts';
 import { externalColumns } from '../../domain/features/matrix.ts';
-import { externalValuesCsv, joinAvValues, parseExternalValuesCsv, type AvAnswer, type AvIndicator, type ExternalValues } from '../../domain/features/alphavantage.ts';
-import { indicatorKey, isIndicatorSource } from '../../adapters/market/alphavantage/index.ts';
-import type { IndicatorSpec } from '../../ports.ts';
-
-export interface FetchOutput {
-  series: Map<string, DailySeries>;
-  benchmark: DailySeries | null;
-  findings: Finding[];
-  /** Symbol → why it must not be traded today. */
-  blocked: Record<string, string>;
-  /** Content hash of the bars (and indicator values) every later step saw. */
-  dataVersion: string;
-  /**
-   * Per symbol: date → `av_*` column values (features.alphavantage). Absent when the team asks for none
-   * or the source cannot serve them (the features step then drops those columns, with the reason).
-   */
-  external?: Map<string, ExternalValues>;
-}
-
-interface IndicatorRecord {
-  /** Last date with a value (≤ the cycle date), null when nothing could be fetched. */
-  last: string | null;
-  stale: boolean;
-  staleReason?: string;
-}
-
-export interface FetchRecord {
-  dataVersion: string;
-  symbols: Record<string, { bars: number; last: string | null; stale: boolean; staleReason?: string }>;
-  findings: Finding[];
-  blocked: Record<string, string>;
-  /** Symbol → indicator key (e.g. RSI_14_close) → outcome; only with features.alphavantage. */
-  indicators?: Record<string, Record<string, IndicatorRecord>>;
-}
-
-export function barsCsv(bars: readonly Bar[]): string {
-  const cell = (v: number | null) => (v === null ? '' : String(v));
-  return ['date,open,high,low,close,volume', ...bars.map((b) => [b.date, cell(b.open), cell(b.high), cell(b.low), String(b.close), cell(b.volume)].join(','))].join('\n') + '\n';
-}
+import { blocksTrading, checkQuality, usableBars, type Finding } from '../../domain/market/quality.ts';
+import type { DailySeries } from '../../domain/market/types.ts';
+import { barsCsv } from '../../adapters/market/csv.ts';
+import { indicatorKey, isIndicatorSource, providerSpec } from '../../adapters/market/alphavantage/index.ts';
+import type { TeamContext } from '../context.ts';
+import type { StepDef } from '../cycle-state.ts';
+import type { FetchRecord, IndicatorRecord } from '../records.ts';
 
 function versionOf(series: Map<string, DailySeries>, external?: { values: Map<string, ExternalValues>; columns: string[] }): string {
   const h = createHash('sha256');
@@ -63,20 +24,6 @@ function versionOf(series: Map<string, DailySeries>, external?: { values: Map<st
     if (external && ext) h.update(externalValuesCsv(ext, external.columns));
   }
   return h.digest('hex').slice(0, 16);
-}
-
-/** The YAML entry (API parameter names) as the provider's request. */
-export function providerSpec(ind: AvIndicator): IndicatorSpec {
-  switch (ind.function) {
-    case 'RSI':
-    case 'EMA':
-    case 'SMA':
-      return { function: ind.function, timePeriod: ind.time_period, seriesType: ind.series_type };
-    case 'MACD':
-      return { function: 'MACD', fastPeriod: ind.fastperiod, slowPeriod: ind.slowperiod, signalPeriod: ind.signalperiod, seriesType: ind.series_type };
-    case 'BBANDS':
-      return { function: 'BBANDS', timePeriod: ind.time_period, nbdevup: ind.nbdevup, nbdevdn: ind.nbdevdn, matype: ind.matype, seriesType: ind.series_type };
-  }
 }
 
 interface LoadedIndicators {
@@ -91,16 +38,17 @@ interface LoadedIndicators {
  * A failed refresh is served from the cache marked stale; with no cache yet the symbol gets no values
  * (so no feature rows). Either way the symbol is not traded today, and the cycle goes on.
  */
-async function loadIndicators(rt: TeamRuntime, date: string): Promise<LoadedIndicators | undefined> {
-  const wanted = rt.team.features.alphavantage;
+async function loadIndicators(ctx: TeamContext, date: string): Promise<LoadedIndicators | undefined> {
+  const { team } = ctx;
+  const { market, logger } = ctx.services;
+  const wanted = team.features.alphavantage;
   if (!wanted?.length) return undefined;
-  const market = rt.market;
   if (!isIndicatorSource(market)) {
-    rt.logger.warn(`features.alphavantage: the ${market.provider} data source does not serve Alpha Vantage indicators; those columns are dropped`, { team: rt.team.team, date });
+    logger.warn(`features.alphavantage: the ${market.provider} data source does not serve Alpha Vantage indicators; those columns are dropped`, { team: team.team, date });
     return undefined;
   }
   const out: LoadedIndicators = { values: new Map(), records: {}, stale: {} };
-  for (const symbol of rt.team.symbols) {
+  for (const symbol of team.symbols) {
     const answers: AvAnswer[] = [];
     const records: Record<string, IndicatorRecord> = {};
     const problems: string[] = [];
@@ -112,14 +60,14 @@ async function loadIndicators(rt: TeamRuntime, date: string): Promise<LoadedIndi
         records[s.key] = { last: [...s.values.keys()].at(-1) ?? null, stale: s.stale, ...(s.staleReason ? { staleReason: s.staleReason } : {}) };
         if (s.stale) {
           problems.push(`${s.key}: ${s.staleReason ?? 'refresh failed'}`);
-          rt.logger.warn(`alphavantage ${symbol} ${s.key}: indicator stale (${s.staleReason ?? 'refresh failed'})`, { team: rt.team.team, date });
+          logger.warn(`alphavantage ${symbol} ${s.key}: indicator stale (${s.staleReason ?? 'refresh failed'})`, { team: team.team, date });
         }
       } catch (err) {
         const why = errorMessage(err);
         const key = indicatorKey(spec);
         records[key] = { last: null, stale: true, staleReason: why };
         problems.push(`${key}: ${why}`);
-        rt.logger.warn(`alphavantage ${symbol} ${key}: indicator unavailable and nothing cached (${why})`, { team: rt.team.team, date });
+        logger.warn(`alphavantage ${symbol} ${key}: indicator unavailable and nothing cached (${why})`, { team: team.team, date });
       }
     }
     out.values.set(symbol, joinAvValues(answers));
@@ -129,20 +77,18 @@ async function loadIndicators(rt: TeamRuntime, date: string): Promise<LoadedIndi
   return out;
 }
 
-const indicatorsFile = (rt: TeamRuntime, symbol: string): string => path.join(rt.dirs.data, 'indicators', `${symbol}.csv`);
-
-async function load(rt: TeamRuntime, date: string): Promise<Map<string, DailySeries>> {
+async function load(ctx: TeamContext, date: string): Promise<Map<string, DailySeries>> {
   const series = new Map<string, DailySeries>();
-  for (const symbol of rt.team.symbols) series.set(symbol, await rt.market.daily({ symbol, asOf: date }));
+  for (const symbol of ctx.team.symbols) series.set(symbol, await ctx.services.market.daily({ symbol, asOf: date }));
   return series;
 }
 
-async function loadBenchmark(rt: TeamRuntime, date: string): Promise<DailySeries | null> {
-  const b = rt.team.data.benchmark;
+async function loadBenchmark(ctx: TeamContext, date: string): Promise<DailySeries | null> {
+  const b = ctx.team.data.benchmark;
   try {
-    return await rt.market.daily({ symbol: b, asOf: date });
+    return await ctx.services.market.daily({ symbol: b, asOf: date });
   } catch (err) {
-    rt.logger.warn(`benchmark ${b} unavailable: ${(err as Error).message}`);
+    ctx.services.logger.warn(`benchmark ${b} unavailable: ${errorMessage(err)}`);
     return null;
   }
 }
@@ -150,11 +96,11 @@ async function loadBenchmark(rt: TeamRuntime, date: string): Promise<DailySeries
 /** After the first cycle has scanned the whole history, later cycles check the last year only. */
 const QUALITY_WINDOW_BARS = 260;
 
-function gate(rt: TeamRuntime, date: string, series: Map<string, DailySeries>): { findings: Finding[]; blocked: Record<string, string> } {
-  const q = rt.team.data.quality;
+function gate(ctx: TeamContext, date: string, series: Map<string, DailySeries>): { findings: Finding[]; blocked: Record<string, string> } {
+  const q = ctx.team.data.quality;
   const findings: Finding[] = [];
   const blocked: Record<string, string> = {};
-  const scannedBefore = rt.journal.datesWith('fetch').some((d) => d < date);
+  const scannedBefore = ctx.services.journal.latest('fetch', date) !== undefined;
   for (const [symbol, full] of series) {
     const s = scannedBefore ? { ...full, bars: full.bars.slice(-QUALITY_WINDOW_BARS) } : full;
     const f = checkQuality(s, {
@@ -178,23 +124,48 @@ function usable(series: Map<string, DailySeries>): Map<string, DailySeries> {
   return new Map([...series].map(([k, s]) => [k, { ...s, bars: usableBars(s.bars) }]));
 }
 
+/** What the workspace kept of this day (null in a replay: nothing is kept, the sources are read again). */
+async function fromSnapshots(ctx: TeamContext, rec: FetchRecord): Promise<Pick<FetchOutputParts, 'series' | 'benchmark' | 'external'> | null> {
+  const { snapshots } = ctx.services;
+  const series = new Map<string, DailySeries>();
+  for (const symbol of ctx.team.symbols) {
+    const bars = await snapshots.loadBars(symbol);
+    if (bars === null) return null;
+    const sym = rec.symbols[symbol];
+    series.set(symbol, { symbol, bars, source: 'snapshot', stale: sym?.stale ?? false, ...(sym?.staleReason ? { staleReason: sym.staleReason } : {}) });
+  }
+  const b = ctx.team.data.benchmark;
+  const bbars = await snapshots.loadBenchmark(b);
+  let external: Map<string, ExternalValues> | undefined;
+  if (rec.indicators) {
+    external = new Map();
+    for (const symbol of ctx.team.symbols) external.set(symbol, (await snapshots.loadIndicators(symbol)) ?? new Map());
+  }
+  return { series, benchmark: bbars ? { symbol: b, bars: bbars, source: 'snapshot', stale: false } : null, ...(external ? { external } : {}) };
+}
+
+interface FetchOutputParts {
+  series: Map<string, DailySeries>;
+  benchmark: DailySeries | null;
+  external?: Map<string, ExternalValues>;
+}
+
 export const fetchStep: StepDef<'fetch'> = {
   name: 'fetch',
-  async run(rt, date) {
-    const series = await load(rt, date);
-    const benchmark = await loadBenchmark(rt, date);
-    const indicators = await loadIndicators(rt, date);
-    const { findings, blocked } = gate(rt, date, series);
+  async run(ctx, date) {
+    const { snapshots, logger } = ctx.services;
+    const series = await load(ctx, date);
+    const benchmark = await loadBenchmark(ctx, date);
+    const indicators = await loadIndicators(ctx, date);
+    const { findings, blocked } = gate(ctx, date, series);
     for (const [symbol, why] of Object.entries(indicators?.stale ?? {})) blocked[symbol] ??= why;
-    const columns = externalColumns(rt.team.features);
+    const columns = externalColumns(ctx.team.features);
     const dataVersion = versionOf(series, indicators ? { values: indicators.values, columns } : undefined);
-    if (rt.writeSnapshots) {
-      // The snapshot is what DVC versions and what a resumed cycle reads back (no second fetch).
-      for (const [symbol, s] of series) await writeFileAtomic(path.join(rt.dirs.data, `${symbol}.csv`), barsCsv(s.bars));
-      if (benchmark) await writeFileAtomic(path.join(rt.dirs.data, 'benchmark', `${benchmark.symbol}.csv`), barsCsv(benchmark.bars));
-      for (const [symbol, v] of indicators?.values ?? []) await writeFileAtomic(indicatorsFile(rt, symbol), externalValuesCsv(v, columns));
-    }
-    for (const f of findings) if (f.severity !== 'info') rt.logger.log(f.severity === 'error' ? 'warn' : 'info', `quality ${f.symbol}: ${f.message}`, { team: rt.team.team, date });
+    // The snapshot is what DVC versions and what a resumed cycle reads back (no second fetch).
+    for (const [symbol, s] of series) await snapshots.saveBars(symbol, s.bars);
+    if (benchmark) await snapshots.saveBenchmark(benchmark.symbol, benchmark.bars);
+    for (const [symbol, v] of indicators?.values ?? []) await snapshots.saveIndicators(symbol, v, columns);
+    for (const f of findings) if (f.severity !== 'info') logger.log(f.severity === 'error' ? 'warn' : 'info', `quality ${f.symbol}: ${f.message}`, { team: ctx.team.team, date });
     const record: FetchRecord = {
       dataVersion,
       symbols: Object.fromEntries(
@@ -206,34 +177,14 @@ export const fetchStep: StepDef<'fetch'> = {
     };
     return { output: { series: usable(series), benchmark, findings, blocked, dataVersion, ...(indicators ? { external: indicators.values } : {}) }, record };
   },
-  async restore(rt, date, _state, raw) {
-    const rec = raw as FetchRecord;
-    let series: Map<string, DailySeries>;
-    let benchmark: DailySeries | null = null;
-    let external: Map<string, ExternalValues> | undefined;
-    if (rt.writeSnapshots) {
-      if (rec.indicators) {
-        external = new Map();
-        for (const symbol of rt.team.symbols) {
-          const file = indicatorsFile(rt, symbol);
-          external.set(symbol, parseExternalValuesCsv(await fs.readFile(file, 'utf8'), file));
-        }
-      }
-      series = new Map();
-      for (const symbol of rt.team.symbols) {
-        const file = path.join(rt.dirs.data, `${symbol}.csv`);
-        const sym = rec.symbols[symbol];
-        series.set(symbol, { symbol, bars: readBarsCsv(await fs.readFile(file, 'utf8'), file), source: 'snapshot', stale: sym?.stale ?? false, ...(sym?.staleReason ? { staleReason: sym.staleReason } : {}) });
-      }
-      const bfile = path.join(rt.dirs.data, 'benchmark', `${rt.team.data.benchmark}.csv`);
-      const text = await fs.readFile(bfile, 'utf8').catch(() => null);
-      if (text) benchmark = { symbol: rt.team.data.benchmark, bars: readBarsCsv(text, bfile), source: 'snapshot', stale: false };
-    } else {
-      // Replays read deterministic sources: loading again gives the same bars.
-      series = await load(rt, date);
-      benchmark = await loadBenchmark(rt, date);
-      if (rec.indicators) external = (await loadIndicators(rt, date))?.values;
-    }
-    return { series: usable(series), benchmark, findings: rec.findings, blocked: rec.blocked, dataVersion: rec.dataVersion, ...(external ? { external } : {}) };
+  async restore(ctx, date, _state, rec) {
+    // Replays read deterministic sources: loading again gives the same bars.
+    const kept = await fromSnapshots(ctx, rec);
+    const parts: FetchOutputParts = kept ?? {
+      series: await load(ctx, date),
+      benchmark: await loadBenchmark(ctx, date),
+      ...(rec.indicators ? ((v) => (v ? { external: v } : {}))((await loadIndicators(ctx, date))?.values) : {}),
+    };
+    return { series: usable(parts.series), benchmark: parts.benchmark, findings: rec.findings, blocked: rec.blocked, dataVersion: rec.dataVersion, ...(parts.external ? { external: parts.external } : {}) };
   },
 };

@@ -1,5 +1,5 @@
 /** The daily cycle, in order (DESIGN.md): fetch → features → model → predict → monitor → trade → version. */
-import type { AnyStep } from '../cycle.ts';
+import type { AnyStep } from '../cycle-state.ts';
 import { fetchStep } from './fetch.ts';
 import { featuresStep } from './features.ts';
 import { modelStep } from './model.ts';

@@ -3,34 +3,15 @@
  * of the cycle date (bars ≤ date only). A symbol whose last row is not the cycle date gets no
  * prediction (its data is stale) and says so.
  */
-import path from 'node:path';
-import { writeFileAtomic } from '../../core/fsx.ts';
 import { predictOn } from '../../domain/models/predictor.ts';
-import { need, type StepDef } from '../cycle.ts';
-
-export interface Prediction {
-  /** `<date>:<symbol>`: what orders and lineage records point at. */
-  id: string;
-  date: string;
-  symbol: string;
-  close: number;
-  /** In the output's units: a return, a close, or P(up). */
-  value: number;
-  expectedReturn: number | null;
-  probabilityUp: number | null;
-  model_version: string;
-}
-
-export interface PredictOutput {
-  predictions: Prediction[];
-  skipped: Record<string, string>;
-}
+import { need, type StepDef } from '../cycle-state.ts';
+import type { Prediction, PredictRecord } from '../records.ts';
 
 export const predictionId = (date: string, symbol: string): string => `${date}:${symbol}`;
 
 export const predictStep: StepDef<'predict'> = {
   name: 'predict',
-  async run(rt, date, state) {
+  async run(ctx, date, state) {
     const { plan, rows } = need(state, 'features');
     const { version, model } = need(state, 'model');
     const predictions: Prediction[] = [];
@@ -42,10 +23,11 @@ export const predictStep: StepDef<'predict'> = {
         else predictions.push({ id: predictionId(date, symbol), ...p, model_version: version });
       }
     } else for (const symbol of rows.keys()) skipped[symbol] = 'no champion model';
-    if (rt.writeSnapshots) await writeFileAtomic(path.join(rt.dirs.predictions, `${date}.json`), JSON.stringify({ date, predictions, skipped }, null, 2) + '\n');
-    return { output: { predictions, skipped }, record: { predictions, skipped } };
+    const record: PredictRecord = { predictions, skipped };
+    await ctx.services.snapshots.savePredictions(date, record);
+    return { output: record, record };
   },
-  async restore(_rt, _date, _state, raw) {
-    return raw as PredictOutput;
+  async restore(_ctx, _date, _state, record) {
+    return record;
   },
 };

@@ -6,56 +6,16 @@
  * counts as "already placed". Refusals (no champion, dry run, closed market) are recorded.
  */
 import path from 'node:path';
-import { isTradingDay, nextTradingDay } from '../../domain/calendar/nyse.ts';
 import { writeFileAtomic } from '../../core/fsx.ts';
-import { clientOrderId } from '../client-order-id.ts';
+import { isTradingDay, nextTradingDay } from '../../domain/calendar/nyse.ts';
 import { BrokerError } from '../../domain/trading/errors.ts';
-import { decideOrders, type OrderIntent, type SymbolPrediction } from '../../domain/trading/strategy.ts';
+import { decideOrders, type SymbolPrediction } from '../../domain/trading/strategy.ts';
 import type { Order } from '../../domain/trading/types.ts';
-import { need, type StepDef } from '../cycle.ts';
-import type { TeamRuntime } from '../runtime.ts';
-import { predictionId, type Prediction } from './predict.ts';
-
-export interface PlannedOrder extends OrderIntent {
-  client_order_id: string;
-  prediction_id: string | null;
-  model_version: string | null;
-}
-
-export interface TradePlan {
-  session: string;
-  orders: PlannedOrder[];
-  notes: string[];
-  refused: string | null;
-}
-
-export interface PlacedOrder {
-  client_order_id: string;
-  order_id: string | null;
-  symbol: string;
-  side: 'buy' | 'sell';
-  qty: number;
-  status: string;
-  intent: string;
-  reason: string;
-  predicted: number | null;
-  threshold: number | null;
-  prediction_id: string | null;
-  model_version: string | null;
-  /** Why the broker refused it (buying power, quantity), if it did. */
-  error: string | null;
-}
-
-export interface TradeOutput {
-  equity: number;
-  cash: number;
-  positions: Record<string, number>;
-  orders: PlacedOrder[];
-  refused: string | null;
-  notes: string[];
-}
-
-const PLAN = 'trade.plan';
+import { clientOrderId } from '../client-order-id.ts';
+import type { CycleRequest, TeamContext } from '../context.ts';
+import { need, type CycleState, type StepDef } from '../cycle-state.ts';
+import type { PlacedOrder, PlannedOrder, Prediction, TradePlan, TradeRecord } from '../records.ts';
+import { predictionId } from './predict.ts';
 
 /**
  * Money as the Alpaca API states it (decimal strings, micro-dollar precision): the local engine and
@@ -63,53 +23,55 @@ const PLAN = 'trade.plan';
  */
 const money = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-function refusal(rt: TeamRuntime, date: string, hasChampion: boolean, predictions: readonly Prediction[]): string | null {
+function refusal(ctx: TeamContext, request: CycleRequest, date: string, hasChampion: boolean, predictions: readonly Prediction[]): string | null {
   if (!isTradingDay(date)) return `market closed on ${date}: no session to trade after`;
-  if (rt.noTradeReason) return rt.noTradeReason;
+  if (request.noTradeReason) return request.noTradeReason;
   if (!hasChampion) return 'no champion model (the candidate failed its gate or none was trained yet)';
   if (predictions.length === 0) return 'no prediction today (stale data or no model)';
-  if (rt.team.broker.dry_run) return 'dry_run is set: orders decided but not submitted';
+  if (ctx.team.broker.dry_run) return 'dry_run is set: orders decided but not submitted';
   return null;
 }
 
-async function makePlan(rt: TeamRuntime, date: string, state: Parameters<StepDef<'trade'>['run']>[2]): Promise<TradePlan> {
+async function makePlan(ctx: TeamContext, request: CycleRequest, date: string, state: Partial<CycleState>): Promise<TradePlan> {
+  const { broker } = ctx.services;
   const fetched = need(state, 'fetch');
   const model = need(state, 'model');
   const { predictions } = need(state, 'predict');
   const session = nextTradingDay(date);
-  const refused = refusal(rt, date, model.version !== null, predictions);
+  const refused = refusal(ctx, request, date, model.version !== null, predictions);
   const notes: string[] = [];
-  if (refused && !rt.team.broker.dry_run) return { session, orders: [], notes, refused };
-  const account = await rt.broker.account();
-  const positions = Object.fromEntries((await rt.broker.positions()).map((p) => [p.symbol, p.qty]));
+  if (refused && !ctx.team.broker.dry_run) return { session, orders: [], notes, refused };
+  const account = await broker.account();
+  const positions = Object.fromEntries((await broker.positions()).map((p) => [p.symbol, p.qty]));
   const closes: Record<string, number> = {};
   for (const [symbol, s] of fetched.series) {
     const last = s.bars[s.bars.length - 1];
     if (last && last.date === date) closes[symbol] = last.close;
   }
   const preds: SymbolPrediction[] = predictions.map((p) => ({ symbol: p.symbol, expectedReturn: p.expectedReturn, probabilityUp: p.probabilityUp }));
-  const decision = decideOrders(rt.team.strategySpec, { predictions: preds, closes, cash: money(account.cash), equity: money(account.equity), positions, blocked: fetched.blocked });
+  const decision = decideOrders(ctx.team.strategySpec, { predictions: preds, closes, cash: money(account.cash), equity: money(account.equity), positions, blocked: fetched.blocked });
   notes.push(...decision.notes);
   for (const [sym, why] of Object.entries(fetched.blocked)) notes.push(`${sym} not traded: ${why}`);
   const byId = new Map(predictions.map((p) => [p.symbol, p]));
   const orders: PlannedOrder[] = decision.orders.map((o) => ({
     ...o,
-    client_order_id: clientOrderId({ team: rt.team.team, date, symbol: o.symbol, side: o.side, intent: o.intent, scope: rt.scope }),
+    client_order_id: clientOrderId({ team: ctx.team.team, date, symbol: o.symbol, side: o.side, intent: o.intent, scope: ctx.options.scope }),
     prediction_id: byId.has(o.symbol) ? predictionId(date, o.symbol) : null,
     model_version: model.version,
   }));
   return { session, orders, notes, refused };
 }
 
-async function place(rt: TeamRuntime, o: PlannedOrder): Promise<{ order: Order | null; error: string | null }> {
-  const existing = await rt.broker.orderByClientOrderId(o.client_order_id);
+async function place(ctx: TeamContext, o: PlannedOrder): Promise<{ order: Order | null; error: string | null }> {
+  const { broker } = ctx.services;
+  const existing = await broker.orderByClientOrderId(o.client_order_id);
   if (existing) return { order: existing, error: null };
   try {
     // broker.fill: close → market-on-close of the next session (tif cls); else the next open (tif day).
-    const order = await rt.broker.submitOrder({ symbol: o.symbol, qty: o.qty, side: o.side, type: 'market', time_in_force: rt.team.broker.fill === 'close' ? 'cls' : 'day', client_order_id: o.client_order_id });
+    const order = await broker.submitOrder({ symbol: o.symbol, qty: o.qty, side: o.side, type: 'market', time_in_force: ctx.team.broker.fill === 'close' ? 'cls' : 'day', client_order_id: o.client_order_id });
     return { order, error: null };
   } catch (err) {
-    if (err instanceof BrokerError && err.kind === 'duplicate_client_order_id') return { order: await rt.broker.orderByClientOrderId(o.client_order_id), error: null };
+    if (err instanceof BrokerError && err.kind === 'duplicate_client_order_id') return { order: await broker.orderByClientOrderId(o.client_order_id), error: null };
     if (err instanceof BrokerError && (err.kind === 'insufficient_buying_power' || err.kind === 'insufficient_qty' || err.kind === 'validation')) return { order: null, error: err.message };
     throw err;
   }
@@ -117,16 +79,17 @@ async function place(rt: TeamRuntime, o: PlannedOrder): Promise<{ order: Order |
 
 export const tradeStep: StepDef<'trade'> = {
   name: 'trade',
-  async run(rt, date, state) {
-    let plan = rt.journal.get(date, PLAN)?.record as TradePlan | undefined;
+  async run(ctx, date, state, request) {
+    const { journal, broker, clock, logger } = ctx.services;
+    let plan = journal.get(date, 'trade.plan');
     if (!plan) {
-      plan = await makePlan(rt, date, state);
-      await rt.journal.record(date, PLAN, plan, rt.clock.now().toISO() ?? undefined);
+      plan = await makePlan(ctx, request, date, state);
+      await journal.record(date, 'trade.plan', plan, clock.now().toISO() ?? undefined);
     }
     const placed: PlacedOrder[] = [];
     const submit = plan.refused === null;
     for (const o of plan.orders) {
-      const r = submit ? await place(rt, o) : { order: null, error: null };
+      const r = submit ? await place(ctx, o) : { order: null, error: null };
       placed.push({
         client_order_id: o.client_order_id,
         order_id: r.order?.id ?? null,
@@ -142,20 +105,20 @@ export const tradeStep: StepDef<'trade'> = {
         model_version: o.model_version,
         error: r.error,
       });
-      if (r.error) rt.logger.warn(`${rt.team.team} ${date}: order ${o.client_order_id} refused by the broker: ${r.error}`);
+      if (r.error) logger.warn(`${ctx.team.team} ${date}: order ${o.client_order_id} refused by the broker: ${r.error}`);
     }
-    const account = await rt.broker.account();
-    const positions = Object.fromEntries((await rt.broker.positions()).map((p) => [p.symbol, p.qty]));
+    const account = await broker.account();
+    const positions = Object.fromEntries((await broker.positions()).map((p) => [p.symbol, p.qty]));
     const fetched = need(state, 'fetch');
     if (placed.length) {
       // Lineage: each order back to its prediction, model and data; the version step adds DVC md5s and the commit.
       const lineage = placed.map((p) => ({ ...p, date, data_version: fetched.dataVersion }));
-      await writeFileAtomic(path.join(rt.dirs.lineage, `${date}.json`), JSON.stringify({ date, team: rt.team.team, orders: lineage }, null, 2) + '\n');
+      await writeFileAtomic(path.join(ctx.dirs.lineage, `${date}.json`), JSON.stringify({ date, team: ctx.team.team, orders: lineage }, null, 2) + '\n');
     }
-    const out: TradeOutput = { equity: money(account.equity), cash: money(account.cash), positions, orders: placed, refused: plan.refused, notes: plan.notes };
+    const out: TradeRecord = { equity: money(account.equity), cash: money(account.cash), positions, orders: placed, refused: plan.refused, notes: plan.notes };
     return { output: out, record: out };
   },
-  async restore(_rt, _date, _state, raw) {
-    return raw as TradeOutput;
+  async restore(_ctx, _date, _state, record) {
+    return record;
   },
 };

@@ -1,41 +1,25 @@
 /**
- * version: one `dvc add` of the cycle's artifacts, one git commit, a push when a remote is set.
- * A season versions once at its end instead (DESIGN.md), so its cycles record a skip.
+ * version: one `dvc add` of the cycle's artifacts, one git commit, a push when a remote is set —
+ * through the team's Versioner. A season's versioner records a skip (it versions once at its end,
+ * DESIGN.md); a workspace without DVC says so.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../core/fsx.ts';
-import type { StepDef } from '../cycle.ts';
-import type { VersionResult } from '../../ports.ts';
-
-export type VersionOutput = VersionResult;
+import type { StepDef } from '../cycle-state.ts';
 
 /** Artifacts DVC versions (pushed to the remote); the small records below go to git as they are. */
 export const VERSIONED_DIRS = ['data', 'features', 'models', 'predictions', 'reports'] as const;
 export const GIT_DIRS = ['config', 'lineage'] as const;
 
-/** The team and strategy files this cycle ran with, so a commit says how its artifacts were made. */
-async function snapshotConfig(rt: Parameters<StepDef<'version'>['run']>[0]): Promise<void> {
-  const dir = path.join(rt.dirs.root, 'config');
-  await writeFileAtomic(path.join(dir, 'team.yml'), await readFile(path.resolve(rt.team.root, rt.team.file), 'utf8'));
-  await writeFileAtomic(path.join(dir, 'strategy.yml'), await readFile(rt.team.strategyFile, 'utf8'));
-}
-
 export const versionStep: StepDef<'version'> = {
   name: 'version',
-  async run(rt, date) {
-    let out: VersionOutput;
-    if (rt.mode === 'season') out = { commit: null, pushed: false, notes: ['season: versioned once at the end'] };
-    else if (!rt.versioner) out = { commit: null, pushed: false, notes: ['versioning off or DVC not installed (see `arena doctor`)'] };
-    else {
-      const runId = `${rt.team.team}-${date}`;
-      await snapshotConfig(rt);
-      out = await rt.versioner.commitCycle({ date, runId, paths: [...VERSIONED_DIRS], gitPaths: [...GIT_DIRS], message: `arena(${rt.team.team}): cycle ${date} run ${runId}` });
-      for (const n of out.notes) rt.logger.warn(n, { team: rt.team.team, date });
-    }
+  async run(ctx, date) {
+    const runId = `${ctx.team.team}-${date}`;
+    // The team and strategy files this cycle ran with, so a commit says how its artifacts were made.
+    await ctx.services.snapshots.saveConfig(path.resolve(ctx.team.root, ctx.team.file), ctx.team.strategyFile);
+    const out = await ctx.services.versioner.commitCycle({ date, runId, paths: [...VERSIONED_DIRS], gitPaths: [...GIT_DIRS], message: `arena(${ctx.team.team}): cycle ${date} run ${runId}` });
     return { output: out, record: out };
   },
-  async restore(_rt, _date, _state, raw) {
-    return raw as VersionOutput;
+  async restore(_ctx, _date, _state, record) {
+    return record;
   },
 };

@@ -1,5 +1,6 @@
 /** The `alphavantage` market-data provider: client adapter, typed errors, request budget. */
 export { AlphaVantageMarketData, DEFAULT_BASE_URL, PROVIDER, indicatorKey, isIndicatorSource } from './provider.ts';
+export { providerSpec } from './requests.ts';
 export type { AlphaVantageOptions, MarketLogger } from './provider.ts';
 export { MarketDataError, errorBodyOf, errorFromBody, errorFromClientRejection, isMarketDataError } from '../errors.ts';
 export type { ErrorBody, ErrorContext, MarketDataErrorInit, MarketDataErrorKind } from '../errors.ts';

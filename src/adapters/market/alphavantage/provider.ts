@@ -44,7 +44,7 @@ const nullLogger: MarketLogger = { debug: () => undefined, info: () => undefined
 export interface AlphaVantageOptions {
   /** The caller reads it from secrets (ALPHAVANTAGE_API_KEY); it is never logged. */
   apiKey: string;
-  /** e.g. `http://127.0.0.1:PORT/query` for the emulator. Default: `ALPHAVANTAGE_BASE_URL`, else the real API. */
+  /** e.g. `http://127.0.0.1:PORT/query` for the emulator (ALPHAVANTAGE_BASE_URL). Default: the real API. */
   baseUrl?: string;
   store: ArtifactStore;
   /** JSON file holding the request budget (survives restarts), e.g. `<workspace>/state/alphavantage-budget.json`. */
@@ -125,7 +125,7 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
   constructor(opts: AlphaVantageOptions) {
     if (!opts.apiKey) throw new MarketDataError({ kind: 'bad_key', provider: PROVIDER, detail: 'no API key given' });
     this.apiKey = opts.apiKey;
-    this.baseUrl = opts.baseUrl ?? process.env.ALPHAVANTAGE_BASE_URL ?? DEFAULT_BASE_URL;
+    this.baseUrl = opts.baseUrl ?? DEFAULT_BASE_URL;
     // alpha() writes `config.base` and every call reads it lazily from this same object, so replacing
     // it afterwards points the official client at another server (the emulator) without forking it.
     const config: { key: string; base?: string } = { key: opts.apiKey };

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { processVariable } from '../../../config/env.ts';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -41,9 +42,12 @@ async function pick(preferred: BackendName | 'auto'): Promise<BackendName> {
   throw new Error('no TensorFlow.js backend could be initialised (tried tfjs-node, wasm, cpu)');
 }
 
+const isBackendName = (v: string | undefined): v is BackendName => v === 'tensorflow' || v === 'wasm' || v === 'cpu';
+
 /** Initialise once per process; `ARENA_TF_BACKEND=wasm|cpu|tensorflow` forces a choice (for benches). */
 export function initBackend(preferred?: BackendName | 'auto'): Promise<BackendName> {
-  const want = preferred ?? ((process.env.ARENA_TF_BACKEND as BackendName | undefined) || 'auto');
+  const forced = processVariable('ARENA_TF_BACKEND');
+  const want = preferred ?? (isBackendName(forced) ? forced : 'auto');
   chosen ??= pick(want);
   return chosen;
 }
