@@ -63,6 +63,8 @@ const median = (xs: readonly number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 const rate = (x: number): string => `${(x / 1e6).toFixed(2)} M bars/s`;
+/** A run as bars/s and the CPU seconds it took. */
+const run = (bars: number) => (x: number): string => `${rate(x)} (${(bars / x).toFixed(3)} s)`;
 
 export async function benchFeatures(opts: { symbols?: number; days?: number; repeats?: number; log?: (line: string) => void } = {}): Promise<FeatureBenchResult> {
   const symbols = opts.symbols ?? 100;
@@ -127,10 +129,10 @@ export async function benchFeatures(opts: { symbols?: number; days?: number; rep
 
   const ratio = median(talib) / median(batch);
   log(`features, ${symbols} symbols × ${days.toLocaleString('en-US')} bars, the ${plan.columns.length} default columns (CPU time, ${repeats} runs each, back to back):`);
-  log(`  paper-arena batch (typed arrays): ${batch.map(rate).join(', ')}; median ${rate(median(batch))}`);
-  if (talib.length) log(`  TA-Lib ${talibVersion} (C) + numpy, same bars and columns: ${talib.map(rate).join(', ')}; median ${rate(median(talib))}`);
+  log(`  paper-arena batch (typed arrays): ${batch.map(run(bars)).join(', ')}; median ${rate(median(batch))}`);
+  if (talib.length) log(`  TA-Lib ${talibVersion} (C) + numpy, same bars and columns: ${talib.map(run(bars)).join(', ')}; median ${rate(median(talib))}`);
   log(`  ratio TA-Lib / paper-arena: ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a'} (target ≤ 3×)`);
-  log(`  buildFeatureMatrix (Bar[] → FeatureRow[]): ${rate(rows)}; streaming (FeatureMatrixBuilder.extend, ${streamSymbols} symbols): ${rate(streaming)}`);
+  log(`  buildFeatureMatrix (Bar[] → FeatureRow[], what callers get): ${run(bars)(rows)}; streaming path (FeatureMatrixBuilder.extend, ${streamSymbols} symbols × ${days.toLocaleString('en-US')} bars): ${run(streamSymbols * days)(streaming)}`);
   return { bars, columns: plan.columns.length, batch, talib, rows, streaming, ratio };
 }
 

@@ -6,11 +6,16 @@ import { missing } from './types.ts';
  * class, so the two agree bit for bit.
  *
  * O(1) per value: sums of (x − k) and (x − k)² slide in and out, with the shift k (a recent value)
- * keeping the cancellation in Σ(x−k)² − (Σ(x−k))²/p small, and both sums recomputed exactly every p
- * values so rounding cannot accumulate (errors stay ~1e-14 relative). A window of p equal values is
- * flat exactly (spread 0), whatever the rounding. A non-finite value makes the window unready until
- * p finite values follow, as a window holding it would be undefined.
+ * keeping the cancellation in Σ(x−k)² − (Σ(x−k))²/p small. Both sums are recomputed exactly every p
+ * values, so rounding cannot accumulate, and at once when a value entering or leaving is far from k
+ * next to the window's spread (a jump in level), where the cancellation would cost digits: the
+ * spread stays within ~1e-12 of the window's own two-pass value. A window of p equal values is flat
+ * exactly (spread 0), whatever the rounding. A non-finite value makes the window unready until p
+ * finite values follow, as a window holding it would be undefined.
  */
+/** How far (squared, in window variances) a value may sit from the shift before the sums are redone. */
+const FAR = 1e3;
+
 export class RollingWindow {
   private readonly buf: Float64Array;
   private head = 0;
@@ -43,13 +48,15 @@ export class RollingWindow {
     this.equal = x === this.last ? this.equal + 1 : 1;
     this.last = x;
     if (++this.run < size) return;
-    if (this.run === size || ++this.sinceExact === size) this.exact(x);
-    else {
-      const a = x - this.shift;
-      const b = old - this.shift;
-      this.s1 += a - b;
-      this.s2 += a * a - b * b;
-    }
+    if (this.run === size || ++this.sinceExact === size) return this.exact(x);
+    const a = x - this.shift;
+    const b = old - this.shift;
+    const s1 = this.s1 + (a - b);
+    const s2 = this.s2 + (a * a - b * b);
+    // Far values next to the spread: Σ(x−k)² − (Σ(x−k))²/p would cancel most digits, so sum afresh.
+    if ((a * a + b * b) * size > FAR * (s2 - (s1 * s1) / size)) return this.exact(x);
+    this.s1 = s1;
+    this.s2 = s2;
   }
 
   /** Both sums afresh over the window (oldest first), around the newest value. */
@@ -126,12 +133,16 @@ export function windowMeans(x: Float64Array, p: number): Float64Array {
       continue;
     }
     if (++run < p) continue;
-    if (run === p || ++since === p) {
+    const a = v - shift;
+    const b = x[t - p]! - shift;
+    // Afresh every p values, and when a value entering or leaving is 100× the level away from the shift
+    // (a jump in level), where the sliding sum would lose digits of the mean.
+    if (run === p || ++since === p || Math.abs(a) + Math.abs(b) > 100 * Math.abs(v)) {
       shift = v;
       s1 = 0;
       for (let k = t - p + 1; k <= t; k++) s1 += x[k]! - shift;
       since = 0;
-    } else s1 += v - shift - (x[t - p]! - shift);
+    } else s1 += a - b;
     out[t] = shift + s1 / p;
   }
   return out;
