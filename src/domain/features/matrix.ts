@@ -238,7 +238,7 @@ export function buildFeatureColumns(
   for (const { factory, params, columns } of layout.bars) {
     const cols = factory.batch ? factory.batch(params, ohlcv) : streamBarFactory(factory, params, ohlcv);
     if (cols.length !== columns.length || cols.some((c) => c.length !== n))
-      throw new FeatureSpecError(`feature ${factory.key}: batch gave ${cols.length} columns of ${cols.map((c) => c.length).join('/')} rows; expected ${columns.length} of ${n}`);
+      throw new FeatureSpecError(`feature ${factory.key}: batch gave ${cols.length} columns${cols.length ? ` of ${cols.map((c) => c.length).join('/')} rows` : ''}; expected ${columns.length} of ${n} rows`);
     for (const c of cols) base.push(finiteOrNaN(c, complete));
   }
   layout.externals.forEach((name) => {
