@@ -11,13 +11,18 @@ describe('CalendarFeatures', () => {
     expect(f.update(bar('2024-01-15'))).toEqual([1, 0, 0, 0, 0, 1]);
   });
 
-  it('the batch form reads the same weekday and month from the date text, every day 1899–2101 (weekends all zero)', () => {
+  it('both forms give the calendar’s weekday and month, every day 1899–2101 (weekends all zero)', () => {
     const dates: string[] = [];
-    for (let t = Date.UTC(1899, 0, 1); t <= Date.UTC(2101, 11, 31); t += 86_400_000) dates.push(new Date(t).toISOString().slice(0, 10));
+    const want: number[][] = [];
+    for (let t = Date.UTC(1899, 0, 1); t <= Date.UTC(2101, 11, 31); t += 86_400_000) {
+      const d = new Date(t);
+      dates.push(d.toISOString().slice(0, 10));
+      want.push([...[1, 2, 3, 4, 5].map((k) => (d.getUTCDay() === k ? 1 : 0)), d.getUTCMonth() + 1]);
+    }
     const cols = calendarColumns(dates, true, true);
     const f = new CalendarFeatures(true, true);
-    const mismatches = dates.filter((d, i) => f.update(bar(d)).some((v, c) => v !== cols[c]![i]));
-    expect(mismatches).toEqual([]);
+    expect(dates.filter((d, i) => f.update(bar(d)).some((v, c) => v !== want[i]![c]))).toEqual([]);
+    expect(dates.filter((_, i) => cols.some((col, c) => col[i] !== want[i]![c]))).toEqual([]);
     expect(cols.map((c) => c[dates.indexOf('2017-11-11')])).toEqual([0, 0, 0, 0, 0, 11]);
   });
 

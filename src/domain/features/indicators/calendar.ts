@@ -20,41 +20,45 @@ export class CalendarFeatures implements StreamingIndicator {
     this.columns = columnsOf(dayOfWeek, month);
   }
   update(bar: Bar): readonly (number | null)[] {
-    const [y, m, d] = bar.date.split('-').map(Number) as [number, number, number];
     const out: number[] = [];
     if (this.dayOfWeek) {
-      const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay(); // 1 = Monday
+      const dow = weekday(bar.date); // 1 = Monday
       for (let i = 0; i < DAYS.length; i++) out.push(dow === i + 1 ? 1 : 0);
     }
-    if (this.month) out.push(m);
+    if (this.month) out.push(monthOf(bar.date));
     return out;
   }
 }
 
-/**
- * The same columns from `YYYY-MM-DD` dates in one pass: digits read in place and the weekday by
- * Sakamoto's rule in integer arithmetic, no Date objects.
- */
+/** Sakamoto's month offsets. */
+const MONTH_OFFSET = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4] as const;
+
+/** The month (1–12) of a `YYYY-MM-DD` date, read in place. */
+const monthOf = (s: string): number => (s.charCodeAt(5) - 48) * 10 + s.charCodeAt(6) - 48;
+
+/** The weekday (0 = Sunday … 6 = Saturday) of a `YYYY-MM-DD` date: Sakamoto's rule in integers, no Date object. */
+function weekday(s: string): number {
+  const m = monthOf(s);
+  const d = (s.charCodeAt(8) - 48) * 10 + s.charCodeAt(9) - 48;
+  let y = (s.charCodeAt(0) - 48) * 1000 + (s.charCodeAt(1) - 48) * 100 + (s.charCodeAt(2) - 48) * 10 + s.charCodeAt(3) - 48;
+  if (m < 3) y -= 1;
+  return (y + ((y / 4) | 0) - ((y / 100) | 0) + ((y / 400) | 0) + MONTH_OFFSET[m - 1]! + d) % 7;
+}
+
+/** The same columns for a whole date column, in one pass. */
 export function calendarColumns(dates: readonly string[], dayOfWeek: boolean, month: boolean): Float64Array[] {
   const n = dates.length;
   const dows = dayOfWeek ? DAYS.map(() => new Float64Array(n)) : [];
   const months = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const s = dates[i]!;
-    const m = (s.charCodeAt(5) - 48) * 10 + s.charCodeAt(6) - 48;
-    months[i] = m;
+    months[i] = monthOf(s);
     if (!dayOfWeek) continue;
-    const d = (s.charCodeAt(8) - 48) * 10 + s.charCodeAt(9) - 48;
-    let y = (s.charCodeAt(0) - 48) * 1000 + (s.charCodeAt(1) - 48) * 100 + (s.charCodeAt(2) - 48) * 10 + s.charCodeAt(3) - 48;
-    if (m < 3) y -= 1;
-    const dow = (y + ((y / 4) | 0) - ((y / 100) | 0) + ((y / 400) | 0) + MONTH_OFFSET[m - 1]! + d) % 7; // 0 = Sunday
+    const dow = weekday(s);
     if (dow >= 1 && dow <= 5) dows[dow - 1]![i] = 1;
   }
   return [...dows, ...(month ? [months] : [])];
 }
-
-/** Sakamoto's month offsets. */
-const MONTH_OFFSET = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4] as const;
 
 export const calendarFeature = defineFeature({
   kind: 'bars',
