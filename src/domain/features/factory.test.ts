@@ -9,7 +9,7 @@ import { compareSeries, fromColumn, sampleSeries, type Series } from '../../test
 import type { Bar } from '../market/types.ts';
 import { hasOhlcv } from '../market/types.ts';
 import { seededRandom } from '../models/rng.ts';
-import type { BarFeatureFactory } from './factory.ts';
+import { columnsOf, requiredFields, type BarFeatureFactory } from './factory.ts';
 import { ohlcvColumns, type BarField } from './indicators/types.ts';
 import { Lags } from './indicators/lags.ts';
 import { builtInFeatures } from './registry.ts';
@@ -64,7 +64,7 @@ const available = (bars: readonly Bar[]): Set<BarField> => new Set(bars.every(ha
 
 function streamed(f: BarFeatureFactory, params: unknown, bars: readonly Bar[]): Series[] {
   const inds = f.make(params);
-  const out: Series[] = f.columns(params).map(() => []);
+  const out: Series[] = columnsOf(f, params).map(() => []);
   for (const bar of bars) {
     let c = 0;
     for (const ind of inds) for (const v of ind.update(bar)) out[c++]!.push(v === null || Number.isFinite(v) ? v : null);
@@ -78,27 +78,31 @@ const batched = (f: BarFeatureFactory, params: unknown, bars: readonly Bar[]): S
 describe('every built-in family', () => {
   const families = builtInFeatures.barFactories();
 
-  it('has params to test here, and a batch form', () => {
+  it('has params to test here; states its columns and fields (no defaults) and has a batch form', () => {
     expect(families.map((f) => f.key).sort()).toEqual(Object.keys(PARAMS).sort());
-    for (const f of families) expect(f.batch, f.key).toBeDefined();
+    for (const f of families) {
+      expect(f.batch, f.key).toBeDefined();
+      expect(f.columns, f.key).toBeDefined();
+      expect(f.requires, f.key).toBeDefined();
+    }
   });
 
   it.each(families.map((f) => [f.key, f] as const))('%s: columns are its indicators’ columns, which need what the family needs', (_key, f) => {
     for (const params of PARAMS[f.key]!) {
       const inds = f.make(f.schema.parse(params));
-      expect(inds.flatMap((i) => [...i.columns])).toEqual(f.columns(params));
-      for (const ind of inds) expect([...ind.requires].sort()).toEqual([...f.requires].sort());
-      expect(f.batch!(params, ohlcvColumns(aapl.slice(0, 50)))).toHaveLength(f.columns(params).length);
+      expect(inds.flatMap((i) => [...i.columns])).toEqual(columnsOf(f, params));
+      for (const ind of inds) expect([...ind.requires].sort()).toEqual([...requiredFields(f, params)].sort());
+      expect(f.batch!(params, ohlcvColumns(aapl.slice(0, 50)))).toHaveLength(columnsOf(f, params).length);
     }
   });
 
   describe.each(CASES.map((c) => [c.name, c.bars] as const))('batch equals streaming to 1e-9 on %s', (_name, bars) => {
     it.each(families.map((f) => [f.key, f] as const))('%s', (_key, f) => {
-      if (!f.requires.every((r) => available(bars).has(r))) return; // a plan drops it for these bars
+      if (!requiredFields(f, PARAMS[f.key]![0]).every((r) => available(bars).has(r))) return; // a plan drops it for these bars
       for (const params of PARAMS[f.key]!) {
         const s = streamed(f, params, bars);
         const b = batched(f, params, bars);
-        f.columns(params).forEach((column, c) => {
+        columnsOf(f, params).forEach((column, c) => {
           // Relative to |value|, and to 1e-3 below that (a 1e-12 absolute bound near zero).
           const r = compareSeries(b[c]!, s[c]!, 1e-3);
           expect(r.warmupDiffers, `${column} ${JSON.stringify(params)}`).toEqual([]);

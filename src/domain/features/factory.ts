@@ -8,17 +8,23 @@
 import { z } from 'zod';
 import type { BarField, OhlcvColumns, StreamingIndicator, StreamingTransform } from './indicators/types.ts';
 
-/** A family computed from the bars, e.g. `rsi: [14]` → column `rsi_14`. */
+/**
+ * A family computed from the bars, e.g. `rsi: [14]` → column `rsi_14`. A plug-in needs only `key`,
+ * `schema` and `make`; the rest defaults from its indicators (and `batch` from streaming them).
+ */
 export interface BarFeatureFactory<S extends z.ZodType = z.ZodType, K extends string = string> {
-  readonly kind: 'bars';
+  readonly kind?: 'bars';
   /** The key under `features:` in the team YAML. */
   readonly key: K;
   /** Its YAML value; `make`, `columns` and `batch` get the parsed value. */
   readonly schema: S;
-  /** Bar fields beyond close; a series without them (close-only) drops the family with the reason. */
-  readonly requires: readonly BarField[];
-  /** Column names, in order; the concatenation of `make(params)`'s columns. */
-  columns(params: z.output<S>): string[];
+  /**
+   * Bar fields beyond close; a series without them (close-only) drops the family with the reason.
+   * Default: what its indicators require.
+   */
+  readonly requires?: readonly BarField[];
+  /** Column names, in order: the concatenation of `make(params)`'s columns (the default). */
+  columns?(params: z.output<S>): string[];
   make(params: z.output<S>): StreamingIndicator[];
   /** One Float64Array per column (same order as `columns`), NaN where the streaming form gives null. */
   batch?(params: z.output<S>, bars: OhlcvColumns): Float64Array[];
@@ -45,6 +51,13 @@ export interface DerivedFeatureFactory<S extends z.ZodType = z.ZodType, K extend
 }
 
 export type FeatureFactory<S extends z.ZodType = z.ZodType, K extends string = string> = BarFeatureFactory<S, K> | DerivedFeatureFactory<S, K>;
+
+/** The bar fields a family needs for these params. */
+export const requiredFields = (f: BarFeatureFactory, params: unknown): readonly BarField[] =>
+  f.requires ?? [...new Set(f.make(params).flatMap((i) => [...i.requires]))];
+
+/** A family's columns for these params. */
+export const columnsOf = (f: BarFeatureFactory, params: unknown): string[] => (f.columns ? f.columns(params) : f.make(params).flatMap((i) => [...i.columns]));
 
 /** Identity, for type inference: keeps the literal key and the schema's type in a factory's definition. */
 export function defineFeature<S extends z.ZodType, K extends string>(f: BarFeatureFactory<S, K>): BarFeatureFactory<S, K>;

@@ -12,7 +12,7 @@
 import type { Bar } from '../market/types.ts';
 import { hasOhlcv } from '../market/types.ts';
 import type { FeatureSpec } from './spec.ts';
-import type { BarFeatureFactory, DerivedFeatureFactory } from './factory.ts';
+import { columnsOf, requiredFields, type BarFeatureFactory, type DerivedFeatureFactory } from './factory.ts';
 import { barAt, missing, ohlcvColumns, type BarField, type OhlcvColumns, type StreamingIndicator, type StreamingTransform } from './indicators/types.ts';
 import { featureRegistry, type FeatureRegistry } from './registry.ts';
 import { avColumns, type ExternalValues } from './alphavantage.ts';
@@ -80,7 +80,7 @@ export function planFeatures(spec: FeatureSpec, available: ReadonlySet<BarField>
   for (const f of registry.barFactories()) {
     const params = paramsOf(spec, f.key);
     if (params === undefined) continue;
-    const missingFields = f.requires.filter((r) => !available.has(r));
+    const missingFields = requiredFields(f, params).filter((r) => !available.has(r));
     for (const ind of f.make(params)) {
       if (missingFields.length > 0) {
         dropped.push({
@@ -135,7 +135,7 @@ function layoutOf(spec: FeatureSpec, plan: FeaturePlan, registry: FeatureRegistr
   for (const factory of registry.barFactories()) {
     const params = paramsOf(spec, factory.key);
     if (params === undefined) continue;
-    const columns = factory.columns(params);
+    const columns = columnsOf(factory, params);
     // A family's columns are all kept or all dropped (its required fields are the family's).
     if (columns.length > 0 && columns.every((c) => planned.has(c))) bars.push({ factory, params, columns });
   }
@@ -181,7 +181,7 @@ export interface FeatureColumns {
 /** The streaming form run over whole columns: the batch fallback of a family without `batch`. */
 function streamBarFactory(f: BarFeatureFactory, params: unknown, ohlcv: OhlcvColumns): Float64Array[] {
   const inds = f.make(params);
-  const out = f.columns(params).map(() => missing(ohlcv.length));
+  const out = columnsOf(f, params).map(() => missing(ohlcv.length));
   for (let i = 0; i < ohlcv.length; i++) {
     const bar = barAt(ohlcv, i);
     let c = 0;

@@ -9,7 +9,7 @@ import { availableFields, buildFeatureColumns, buildFeatureMatrix, FeatureMatrix
 import { builtInFeatures, FeatureRegistry, FeatureRegistryError, featureRegistry, registerFeature } from './registry.ts';
 import { featureSpecSchema, featureSpecSchemaFor, type FeatureSpec } from './spec.ts';
 
-/** What a team's plug-in module exports: the day's range as a fraction of the close, streaming only. */
+/** What a team's plug-in module exports: the day's range as a fraction of the close, streaming only (key, schema, make: the minimum). */
 class RangePct implements StreamingIndicator {
   readonly columns: readonly string[];
   readonly requires = ['high', 'low'] as const;
@@ -24,11 +24,8 @@ class RangePct implements StreamingIndicator {
   }
 }
 const rangeFeature = defineFeature({
-  kind: 'bars',
   key: 'range_pct',
   schema: z.strictObject({ smooth: z.number().int().min(1).max(50) }),
-  requires: ['high', 'low'],
-  columns: ({ smooth }) => [`range_pct_${smooth}`],
   make: ({ smooth }) => [new RangePct(smooth)],
 });
 

@@ -43,7 +43,7 @@ export class FeatureRegistry {
 
   /** Families computed from bars, in column order. */
   barFactories(): BarFeatureFactory[] {
-    return this.list().filter((f): f is BarFeatureFactory => f.kind === 'bars');
+    return this.list().filter((f): f is BarFeatureFactory => f.kind !== 'derived');
   }
 
   /** Families computed from other columns (after the bar and external columns), in column order. */
