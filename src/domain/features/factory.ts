@@ -2,7 +2,7 @@
  * The FeatureFactory contract: one indicator family (its YAML key and schema, the bar fields it needs,
  * its columns) with two ways to compute it that must agree to 1e-9 —
  * - `make`: streaming indicators, fed one bar at a time (the live cycle appends one bar a day);
- * - `batch`: typed arrays in, typed arrays out, one pass over a whole series (training, seasons).
+ * - `batch`: typed arrays in, typed arrays out, one pass over a whole series (`buildFeatureMatrix`).
  * A factory without `batch` is computed through its streaming indicators in the batch path too.
  */
 import { z } from 'zod';

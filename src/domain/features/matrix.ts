@@ -6,7 +6,7 @@
  *
  * Two paths compute it, tested equal to 1e-9:
  * - batch (`buildFeatureColumns`, `buildFeatureMatrix`): typed arrays, one pass per indicator, for
- *   whole series (training, seasons, `arena features`);
+ *   whole series (`arena features`, the bench; any caller holding a whole series);
  * - streaming (`FeatureMatrixBuilder.extend`): one bar at a time, for the live cycle's daily append.
  */
 import type { Bar } from '../market/types.ts';
