@@ -4,46 +4,50 @@
  */
 import { z } from 'zod';
 import { avColumns, avIndicatorSchema } from './alphavantage.ts';
+import type { FeatureFactory } from './factory.ts';
+import { BUILT_IN_FEATURES } from './indicators/index.ts';
+import type { FeatureRegistry } from './registry.ts';
 
-const period = z.number().int().min(1).max(500);
-const periods = z.array(period).min(1);
+/**
+ * Indicators computed by Alpha Vantage's technical endpoints (only with `data.provider: alphavantage`),
+ * e.g. `- { function: RSI, time_period: 14 }` → column `av_rsi_14`; see features/alphavantage.ts.
+ */
+const alphavantageSchema = z
+  .array(avIndicatorSchema)
+  .min(1)
+  .max(20)
+  .superRefine((list, ctx) => {
+    // Two entries giving the same columns would spend the request budget twice for one column.
+    const seen = new Map<string, number>();
+    list.forEach((ind, i) => {
+      const cols = avColumns(ind).map((c) => c.column);
+      const clash = cols.find((c) => seen.has(c));
+      if (clash !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `an indicator not already listed (entry [${seen.get(clash)}] gives ${clash} too)`, input: ind });
+      for (const c of cols) if (!seen.has(c)) seen.set(c, i);
+    });
+  });
 
+type BuiltIn = (typeof BUILT_IN_FEATURES)[number];
+/** One optional key per built-in family, typed by its factory's schema. */
+type BuiltInShape = { [F in BuiltIn as F['key']]: z.ZodOptional<F['schema']> };
+
+function shapeOf(factories: readonly FeatureFactory[]): Record<string, z.ZodOptional<z.ZodType>> {
+  return Object.fromEntries(factories.map((f) => [f.key, f.schema.optional()]));
+}
+
+/**
+ * `features:` in the team YAML: one optional key per registered family (its factory's schema gives the
+ * value's shape and the error messages), plus `alphavantage`. Every key is optional; an empty section
+ * means no features of that kind.
+ */
 export const featureSpecSchema = z
-  .object({
-    rsi: periods.optional(),
-    ema: periods.optional(),
-    sma: periods.optional(),
-    macd: z.strictObject({ fast: period, slow: period, signal: period }).optional(),
-    bollinger: z.strictObject({ period, stddev: z.number().positive().max(10) }).optional(),
-    atr: periods.optional(),
-    stochastic: z.strictObject({ period, signal: period }).optional(),
-    obv: periods.optional(),
-    returns: periods.optional(),
-    volatility: z.array(z.number().int().min(2).max(500)).min(1).optional(),
-    volume_z: z.array(z.number().int().min(2).max(500)).min(1).optional(),
-    calendar: z.array(z.enum(['day_of_week', 'month'])).optional(),
-    lags: z.strictObject({ columns: z.array(z.string().min(1)).min(1), count: z.number().int().min(1).max(60) }).optional(),
-    /**
-     * Indicators computed by Alpha Vantage's technical endpoints (only with `data.provider: alphavantage`),
-     * e.g. `- { function: RSI, time_period: 14 }` → column `av_rsi_14`; see features/alphavantage.ts.
-     */
-    alphavantage: z
-      .array(avIndicatorSchema)
-      .min(1)
-      .max(20)
-      .superRefine((list, ctx) => {
-        // Two entries giving the same columns would spend the request budget twice for one column.
-        const seen = new Map<string, number>();
-        list.forEach((ind, i) => {
-          const cols = avColumns(ind).map((c) => c.column);
-          const clash = cols.find((c) => seen.has(c));
-          if (clash !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `an indicator not already listed (entry [${seen.get(clash)}] gives ${clash} too)`, input: ind });
-          for (const c of cols) if (!seen.has(c)) seen.set(c, i);
-        });
-      })
-      .optional(),
-  })
+  .object({ ...(shapeOf(BUILT_IN_FEATURES) as BuiltInShape), alphavantage: alphavantageSchema.optional() })
   .strict();
+
+/** The same schema over a registry with plug-in families (their keys are accepted too). */
+export function featureSpecSchemaFor(registry: FeatureRegistry) {
+  return z.object({ ...shapeOf(registry.list()), alphavantage: alphavantageSchema.optional() }).strict();
+}
 
 export type FeatureSpec = z.infer<typeof featureSpecSchema>;
 
