@@ -47,6 +47,20 @@ describe('dense backend (js)', () => {
   });
 
   it.each([
+    ['relu', specOf('return', { type: 'mlp', hidden: [16, 7], activation: 'relu', l2: 0.001 }, { batch_size: 33 })],
+    ['tanh, odd widths', specOf('direction', { type: 'mlp', hidden: [5, 3], activation: 'tanh', l2: 0 }, { batch_size: 31 })],
+    ['elu', specOf('return', { type: 'mlp', hidden: [9], activation: 'elu', l2: 0.01 })],
+    ['linear', specOf('direction', { type: 'linear' })],
+  ])('%s: the WebAssembly SIMD kernel and the TypeScript kernel give the same model to the bit', async (_name, spec) => {
+    const samples = data({ d: 11, output: spec.output.feature === 'direction' ? 'direction' : 'return' });
+    const cols = columnNames(11);
+    const wasm = await fitDense({ samples, spec, columns: cols, kernel: 'wasm' });
+    const js = await fitDense({ samples, spec, columns: cols, kernel: 'js' });
+    expect(await modelFingerprint(js.model, samples)).toEqual(await modelFingerprint(wasm.model, samples));
+    expect(js.history).toEqual(wasm.history);
+  });
+
+  it.each([
     ['mlp regression', specOf('return', mlp)],
     ['tanh mlp on close', specOf('close', { type: 'mlp', hidden: [8], activation: 'tanh', l2: 0 })],
     ['logistic direction', specOf('direction', { type: 'linear' })],
@@ -146,7 +160,7 @@ describe('dense backend (js)', () => {
     expect(denseMlpBackend.kind).toBe('mlp');
     expect(denseMlpBackend.schema.parse({ type: 'mlp', hidden: [4] })).toEqual({ type: 'mlp', hidden: [4], activation: 'relu', l2: 0 });
     expect(denseLinearBackend.schema.safeParse({ type: 'linear', hidden: [4] }).success).toBe(false);
-    expect(denseMlpBackend.describe?.(specOf('return', mlp), 1000)).toMatch(/^js: /);
+    expect(denseMlpBackend.describe?.(specOf('return', mlp), 1000)).toMatch(/^js: .*WebAssembly SIMD/);
   });
 });
 

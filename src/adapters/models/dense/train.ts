@@ -13,11 +13,14 @@ import { applyNormalizer, fitNormalizer, type Normalizer } from '../../../domain
 import { seededRandom, shuffledIndices } from '../../../domain/models/rng.ts';
 import { outputKind, type ModelSpec } from '../../../domain/models/spec.ts';
 import { DenseModel, type TargetScale } from './model.ts';
-import { activationBuffers, adamStep, addL2, architecture, backward, cloneLayers, copyWeights, forward, initLayers, logLoss, trainState, type DenseLayer, type HiddenActivation } from './network.ts';
+import { architecture, cloneLayers, copyWeights, initLayers, logLoss, type DenseLayer, type HiddenActivation } from './network.ts';
+import { Workspace, type KernelChoice } from './workspace.ts';
 
 export interface DenseFitOptions extends FitOptions {
   /** Start from these weights instead of the seeded initialisation (the tfjs parity test loads tfjs's initial weights). */
   initialLayers?: readonly DenseLayer[];
+  /** The product kernel: WebAssembly SIMD when available (`auto`), or the TypeScript one — bit-identical either way. */
+  kernel?: KernelChoice;
 }
 
 export function denseShape(spec: ModelSpec): { hidden: number[]; activation: HiddenActivation; l2: number } {
@@ -75,23 +78,19 @@ export async function fitDense(o: DenseFitOptions): Promise<TrainResult> {
   const Y = Float64Array.from(train, (s) => ((s.y as number) - yScale.mean) / yScale.std);
   const Xv = normalisedMatrix(val, normalizer, d);
   const Yv = Float64Array.from(val, (s) => ((s.y as number) - yScale.mean) / yScale.std);
-  const acts = activationBuffers(layers, batch);
-  const state = trainState(layers, batch);
-  const input = acts[0] as Float64Array;
-  const out = acts[layers.length] as Float64Array;
-  const outDelta = state.deltas[layers.length - 1] as Float64Array;
+  const ws = new Workspace(layers, batch, o.kernel ?? 'auto');
   const lr = spec.trainer.learning_rate;
 
-  /** Mean data loss of a whole matrix, in batch-sized chunks through the training buffers. */
+  /** Mean data loss of a whole matrix, in batch-sized chunks through the workspace. */
   const dataLoss = (Xm: Float64Array, Ym: Float64Array): number => {
     const n = Ym.length;
     let sum = 0;
     for (let start = 0; start < n; start += batch) {
       const rows = Math.min(batch, n - start);
-      input.set(Xm.subarray(start * d, (start + rows) * d));
-      forward(layers, acts, rows);
+      for (let i = 0; i < rows; i++) ws.setInput(i, Xm, (start + i) * d);
+      ws.forward(rows);
       for (let i = 0; i < rows; i++) {
-        const z = out[i]!;
+        const z = ws.output(i);
         const y = Ym[start + i]!;
         sum += kind === 'binary' ? logLoss(z, y) : (z - y) * (z - y);
       }
@@ -112,28 +111,24 @@ export async function fitDense(o: DenseFitOptions): Promise<TrainResult> {
     for (let start = 0; start < train.length; start += batch) {
       if (o.signal?.aborted) throw new TrainingAborted();
       const rows = Math.min(batch, train.length - start);
-      for (let i = 0; i < rows; i++) {
-        const r = (order[start + i] as number) * d;
-        const o = i * d;
-        for (let k = 0; k < d; k++) input[o + k] = X[r + k]!;
-      }
-      forward(layers, acts, rows);
+      for (let i = 0; i < rows; i++) ws.setInput(i, X, (order[start + i] as number) * d);
+      ws.forward(rows);
       let batchLoss = 0;
       for (let i = 0; i < rows; i++) {
-        const z = out[i]!;
+        const z = ws.output(i);
         const y = Y[order[start + i] as number]!;
         if (kind === 'binary') {
           batchLoss += logLoss(z, y);
-          outDelta[i] = (1 / (1 + Math.exp(-z)) - y) / rows;
+          ws.setOutputDelta(i, (1 / (1 + Math.exp(-z)) - y) / rows);
         } else {
           const e = z - y;
           batchLoss += e * e;
-          outDelta[i] = (2 * e) / rows;
+          ws.setOutputDelta(i, (2 * e) / rows);
         }
       }
-      backward(layers, acts, state, rows);
-      const penalty = addL2(layers, state, l2);
-      adamStep(layers, state, lr);
+      ws.backward(rows);
+      const penalty = ws.addL2(l2);
+      ws.adam(lr);
       lossSum += (batchLoss / rows + penalty) * rows;
     }
     const log = { epoch, loss: lossSum / train.length, val_loss: val.length ? dataLoss(Xv, Yv) : null };
@@ -141,7 +136,7 @@ export async function fitDense(o: DenseFitOptions): Promise<TrainResult> {
     o.onEpoch?.(log);
     const monitored = log.val_loss ?? log.loss;
     if (monitored < best.loss - 1e-9) {
-      best = { epoch, loss: monitored, layers: cloneLayers(layers) };
+      best = { epoch, loss: monitored, layers: ws.weights() };
       sinceBest = 0;
     } else if (spec.trainer.early_stopping_patience > 0 && ++sinceBest >= spec.trainer.early_stopping_patience) {
       stoppedEarly = true;
@@ -149,10 +144,10 @@ export async function fitDense(o: DenseFitOptions): Promise<TrainResult> {
     }
   }
   if (o.signal?.aborted) throw new TrainingAborted();
-  if (best.layers) copyWeights(best.layers, layers);
+  const trained = best.layers ?? ws.weights();
   const dates = labelled.map((s) => s.date);
   return {
-    model: new DenseModel({ spec, columns: [...o.columns], layers, normalizer, yScale }),
+    model: new DenseModel({ spec, columns: [...o.columns], layers: trained, normalizer, yScale }),
     history,
     bestEpoch: best.epoch,
     stoppedEarly,
