@@ -4,8 +4,10 @@
  *   dates held out → 20,160 training rows), batch 128, 25 epochs, Adam 0.001, ReLU, L2 1e-4, no early
  *   stopping: the js dense backend vs scikit-learn's MLPRegressor (same split, same objective:
  *   alpha = l2 × batch) vs tfjs WASM. CPU seconds (process.cpuUsage / time.process_time, all threads)
- *   and validation MSE in target units.
- * - `benchTrees()`: forest and gbdt fit CPU seconds and validation R² on the same data.
+ *   and validation MSE in target units. The js figure is the WebAssembly SIMD kernel; the plain
+ *   TypeScript kernel's (bit-identical result) is printed beside it.
+ * - `benchTrees()`: forest and gbdt fit CPU seconds and validation R² on the same data, next to
+ *   scikit-learn's RandomForestRegressor and HistGradientBoostingRegressor with the same parameters.
  * Run alone: `node --import tsx bench/models.ts [dense|trees] [runs]`.
  */
 import { execFileSync } from 'node:child_process';
@@ -93,6 +95,10 @@ export async function benchDense(runs = 3): Promise<void> {
       const r = await fitDense({ samples, spec, columns });
       const ours = cpuSeconds(c0);
       const oursVal = mse((s) => r.model.predict(s), val);
+      // The same fit on the TypeScript fallback kernel (no WebAssembly SIMD): what plain JS reaches.
+      const c1 = process.cpuUsage();
+      await fitDense({ samples, spec, columns, kernel: 'js' });
+      const plain = cpuSeconds(c1);
       const skDefault = sklearnMlp(npy);
       const skOne = sklearnMlp(npy, { threads: 1 });
       if (!skDefault || !skOne) {
@@ -104,7 +110,7 @@ export async function benchDense(runs = 3): Promise<void> {
       const ratio = ours / sk.seconds_cpu;
       ratios.push(ratio);
       console.log(
-        `${label}, run ${run}: js ${ours.toFixed(2)} s CPU (${Math.round((train.length * spec.trainer.epochs) / ours).toLocaleString('en-US')} samples/s), val MSE ${oursVal.toFixed(4)} | scikit-learn MLPRegressor ${skDefault.seconds_cpu.toFixed(2)} s CPU with ${skDefault.threads ?? '?'} BLAS threads, ${skOne.seconds_cpu.toFixed(2)} s with 1, val MSE ${sk.val_mse.toFixed(4)} → js takes ${ratio.toFixed(2)}× scikit-learn's best (target ≤ 2×), val MSE ratio ${(oursVal / sk.val_mse).toFixed(3)} (target ≤ 1)`,
+        `${label}, run ${run}: js ${ours.toFixed(2)} s CPU (${Math.round((train.length * spec.trainer.epochs) / ours).toLocaleString('en-US')} samples/s; ${plain.toFixed(2)} s on the plain-TypeScript kernel), val MSE ${oursVal.toFixed(4)} | scikit-learn MLPRegressor ${skDefault.seconds_cpu.toFixed(2)} s CPU with ${skDefault.threads ?? '?'} BLAS threads, ${skOne.seconds_cpu.toFixed(2)} s with 1, val MSE ${sk.val_mse.toFixed(4)} → js takes ${ratio.toFixed(2)}× scikit-learn's best (target ≤ 2×), val MSE ratio ${(oursVal / sk.val_mse).toFixed(3)} (target ≤ 1)`,
       );
     }
     if (ratios.length > 1) console.log(`  median ratio over ${ratios.length} runs: ${median(ratios).toFixed(2)}× scikit-learn`);
@@ -123,22 +129,41 @@ export async function benchDense(runs = 3): Promise<void> {
   }
 }
 
+/** scikit-learn's RandomForestRegressor and HistGradientBoostingRegressor on `npy`, or null without the venv. */
+export function sklearnTrees(npy: string): Record<'forest' | 'gbdt', { seconds_cpu: number; val_r2: number }> | null {
+  if (!existsSync(PYTHON)) return null;
+  const out = execFileSync(PYTHON, [path.join(REPO, 'scripts/parity/bench_sklearn_trees.py'), npy, '--threads', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(out.trim().split('\n').pop() as string) as Record<'forest' | 'gbdt', { seconds_cpu: number; val_r2: number }>;
+}
+
 export async function benchTrees(): Promise<void> {
   const samples = plantedSamples();
   const columns = columnNames(30);
   const base = modelSpecSchema.parse({ output: { feature: 'return' }, encoder: { type: 'linear' }, trainer: { epochs: 1, early_stopping_patience: 0, validation_split: 0.2 }, seed: 7 });
   const { val } = splitByDate(samples, base.trainer.validation_split);
-  const cases: [string, (o: { samples: Sample[]; spec: ModelSpec; columns: string[] }) => Promise<TrainResult>, unknown][] = [
-    ['forest (defaults: 100 trees, depth 8, 1/3 features per split, 255 bins)', fitForest, forestParamsSchema.parse({ type: 'forest' })],
-    ['gbdt (defaults: 100 rounds, lr 0.1, depth 6, 255 bins; no early stopping)', fitGbdt, gbdtParamsSchema.parse({ type: 'gbdt' })],
+  const dir = mkdtempSync(path.join(tmpdir(), 'arena-bench-trees-'));
+  const npy = path.join(dir, 'data.npy');
+  writeSplitNpy(npy, samples, base.trainer.validation_split);
+  const cases: ['forest' | 'gbdt', string, (o: { samples: Sample[]; spec: ModelSpec; columns: string[] }) => Promise<TrainResult>, unknown][] = [
+    ['forest', 'forest (defaults: 100 trees, depth 8, 1/3 features per split, 255 bins)', fitForest, forestParamsSchema.parse({ type: 'forest' })],
+    ['gbdt', 'gbdt (defaults: 100 rounds, lr 0.1, depth 6, 255 bins; no early stopping)', fitGbdt, gbdtParamsSchema.parse({ type: 'gbdt' })],
   ];
-  for (const [name, fit, encoder] of cases) {
-    // spec.ts does not list the tree encoders yet; the backend validates its own.
-    const spec = { ...base, encoder: encoder as ModelSpec['encoder'] };
-    const c0 = process.cpuUsage();
-    const r = await fit({ samples, spec, columns });
-    const secs = cpuSeconds(c0);
-    console.log(`${name} on ${samples.length.toLocaleString('en-US')} × 30: fit ${secs.toFixed(2)} s CPU, validation R² ${r2((s) => r.model.predict(s), val).toFixed(3)} (best achievable ≈ 0.34)`);
+  try {
+    const peer = sklearnTrees(npy);
+    for (const [kind, name, fit, encoder] of cases) {
+      // spec.ts does not list the tree encoders yet; the backend validates its own.
+      const spec = { ...base, encoder: encoder as ModelSpec['encoder'] };
+      const c0 = process.cpuUsage();
+      const r = await fit({ samples, spec, columns });
+      const secs = cpuSeconds(c0);
+      const p = peer?.[kind];
+      const peerText = p
+        ? ` | scikit-learn ${kind === 'forest' ? 'RandomForestRegressor' : 'HistGradientBoostingRegressor'} (same parameters, 1 thread) ${p.seconds_cpu.toFixed(2)} s CPU, R² ${p.val_r2.toFixed(3)} → ${(secs / p.seconds_cpu).toFixed(2)}× its time`
+        : ' | scikit-learn: skipped (no venv)';
+      console.log(`${name} on ${samples.length.toLocaleString('en-US')} × 30: fit ${secs.toFixed(2)} s CPU, validation R² ${r2((s) => r.model.predict(s), val).toFixed(3)} (best achievable ≈ 0.34)${peerText}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

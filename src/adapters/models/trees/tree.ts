@@ -228,9 +228,12 @@ export function growTree(m: BinnedRows, rows: Int32Array, count: number, g: Floa
       let HL = 0;
       let CL = 0;
       for (let b = 0, idx = f * maxBins * 3; b < nb; b++, idx += 3) {
+        const c = hist[idx + 2]!;
+        // An empty bin moves no row: its split equals the previous one, which already won ties.
+        if (c === 0) continue;
         GL += hist[idx]!;
         HL += hist[idx + 1]!;
-        CL += hist[idx + 2]!;
+        CL += c;
         if (CL < minSamplesLeaf) continue;
         if (n - CL < minSamplesLeaf) break;
         const GR = node.G - GL;
