@@ -1,6 +1,6 @@
 /**
- * The dense trainer's one hot kernel as WebAssembly SIMD (f64x2), assembled at module load by the
- * few lines of encoder below — no build step, no binary blob in git, no toolchain dependency.
+ * The dense trainer's one hot kernel as WebAssembly SIMD (f64x2), assembled at module load by our
+ * small encoder (wasm-encoder.ts) — no build step, no binary blob in git, no toolchain dependency.
  *
  *   C[p][q] = init[q] + Σ_{r < R} A(r, p) · B[r][q]     for p < P, q < Q (Q even)
  *
@@ -12,70 +12,7 @@
  * Blocked 2 rows × 4 vectors (8 columns): 8 accumulators, 2 splats and 4 loads per step.
  * Measured here: ~0.2 ns per multiply-add against ~0.6 ns for the blocked scalar TypeScript loop.
  */
-
-// ---- a minimal WebAssembly binary encoder (only what the kernel needs) ----
-
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-};
-
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-};
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** Instructions, as functions returning their bytes. */
-const op = {
-  get: (l: number) => [0x20, ...uleb(l)],
-  set: (l: number) => [0x21, ...uleb(l)],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  add: [0x6a],
-  sub: [0x6b],
-  mul: [0x6c],
-  and: [0x71],
-  shl: [0x74],
-  geS: [0x4e],
-  leS: [0x4c],
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, ...uleb(depth)],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  load: (offset: number) => [0xfd, ...uleb(0x00), 3, ...uleb(offset)], // v128.load, align 8 bytes (a hint)
-  store: (offset: number) => [0xfd, ...uleb(0x0b), 3, ...uleb(offset)], // v128.store
-  splat: [0xfd, ...uleb(0x0a), 3, 0], // v128.load64_splat
-  f64x2Add: [0xfd, ...uleb(0xf0)],
-  f64x2Mul: [0xfd, ...uleb(0xf2)],
-  f64x2Gt: [0xfd, ...uleb(0x4a)],
-  f64x2Pmax: [0xfd, ...uleb(0xf7)], // pmax(a, b) = a < b ? b : a — exactly `x > 0 ? x : 0` for pmax(0, x), NaN and −0 included
-  v128And: [0xfd, ...uleb(0x4e)],
-  zeroVector: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)], // v128.const 0
-};
-
-/** `while (cond) body`: block { loop { br_if exit (!cond) ; body ; br loop } }, `exitIf` gives the exit test. */
-const whileLoop = (exitIf: number[], body: number[]) => [...op.block, ...op.loop, ...exitIf, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
+import { assembleModule, compileModule, I32, instantiate, op, V128, whileLoop, type WasmMemory, type WasmModule } from './wasm-encoder.ts';
 
 // Parameters (all i32; pointers and strides in bytes): C, ldc, A, ar, ap, B, ldb, init, P, Qv (columns / 2), R.
 const [C, LDC, A, AR, AP, B, LDB, INIT, P, QV, R] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -155,28 +92,11 @@ function reluMaskBody(): number[] {
 }
 
 export function assembleKernel(): Uint8Array {
-  const funcType = (params: number) => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])];
-  const imports = vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]);
-  const code = (locals: number[][], body: number[]) => {
-    const f = [...vec(locals), ...body, ...op.end];
-    return [...uleb(f.length), ...f];
-  };
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([funcType(11), funcType(2), funcType(3)])),
-    ...section(2, imports),
-    ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
-    ...section(7, vec([[...name('product'), 0x00, ...uleb(0)], [...name('relu'), 0x00, ...uleb(1)], [...name('reluMask'), 0x00, ...uleb(2)]])),
-    ...section(
-      10,
-      vec([
-        code([[...uleb(11), I32], [...uleb(14), V128]], productBody()),
-        code([[...uleb(1), I32]], reluBody()),
-        code([[...uleb(1), I32]], reluMaskBody()),
-      ]),
-    ),
-  ];
-  return Uint8Array.from(bytes);
+  return assembleModule([
+    { name: 'product', params: 11, locals: [[11, I32], [14, V128]], body: productBody() },
+    { name: 'relu', params: 2, locals: [[1, I32]], body: reluBody() },
+    { name: 'reluMask', params: 3, locals: [[1, I32]], body: reluMaskBody() },
+  ]);
 }
 
 export type WasmProduct = (C: number, ldc: number, A: number, ar: number, ap: number, B: number, ldb: number, init: number, P: number, Qv: number, R: number) => void;
@@ -186,39 +106,16 @@ export interface WasmKernels {
   reluMask: (d: number, a: number, n: number) => void;
 }
 
-/** The slice of the WebAssembly JS API used here (@types/node 20 does not declare it; lib.dom would bring the browser). */
-interface WasmModule {
-  readonly __brand?: 'WebAssembly.Module';
-}
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-}
-const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
 let compiled: WasmModule | null | undefined;
 
-/** The compiled kernel, or null where WebAssembly (SIMD) is unavailable (then the TypeScript kernel runs). */
+/** The compiled kernels, or null where WebAssembly SIMD is unavailable (then the TypeScript kernels run). */
 export function kernelModule(): WasmModule | null {
-  if (compiled === undefined) {
-    try {
-      compiled = api ? new api.Module(assembleKernel()) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileModule(assembleKernel());
   return compiled;
 }
 
-/** Fresh memory of at least `bytes` and the kernel instantiated on it. */
+/** Fresh memory of at least `bytes` and the kernels instantiated on it. */
 export function instantiateKernels(module: WasmModule, bytes: number): { memory: WasmMemory } & WasmKernels {
-  if (!api) throw new Error('WebAssembly is not available in this runtime');
-  const memory = new api.Memory({ initial: Math.max(1, Math.ceil(bytes / 65_536)) });
-  const instance = new api.Instance(module, { env: { memory } });
-  const e = instance.exports as unknown as WasmKernels;
-  return { memory, product: e.product, relu: e.relu, reluMask: e.reluMask };
+  const { memory, exports } = instantiate<WasmKernels>(module, bytes);
+  return { memory, product: exports.product, relu: exports.relu, reluMask: exports.reluMask };
 }

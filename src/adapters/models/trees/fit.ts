@@ -12,7 +12,12 @@ import { outputKind, type OutputKind } from '../../../domain/models/spec.ts';
 import { assertFiniteInputs } from '../dense/train.ts';
 import { sigmoid, TreeEnsembleModel, type TargetScale } from './model.ts';
 import { featuresPerSplit, forestParamsSchema, gbdtParamsSchema, type ForestParams, type GbdtParams } from './schema.ts';
-import { binFeatures, growScratch, growTree, predictTree, type Tree } from './tree.ts';
+import { createArena, growTree, predictTree, type Tree, type TreeKernelChoice } from './tree.ts';
+
+export interface TreeFitOptions extends FitOptions {
+  /** Histogram kernels: WebAssembly when available (`auto`), or TypeScript — bit-identical either way. */
+  kernel?: TreeKernelChoice;
+}
 
 interface Prepared {
   kind: OutputKind;
@@ -88,19 +93,16 @@ function result(o: FitOptions, p: Prepared, model: TreeEnsembleModel, history: E
  * `direction` the trees fit the 0/1 labels with squared loss (Gini-equivalent splits), so their
  * average is the averaged leaf probability of P(up). No early stopping: more trees do not overfit.
  */
-export async function fitForest(o: FitOptions): Promise<TrainResult> {
+export async function fitForest(o: TreeFitOptions): Promise<TrainResult> {
   const started = performance.now();
   const params: ForestParams = forestParamsSchema.parse(o.spec.encoder);
   const p = prepare(o, 'forest backend');
   const n = p.train.length;
-  const bins = binFeatures(p.X, n, p.d, params.bins);
-  const scratch = growScratch(bins);
+  const arena = createArena(p.X, n, p.d, params.bins, params.max_depth, o.kernel);
+  const { g, h, rows } = arena;
   const random = seededRandom(o.spec.seed);
   const treeParams = { maxDepth: params.max_depth, minSamplesLeaf: params.min_samples_leaf, lambda: 0, featuresPerSplit: featuresPerSplit(params.max_features, p.d) };
   const weight = new Float64Array(n);
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
-  const rows = new Int32Array(n);
   const sumTrain = new Float64Array(n);
   const sumVal = new Float64Array(p.val.length);
   const trees: Tree[] = [];
@@ -130,7 +132,7 @@ export async function fitForest(o: FitOptions): Promise<TrainResult> {
         h[i] = w;
       }
     }
-    const tree = growTree(bins, rows, count, g, h, treeParams, random, scratch);
+    const tree = growTree(arena, count, treeParams, random);
     trees.push(tree);
     addTree(tree, p.X, p.d, sumTrain);
     addTree(tree, p.Xv, p.d, sumVal);
@@ -149,14 +151,14 @@ export async function fitForest(o: FitOptions): Promise<TrainResult> {
  * `subsample` of the rows. Early stopping on the validation split counts rounds
  * (`trainer.early_stopping_patience`, 0 = never) and keeps the best round's trees.
  */
-export async function fitGbdt(o: FitOptions): Promise<TrainResult> {
+export async function fitGbdt(o: TreeFitOptions): Promise<TrainResult> {
   const started = performance.now();
   const params: GbdtParams = gbdtParamsSchema.parse(o.spec.encoder);
   const p = prepare(o, 'gbdt backend');
   const n = p.train.length;
   const binary = p.kind === 'binary';
-  const bins = binFeatures(p.X, n, p.d, params.bins);
-  const scratch = growScratch(bins);
+  const arena = createArena(p.X, n, p.d, params.bins, params.max_depth, o.kernel);
+  const { g, h, rows } = arena;
   const random = seededRandom(o.spec.seed);
   const treeParams = { maxDepth: params.max_depth, minSamplesLeaf: params.min_samples_leaf, lambda: params.l2, featuresPerSplit: p.d };
   let base = 0;
@@ -168,9 +170,6 @@ export async function fitGbdt(o: FitOptions): Promise<TrainResult> {
   }
   const F = new Float64Array(n).fill(base);
   const Fv = new Float64Array(p.val.length).fill(base);
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
-  const rows = new Int32Array(n);
   const trees: Tree[] = [];
   const history: EpochLog[] = [];
   const lossOf = (S: Float64Array, Y: Float64Array) => {
@@ -200,7 +199,7 @@ export async function fitGbdt(o: FitOptions): Promise<TrainResult> {
     } else {
       for (let i = 0; i < n; i++) rows[count++] = i;
     }
-    const tree = growTree(bins, rows, count, g, h, treeParams, random, scratch);
+    const tree = growTree(arena, count, treeParams, random);
     for (let k = 0; k < tree.value.length; k++) if (tree.feature[k]! < 0) tree.value[k] = tree.value[k]! * params.learning_rate || 0;
     trees.push(tree);
     addTree(tree, p.X, p.d, F);
