@@ -63,6 +63,7 @@ export async function fitDense(o: DenseFitOptions): Promise<TrainResult> {
   if (labelled.length < 20) throw new Error(`not enough labelled samples to train (${labelled.length}; need at least 20)`);
   const d = (labelled[0] as Sample).x.length;
   if (d !== o.columns.length) throw new Error(`samples have ${d} inputs but ${o.columns.length} columns are named`);
+  for (const s of labelled) if (s.x.length !== d) throw new Error(`dense backend: samples have ${s.x.length} and ${d} inputs; every sample needs the same columns`);
   assertFiniteInputs(labelled, o.columns, 'dense backend');
   const { train, val } = splitByDate(labelled, spec.trainer.validation_split);
   const normalizer = fitNormalizer(featureRows(train, 1, d));

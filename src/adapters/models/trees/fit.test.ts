@@ -56,6 +56,15 @@ describe.each(families)('%s backend', (kind, fit, encoder) => {
     expect(await fingerprintInChild({ backend: kind, spec, data: DATA })).toEqual(fa);
   });
 
+  it.each(['return', 'direction'] as const)('%s: the WebAssembly and TypeScript histogram kernels give the same model to the bit', async (feature) => {
+    const samples = data({ output: feature === 'direction' ? 'direction' : 'return' });
+    const spec = specOf(feature, encoder);
+    const wasm = await fit({ samples, spec, columns, kernel: 'wasm' });
+    const js = await fit({ samples, spec, columns, kernel: 'js' });
+    expect(await modelFingerprint(js.model, samples)).toEqual(await modelFingerprint(wasm.model, samples));
+    expect(js.history).toEqual(wasm.history);
+  });
+
   it.each(['return', 'direction'] as const)('%s: save → load predicts bit-identically and re-saves the same bytes', async (feature) => {
     const samples = data({ output: feature === 'direction' ? 'direction' : 'return' });
     const spec = specOf(feature, encoder);
