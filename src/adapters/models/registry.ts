@@ -31,6 +31,8 @@ export const modelCardSchema = z.object({
   spec: z.unknown(),
   feature_columns: z.array(z.string()),
   backend: z.string(),
+  /** Why that compute backend: the engine rule's words (absent on older cards). */
+  backend_rule: z.string().optional(),
   data_version: z.string(),
   code_version: z.string(),
   reason: z.string(),

@@ -32,6 +32,7 @@ export function trainingReportData(card: ModelCard, status: string): TrainingRep
     status,
     reason: card.reason,
     backend: card.backend,
+    ...(card.backend_rule ? { backend_rule: card.backend_rule } : {}),
     train_from: card.train_from,
     train_to: card.train_to,
     test_from: card.test_from,
@@ -115,7 +116,7 @@ export function renderTraining(d: TrainingReportData | TrainingReport): string {
     title: `${d.team} model ${d.version}`,
     charts,
     body: `<h1>Model ${escapeHtml(d.version)} (${escapeHtml(d.team)})</h1>
-<p class="sub">trained for ${escapeHtml(d.trained_for)} on ${escapeHtml(d.train_from)} – ${escapeHtml(d.train_to)}; tested walk-forward on ${escapeHtml(d.test_from ?? '—')} – ${escapeHtml(d.test_to ?? '—')} · backend ${escapeHtml(d.backend)} · why: ${escapeHtml(d.reason)} · <a href="../../index.html">all reports</a></p>
+<p class="sub">trained for ${escapeHtml(d.trained_for)} on ${escapeHtml(d.train_from)} – ${escapeHtml(d.train_to)}; tested walk-forward on ${escapeHtml(d.test_from ?? '—')} – ${escapeHtml(d.test_to ?? '—')} · backend ${escapeHtml(d.backend)}${d.backend_rule ? ` (${escapeHtml(d.backend_rule)})` : ''} · why: ${escapeHtml(d.reason)} · <a href="../../index.html">all reports</a></p>
 <h2>Gate: <span class="badge ${d.gate.passed ? 'ok' : 'fail'}">${d.gate.passed ? 'passed' : 'failed'}</span> → status ${escapeHtml(d.status)}</h2><ul>${gate}</ul>
 <h2>Candidate vs baselines vs champion (test window)</h2>${metrics}
 ${charts.map(chartDiv).join('\n')}

@@ -83,6 +83,8 @@ export interface TrainingReportData {
   status: string;
   reason: string;
   backend: string;
+  /** Why that compute backend (the engine rule), when the card says. */
+  backend_rule?: string;
   train_from: string;
   train_to: string;
   test_from: string | null;

@@ -76,7 +76,7 @@ export interface ModelBackend<P = unknown> {
   fit(o: FitOptions): Promise<TrainResult>;
   load(files: ModelFiles, meta: { spec: ModelSpec; columns: string[] }): Promise<TrainedModel>;
   /** Which compute backend `fit` would use for this spec and data size, and why (training report, doctor). */
-  describe?(spec: ModelSpec, samples: number): string;
+  describe?(spec: ModelSpec, data: { samples: number; inputs: number }): string;
 }
 
 /** Picks the backend for a spec: built-ins by `encoder.type`, plug-ins by their module. */

@@ -4,13 +4,21 @@
  */
 import { z } from 'zod';
 import { searchSpaceIssues } from './search-space.ts';
+import { forestParamsSchema, gbdtParamsSchema } from './tree-params.ts';
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * Where a linear/MLP network trains: `auto` picks by size (engine rule in adapters/models/index.ts),
+ * `js` forces our dense kernel, `tfjs` TensorFlow.js (native TensorFlow when installed).
+ */
+const engine = z.enum(['auto', 'js', 'tfjs']).default('auto');
+
 export const encoderSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('linear') }),
+  z.strictObject({ type: z.literal('linear'), engine }),
   z.strictObject({
     type: z.literal('mlp'),
+    engine,
     hidden: z.array(positiveInt.max(1024)).min(1).max(6),
     activation: z.enum(['relu', 'tanh', 'elu']).default('relu'),
     /** L2 weight decay. (tfjs dropout with a fixed seed reuses one mask; without a seed it is not reproducible.) */
@@ -22,6 +30,8 @@ export const encoderSchema = z.discriminatedUnion('type', [
     /** Trading days per input sequence. */
     window: z.number().int().min(2).max(120),
   }),
+  forestParamsSchema,
+  gbdtParamsSchema,
 ]);
 
 export const trainerSchema = z.strictObject({

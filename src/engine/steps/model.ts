@@ -134,6 +134,7 @@ async function train(ctx: TeamContext, date: string, rows: Map<string, FeatureRo
     gatePassed: gate.passed,
     reason: decision.reason,
   });
+  const backendRule = backendFor(evalSpec).describe?.(evalSpec, { samples: t.trainSamples + t.validationSamples, inputs: modelColumns.length });
   const card: Omit<ModelCard, 'version'> = {
     key,
     team: team.team,
@@ -146,6 +147,7 @@ async function train(ctx: TeamContext, date: string, rows: Map<string, FeatureRo
     spec: evalSpec,
     feature_columns: modelColumns,
     backend: t.model.backend,
+    ...(backendRule ? { backend_rule: backendRule } : {}),
     data_version: dataVersion,
     code_version: CODE_VERSION,
     reason: decision.reason,

@@ -14,7 +14,7 @@ import { kernelModule } from './wasm.ts';
 export { fitDense, type DenseFitOptions } from './train.ts';
 export { loadDense, DenseModel, DENSE_FORMAT } from './model.ts';
 
-function describeDense(spec: ModelSpec, samples: number): string {
+function describeDense(spec: ModelSpec, { samples }: { samples: number }): string {
   const hidden = spec.encoder.type === 'mlp' ? spec.encoder.hidden.join('-') : 'none';
   const kernel = kernelModule() ? 'WebAssembly SIMD kernel' : 'TypeScript kernel (no WebAssembly SIMD here)';
   return `js: float64 dense trainer, ${kernel} (hidden ${hidden}, ${samples} samples; no tfjs ops)`;

@@ -158,9 +158,9 @@ describe('dense backend (js)', () => {
   it('is exposed as ModelBackend objects whose schemas are the spec encoder members', () => {
     expect(denseLinearBackend.kind).toBe('linear');
     expect(denseMlpBackend.kind).toBe('mlp');
-    expect(denseMlpBackend.schema.parse({ type: 'mlp', hidden: [4] })).toEqual({ type: 'mlp', hidden: [4], activation: 'relu', l2: 0 });
+    expect(denseMlpBackend.schema.parse({ type: 'mlp', hidden: [4] })).toEqual({ type: 'mlp', engine: 'auto', hidden: [4], activation: 'relu', l2: 0 });
     expect(denseLinearBackend.schema.safeParse({ type: 'linear', hidden: [4] }).success).toBe(false);
-    expect(denseMlpBackend.describe?.(specOf('return', mlp), 1000)).toMatch(/^js: .*WebAssembly SIMD/);
+    expect(denseMlpBackend.describe?.(specOf('return', mlp), { samples: 1000, inputs: 5 })).toMatch(/^js: .*WebAssembly SIMD/);
   });
 });
 

@@ -54,8 +54,8 @@ async function directionalAccuracy(s: Sample[], sp: ModelSpec): Promise<number> 
 describe('models learn what is there and nothing else', () => {
   // 300 test days: chance is 0.5 ± 0.029 (1 sd); 0.6 is > 3 sd away.
   it.each([
-    ['MLP regression', spec('return', { type: 'mlp', hidden: [16], activation: 'relu', l2: 0 })],
-    ['logistic classification', spec('direction', { type: 'linear' })],
+    ['MLP regression', spec('return', { type: 'mlp', engine: 'tfjs', hidden: [16], activation: 'relu', l2: 0 })],
+    ['logistic classification', spec('direction', { type: 'linear', engine: 'tfjs' })],
   ] as const)('%s: at chance on shuffled labels, finds a planted signal', { timeout: 120_000 }, async (_name, sp) => {
     const shuffled = await directionalAccuracy(shuffleLabels(samples(true, 11, sp.output.feature as 'return' | 'direction'), 5), sp);
     expect(shuffled).toBeGreaterThan(0.4);

@@ -4,7 +4,7 @@
  * only, a seeded shuffle per epoch, early stopping that restores the best weights.
  * Same seed, same data, same backend → the same weights.
  */
-import { tf, initBackend } from './backend.ts';
+import { tf, initBackend, type BackendName } from './backend.ts';
 import { buildNetwork } from './network.ts';
 import { fitNormalizer } from '../../../domain/models/normalize.ts';
 import { seededRandom, shuffledIndices } from '../../../domain/models/rng.ts';
@@ -22,9 +22,10 @@ import { TfjsModel, toTensor, type TargetScale } from './model.ts';
 
 
 
-export async function trainModel(opts: FitOptions): Promise<TrainResult> {
+/** `prefer`: the tfjs backend this fit asks for (the first fit of a process decides; see backend.ts). */
+export async function trainModel(opts: FitOptions, prefer?: BackendName | 'auto'): Promise<TrainResult> {
   const started = performance.now();
-  const backend = await initBackend();
+  const backend = await initBackend(prefer);
   const { spec } = opts;
   const kind = outputKind(spec);
   const window = windowOf(spec);

@@ -11,7 +11,7 @@ import { seededRandom } from '../../../domain/models/rng.ts';
 import { outputKind, type OutputKind } from '../../../domain/models/spec.ts';
 import { assertFiniteInputs } from '../dense/train.ts';
 import { sigmoid, TreeEnsembleModel, type TargetScale } from './model.ts';
-import { featuresPerSplit, forestParamsSchema, gbdtParamsSchema, type ForestParams, type GbdtParams } from './schema.ts';
+import { featuresPerSplit, forestParamsSchema, gbdtParamsSchema, type ForestParams, type GbdtParams } from '../../../domain/models/tree-params.ts';
 import { createArena, growTree, predictTree, type Tree, type TreeKernelChoice } from './tree.ts';
 
 export interface TreeFitOptions extends FitOptions {

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Sample } from '../../../domain/models/dataset.ts';
 import type { ModelFiles, TrainedModel } from '../../../domain/models/model.ts';
 import { outputKind, type ModelSpec, type OutputKind } from '../../../domain/models/spec.ts';
-import { forestParamsSchema, gbdtParamsSchema, type ForestParams, type GbdtParams } from './schema.ts';
+import { forestParamsSchema, gbdtParamsSchema, type ForestParams, type GbdtParams } from '../../../domain/models/tree-params.ts';
 import { predictTree, type Tree } from './tree.ts';
 
 export const MODEL_FILE = 'model.json';
