@@ -3,7 +3,7 @@
  * only the layers below it:
  *   core            ← nothing but core (errors, durable files, csv, lock, retry, log, redact)
  *   domain          ← core/errors.ts only; pure: no node:* module, no I/O
- *   config          ← core, domain
+ *   config          ← core, domain, ports (the seams a plug-in implements)
  *   ports.ts        ← core, domain
  *   adapters        ← core, domain, config, ports
  *   sim             ← core, domain, config, ports, adapters (the emulators reuse the paper engine)
@@ -49,7 +49,7 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/domain/', '^src/core/errors\\.ts$'] },
     },
     layer('core', []),
-    layer('config', ['core', 'domain']),
+    layer('config', ['core', 'domain', 'ports']),
     layer('ports', ['core', 'domain']),
     layer('adapters', ['core', 'domain', 'config', 'ports']),
     layer('sim', ['core', 'domain', 'config', 'ports', 'adapters']),

@@ -3,6 +3,7 @@
  * (DESIGN.md "Ports and adapters"). Data shapes live in the domain; these are the seams.
  */
 import type { DateTime } from 'luxon';
+import type { z } from 'zod';
 import type { Bar, DailyRequest, DailySeries } from './domain/market/types.ts';
 import type { Account, MarketClock, Order, OrderRequest, Position } from './domain/trading/types.ts';
 
@@ -46,6 +47,29 @@ export interface IndicatorSeries {
   values: Map<string, Record<string, number>>;
   stale: boolean;
   staleReason?: string;
+}
+
+/** What a data-provider plug-in is given to build its MarketData. */
+export interface ProviderPluginContext {
+  /** The team's symbols and benchmark. */
+  symbols: readonly string[];
+  /** The team file's directory (relative paths in params resolve against it). */
+  root: string;
+  /** The team's workspace (a cache or a request budget belongs under it). */
+  workspace: string;
+  /** Secrets from `.env.secrets` or the environment (never from the team file). */
+  secrets: { get(name: string): string | undefined; require(name: string, purpose: string): string };
+  logger: { info(message: string): unknown; warn(message: string): unknown };
+}
+
+/** A team's own market-data source (`data: { module: ./teams/x/provider.ts, params: {…} }`). */
+export interface MarketDataProvider<P = unknown> {
+  readonly name: string;
+  /** Its `data.params`, validated at config load. */
+  readonly schema: z.ZodType<P>;
+  /** Local, deterministic history: a season may replay it. */
+  readonly replayable: boolean;
+  create(params: P, ctx: ProviderPluginContext): Promise<MarketData>;
 }
 
 /** Daily prices by symbol and trading date (bars the engine may only read once they happened). */

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 type AnySchema = z.ZodType;
 type Bag = { minimum?: number; exclusiveMinimum?: number; maximum?: number; exclusiveMaximum?: number; format?: string; patterns?: Set<RegExp> };
 interface Internals {
-  def: { type: string; innerType?: AnySchema; shape?: Record<string, AnySchema>; element?: AnySchema; valueType?: AnySchema; options?: AnySchema[]; discriminator?: string; entries?: Record<string, unknown>; values?: unknown[]; checks?: { _zod: { def: { check: string; error?: unknown; format?: string; value?: unknown; inclusive?: boolean } } }[] };
+  def: { type: string; innerType?: AnySchema; out?: AnySchema; shape?: Record<string, AnySchema>; element?: AnySchema; valueType?: AnySchema; options?: AnySchema[]; discriminator?: string; entries?: Record<string, unknown>; values?: unknown[]; checks?: { _zod: { def: { check: string; error?: unknown; format?: string; value?: unknown; inclusive?: boolean } } }[] };
   bag: Bag;
   values?: Set<unknown>;
 }
@@ -20,6 +20,8 @@ function unwrap(s: AnySchema): AnySchema {
   for (let i = 0; i < 10; i++) {
     const d = internals(cur).def;
     if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional'].includes(d.type) && d.innerType) cur = d.innerType;
+    // z.preprocess(fn, schema) is a pipe into `schema`: describe the schema.
+    else if (d.type === 'pipe' && d.out) cur = d.out;
     else break;
   }
   return cur;

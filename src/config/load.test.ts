@@ -40,7 +40,7 @@ describe('team configuration', () => {
     expect(blue?.team).toBe('blue');
     expect(red?.symbols).not.toEqual(blue?.symbols);
     expect(red?.model.output.feature).not.toBe(blue?.model.output.feature);
-    expect(red?.strategySpec.kind).toBe('best-gain-worst-loss');
+    expect(red?.strategy.kind).toBe('best-gain-worst-loss');
   });
 
   it('a wrong type names file, field, expectation and the value', async () => {

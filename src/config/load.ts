@@ -4,60 +4,31 @@
  */
 import { promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { BUNDLED_DATA_DIR } from '../core/paths.ts';
+import type { FeatureSpec } from '../domain/features/spec.ts';
+import type { TeamStrategy } from '../domain/trading/strategy.ts';
 import { teamSchema, type TeamFile } from './schema.ts';
-import { strategySpecSchema, type StrategySpec } from '../domain/trading/strategy-spec.ts';
-import { describeIssue } from './describe.ts';
 import { planFeatures, FeatureSpecError } from '../domain/features/matrix.ts';
+import { parseYaml, readText, validate } from './parse.ts';
+import { resolveTeamPlugins, type TeamPlugins } from './plugins.ts';
 import { alpacaKeyNames, type Secrets } from './secrets.ts';
 import { loadEnv, type Env } from './env.ts';
 
-export interface TeamConfig extends TeamFile {
+export interface TeamConfig extends Omit<TeamFile, 'strategy'> {
   /** The team file as given (for messages) and resolved. */
   file: string;
   /** Directory relative paths are resolved against (the current directory). */
   root: string;
+  /** The strategy with its validated parameters (a built-in's file, or the team's module). */
+  strategy: TeamStrategy;
+  /** The strategy's file: a YAML under strategies/, or the team's module. */
   strategyFile: string;
-  strategySpec: StrategySpec;
+  /** The team's own code, loaded and checked (model family, feature families, data provider). */
+  plugins: Omit<TeamPlugins, 'strategy' | 'strategyFile' | 'featureParams'>;
   workspaceDir: string;
 }
 
-async function readText(file: string, displayName: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(displayName, '', code === 'ENOENT' ? 'file not found' : `cannot read (${code})`, { cause: err });
-  }
-}
-
-function parseYaml(text: string, displayName: string): unknown {
-  const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0] ?? (first.pos ? lineCounter.linePos(first.pos[0]) : undefined);
-    throw new ConfigError(displayName, pos ? `line ${pos.line}` : '', `expected valid YAML (${first.message.split('\n')[0]})`);
-  }
-  return doc.toJS();
-}
-
-function validate<S extends z.ZodType>(schema: S, value: unknown, displayName: string): z.infer<S> {
-  const r = schema.safeParse(value, { reportInput: true });
-  if (r.success) return r.data;
-  const issue = r.error.issues[0] as z.core.$ZodIssue;
-  const { field, text } = describeIssue(schema, issue, value);
-  const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : '';
-  throw new ConfigError(displayName, field, text + more);
-}
-
-export async function loadStrategy(file: string, displayName = file): Promise<StrategySpec> {
-  const value = parseYaml(await readText(file, displayName), displayName);
-  return validate(strategySpecSchema, value, displayName);
-}
 
 /** Symbols a data source can serve, when that can be known before running. */
 export function knownSymbols(team: Pick<TeamFile, 'data'>, root: string): { where: string; symbols: string[] } | null {
@@ -106,8 +77,11 @@ export async function loadTeam(file: string, opts: LoadTeamOptions = {}): Promis
   const dupe = team.symbols.find((s, i) => team.symbols.indexOf(s) !== i);
   if (dupe) throw new ConfigError(display, 'symbols', `expected each symbol once, got "${dupe}" twice`);
 
+  const { strategy, strategyFile, featureParams, ...plugins } = await resolveTeamPlugins(team, root, display);
+  // A custom family's parameters sit under its own key, where plans and builders look them up.
+  const features: FeatureSpec = { ...team.features, ...featureParams };
   try {
-    planFeatures(team.features, new Set(['open', 'high', 'low', 'volume']));
+    planFeatures(features, new Set(['open', 'high', 'low', 'volume']), [], { registry: plugins.features });
   } catch (err) {
     if (err instanceof FeatureSpecError) {
       const [field, ...rest] = err.message.split(': ');
@@ -115,13 +89,6 @@ export async function loadTeam(file: string, opts: LoadTeamOptions = {}): Promis
     }
     throw err;
   }
-
-  const strategyFile = path.resolve(root, team.strategy);
-  if (!(await fs.stat(strategyFile).catch(() => null))?.isFile())
-    throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}", which does not exist`);
-  const strategySpec = await loadStrategy(strategyFile, path.relative(root, strategyFile));
-  if (strategySpec.kind === 'equal-weight-top-k' && strategySpec.k > team.symbols.length)
-    throw new ConfigError(path.relative(root, strategyFile), 'k', `expected at most ${team.symbols.length} (the team's symbol count), got ${strategySpec.k}`);
 
   const env = opts.secrets ?? loadEnv({ cwd: root });
   if (team.storage.kind === 'minio' && !team.storage.endpoint && !env.endpoints.minio)
@@ -134,10 +101,12 @@ export async function loadTeam(file: string, opts: LoadTeamOptions = {}): Promis
 
   return {
     ...team,
+    features,
     file: display,
     root,
+    strategy,
     strategyFile,
-    strategySpec,
+    plugins,
     workspaceDir: path.resolve(root, team.workspace ?? path.join('workspaces', team.team)),
   };
 }
@@ -149,7 +118,7 @@ export function alpacaKeys(team: Pick<TeamFile, 'team' | 'broker'>, secrets: Sec
 }
 
 /** Every non-default adapter needs its secret before anything runs; the error names the variable. */
-export function checkSecrets(team: TeamFile, secrets: Secrets): void {
+export function checkSecrets(team: Omit<TeamFile, 'strategy'>, secrets: Secrets): void {
   if (team.data.provider === 'alphavantage') secrets.require('ALPHAVANTAGE_API_KEY', 'data.provider alphavantage');
   const needsAlpaca = team.broker.kind === 'alpaca' || team.data.provider === 'alpaca';
   if (needsAlpaca) {

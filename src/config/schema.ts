@@ -12,8 +12,18 @@ const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable 
 
 const severity = z.enum(['error', 'warn', 'info', 'off']);
 
+/** A plug-in module named in the team file: its path, and its own parameters beside it (checked by its schema). */
+export const pluginRefSchema = z.looseObject({ module: z.string().min(1) });
+
+const isPluginRef = (v: unknown): v is { module: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v) && 'module' in v;
+
 export const dataSchema = z.strictObject({
-  provider: z.enum(['sample', 'csv', 'alphavantage', 'alpaca']),
+  /** A built-in source, or `plugin` with `module` (set for you when only `module` is given). */
+  provider: z.enum(['sample', 'csv', 'alphavantage', 'alpaca', 'plugin']),
+  /** A team's own data provider module (README "Write your own … data provider"). */
+  module: z.string().min(1).optional(),
+  /** The plug-in provider's parameters (checked by its schema). */
+  params: z.record(z.string(), z.unknown()).optional(),
   /** Directory of SYMBOL.csv files (provider csv). */
   dir: z.string().min(1).optional(),
   /** Alpha Vantage free tier: 25 requests a day. */
@@ -147,13 +157,16 @@ export const teamSchema = z.strictObject({
   team: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a lower-case name such as red'),
   description: z.string().optional(),
   symbols: z.array(symbol).min(1).max(500),
-  data: dataSchema,
+  data: z.preprocess((v) => (isPluginRef(v) && !('provider' in v) ? { ...v, provider: 'plugin' } : v), dataSchema),
   features: featureSpecSchema.default(DEFAULT_FEATURES),
   model: modelSpecSchema,
   lifecycle: lifecycleSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
-  /** Path of the strategy file, relative to the repository root (e.g. strategies/best-gain-worst-loss.yml). */
-  strategy: z.string().min(1),
+  /**
+   * A strategy file relative to the repository root (e.g. strategies/best-gain-worst-loss.yml), or
+   * a team's own module with its parameters: `{ module: ./teams/green/strategy.ts, ...params }`.
+   */
+  strategy: z.union([z.string().min(1), pluginRefSchema]),
   broker: brokerSchema,
   storage: storageSchema.prefault({}),
   versioning: versioningSchema.prefault({}),
@@ -162,8 +175,12 @@ export const teamSchema = z.strictObject({
   /** Workspace directory (default workspaces/<team>). */
   workspace: z.string().min(1).optional(),
 })
-  // features.alphavantage lists Alpha Vantage technical endpoints: only that provider can serve them.
   .superRefine((team, ctx) => {
+    if (team.data.provider === 'plugin' && !team.data.module)
+      ctx.addIssue({ code: 'custom', path: ['data', 'module'], message: 'a module file (data.provider plugin needs one), e.g. ./teams/green/provider.ts', input: team.data.module });
+    if (team.data.module && team.data.provider !== 'plugin')
+      ctx.addIssue({ code: 'custom', path: ['data', 'provider'], message: 'plugin (or no provider) when data.module is given', input: team.data.provider });
+    // features.alphavantage lists Alpha Vantage technical endpoints: only that provider can serve them.
     if (team.features.alphavantage && team.data.provider !== 'alphavantage')
       ctx.addIssue({
         code: 'custom',

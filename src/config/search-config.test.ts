@@ -26,7 +26,7 @@ describe('model.search at config load', () => {
   });
 
   it.each([
-    ['a field the encoder does not have', '      encoder.units: { int: [8, 64] }\n', /^red\.yml: model\.search\.space\.encoder\.units: expected a field of the mlp encoder: one of encoder\.hidden, encoder\.activation, encoder\.l2 \("encoder\.units" is not one\), got \{"int":\[8,64\]\}$/],
+    ['a field the encoder does not have', '      encoder.units: { int: [8, 64] }\n', /^red\.yml: model\.search\.space\.encoder\.units: expected a field of the mlp encoder: one of encoder\.engine, encoder\.hidden, encoder\.activation, encoder\.l2 \("encoder\.units" is not one\), got \{"int":\[8,64\]\}$/],
     ['a misspelt trainer field', '      trainer.lr: { uniform: [0.001, 0.01] }\n', /^red\.yml: model\.search\.space\.trainer\.lr: expected a field: one of trainer\.epochs, .*\("trainer\.lr" is not one\)/],
     ['something that may not be searched', '      output.feature: { choice: [close] }\n', /^red\.yml: model\.search\.space\.output\.feature: expected a dotted path under encoder, trainer, seed such as trainer\.learning_rate \("output" cannot be searched\)/],
     ['a range outside the field', '      trainer.learning_rate: { uniform: [0.1, 2] }\n', /^red\.yml: model\.search\.space\.trainer\.learning_rate: expected a range whose every value is valid for trainer\.learning_rate \(it can give 2: .*<=1\)/],

@@ -5,6 +5,7 @@
  */
 import type { ExternalValues } from '../domain/features/alphavantage.ts';
 import { availableFields, FeatureMatrixBuilder, planFeatures, type FeaturePlan, type FeatureRow } from '../domain/features/matrix.ts';
+import type { FeatureRegistry } from '../domain/features/registry.ts';
 import type { FeatureSpec } from '../domain/features/spec.ts';
 import type { DailySeries } from '../domain/market/types.ts';
 
@@ -12,11 +13,15 @@ export class FeatureCache {
   private planKey = '';
   private readonly builders = new Map<string, FeatureMatrixBuilder>();
 
-  constructor(private readonly spec: FeatureSpec) {}
+  constructor(
+    private readonly spec: FeatureSpec,
+    /** The families the spec may name (the built-ins and the team's own). */
+    private readonly registry: FeatureRegistry,
+  ) {}
 
   compute(series: ReadonlyMap<string, DailySeries>, external?: ReadonlyMap<string, ExternalValues>): { plan: FeaturePlan; rows: Map<string, FeatureRow[]> } {
     const closeOnly = [...series.values()].filter((s) => !availableFields([s]).has('open')).map((s) => s.symbol);
-    const plan = planFeatures(this.spec, availableFields([...series.values()]), closeOnly, { external: external !== undefined });
+    const plan = planFeatures(this.spec, availableFields([...series.values()]), closeOnly, { external: external !== undefined, registry: this.registry });
     const key = plan.columns.join(',');
     if (this.planKey !== key) {
       this.planKey = key;
@@ -26,7 +31,7 @@ export class FeatureCache {
     for (const [symbol, s] of series) {
       let b = this.builders.get(symbol);
       if (!b) {
-        b = new FeatureMatrixBuilder(symbol, this.spec, plan);
+        b = new FeatureMatrixBuilder(symbol, this.spec, plan, this.registry);
         this.builders.set(symbol, b);
       }
       // A symbol without values (nothing fetched, nothing cached) gets an empty map: its av_* cells are missing, so no rows.

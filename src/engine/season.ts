@@ -91,8 +91,9 @@ export function seasonSpan(market: InMemoryMarketData, teams: readonly TeamConfi
 export function seasonId(teams: readonly TeamConfig[], from: string, to: string, market: InMemoryMarketData): string {
   const h = createHash('sha256').update(`${from}|${to}`);
   for (const t of teams) {
-    const { file: _f, root: _r, strategyFile: _s, workspaceDir: _w, ...config } = t;
-    h.update(JSON.stringify(config));
+    const { file: _f, root: _r, strategyFile: _s, workspaceDir: _w, plugins, strategy, ...config } = t;
+    // The strategy by kind and parameters; a plug-in module by its source digest (a changed module is a new season).
+    h.update(JSON.stringify({ ...config, strategy: { kind: strategy.kind, params: strategy.params }, modules: plugins.modules.map((m) => `${m.field}:${m.digest}`) }));
   }
   for (const sym of [...new Set(teams.flatMap((t) => [...t.symbols, t.data.benchmark]))].sort()) {
     const s = market.span(sym);

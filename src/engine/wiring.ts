@@ -16,6 +16,7 @@ import { PaperAccount } from '../adapters/broker/paper-account.ts';
 import { InMemoryMarketData } from '../adapters/market/memory.ts';
 import { BUILTIN_PROVIDERS, type ProviderFactory } from '../adapters/market/providers.ts';
 import { builtinBackendFor } from '../adapters/models/index.ts';
+import type { BackendResolver } from '../domain/models/model.ts';
 import { ModelRegistry } from '../adapters/models/registry.ts';
 import { createTracker } from '../adapters/tracking/index.ts';
 import type { Broker, Clock, MarketData, Versioner } from '../ports.ts';
@@ -36,10 +37,29 @@ export function paperAccountOptions(broker: TeamConfig['broker']): Pick<PaperAcc
   };
 }
 
+/** The team's data source: its plug-in module, or a built-in by name. */
 export function providerFor(team: TeamConfig): ProviderFactory {
+  const plugin = team.plugins.provider;
+  if (plugin) {
+    return {
+      name: plugin.factory.name,
+      replayable: plugin.factory.replayable,
+      secrets: () => [],
+      create: (t, ctx) => plugin.factory.create(plugin.params, { symbols: universe(t), root: t.root, workspace: ctx.workspace, secrets: ctx.env, logger: ctx.logger }),
+    };
+  }
   const p = BUILTIN_PROVIDERS.get(team.data.provider);
   if (!p) throw new UsageError(`${team.file}: data.provider: expected one of ${[...BUILTIN_PROVIDERS.keys()].join(', ')}, got ${team.data.provider}`);
   return p;
+}
+
+/** The team's model families: its plug-in for `encoder.module`, the built-ins by type. */
+export function backendResolverFor(team: Pick<TeamConfig, 'plugins' | 'file'>): BackendResolver {
+  return (spec) => {
+    if (spec.encoder.type !== 'plugin') return builtinBackendFor(spec);
+    if (!team.plugins.model) throw new UsageError(`${team.file}: model.encoder.module: the plug-in model family is not loaded`);
+    return team.plugins.model;
+  };
 }
 
 /** The team's own data source (also what `arena features` and `arena doctor` read). */
@@ -140,8 +160,8 @@ export async function seasonContext(team: TeamConfig, w: SeasonWiring): Promise<
     services: {
       market: w.market,
       broker,
-      registry: new ModelRegistry(dirs.models, builtinBackendFor),
-      backendFor: builtinBackendFor,
+      registry: new ModelRegistry(dirs.models, backendResolverFor(team)),
+      backendFor: backendResolverFor(team),
       tracker: createTracker({ team: team.team, runsDir: dirs.runs, logger: w.logger }),
       versioner: notVersioning('season: versioned once at the end'),
       journal: new Journal(journalFile(dirs)),
@@ -149,7 +169,7 @@ export async function seasonContext(team: TeamConfig, w: SeasonWiring): Promise<
       logger: w.logger,
       reports: htmlReports(reportDir),
       snapshots: noSnapshots,
-      features: new FeatureCache(team.features),
+      features: new FeatureCache(team.features, team.plugins.features),
     },
     options: { scope: w.seasonId, driftEveryTradingDays: team.monitoring.season_drift_every_trading_days },
     ...(w.signal ? { signal: w.signal } : {}),
@@ -184,8 +204,8 @@ export async function liveContext(team: TeamConfig, w: LiveWiring): Promise<Team
       // A remote provider stays the market so its stale flags reach the quality gate; local files are read once.
       market: provider.replayable && prices ? prices : market,
       broker,
-      registry: new ModelRegistry(dirs.models, builtinBackendFor),
-      backendFor: builtinBackendFor,
+      registry: new ModelRegistry(dirs.models, backendResolverFor(team)),
+      backendFor: backendResolverFor(team),
       tracker: createTracker({ team: team.team, runsDir: dirs.runs, logger: w.logger, ...(w.env.endpoints.mlflow ? { mlflowUri: w.env.endpoints.mlflow } : {}), ...(mlflowToken ? { mlflowToken } : {}) }),
       versioner: await versionerFor(team, w.env, w.logger),
       journal: new Journal(journalFile(dirs)),
@@ -193,7 +213,7 @@ export async function liveContext(team: TeamConfig, w: LiveWiring): Promise<Team
       logger: w.logger,
       reports: htmlReports(reportDir),
       snapshots: workspaceSnapshots(dirs),
-      features: new FeatureCache(team.features),
+      features: new FeatureCache(team.features, team.plugins.features),
     },
     options: { scope: 'live', driftEveryTradingDays: w.driftEveryTradingDays ?? 1 },
     ...(w.signal ? { signal: w.signal } : {}),

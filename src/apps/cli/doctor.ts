@@ -34,7 +34,8 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
   let team: TeamConfig;
   try {
     team = await loadTeam(teamFile, { checkSecrets: false });
-    line('ok', 'config', `${team.file}: team ${team.team}, ${team.symbols.length} symbols, strategy ${path.relative(team.root, team.strategyFile)}`);
+    line('ok', 'config', `${team.file}: team ${team.team}, ${team.symbols.length} symbols, strategy ${team.strategy.kind} (${path.relative(team.root, team.strategyFile)})`);
+    for (const m of team.plugins.modules) line('ok', 'plugin', `${m.field}: ${path.relative(team.root, m.file)} loaded and checked (sha256 ${m.digest}); runs with the daemon's rights`);
   } catch (err) {
     line('FAIL', 'config', errorMessage(err), 'fix the file and field named');
     return false;

@@ -25,6 +25,6 @@ export async function teamFeatureMatrix(team: TeamConfig, symbol: string, market
     }
     external = joinAvValues(answers);
   }
-  const plan = planFeatures(team.features, availableFields([{ bars }]), [], { external: external !== undefined });
-  return { plan, rows: buildFeatureMatrix(symbol, bars, team.features, plan, external), stale };
+  const plan = planFeatures(team.features, availableFields([{ bars }]), [], { external: external !== undefined, registry: team.plugins.features });
+  return { plan, rows: buildFeatureMatrix(symbol, bars, team.features, plan, external, team.plugins.features), stale };
 }

@@ -89,8 +89,8 @@ async function registryOf(teamFile: string) {
   const team = await (await config()).loadTeam(teamFile, { checkSecrets: false });
   const { ModelRegistry } = await import('../../adapters/models/registry.ts');
   const { runDirs } = await import('../../engine/context.ts');
-  const { builtinBackendFor } = await import('../../adapters/models/index.ts');
-  return { team: team.team, reg: new ModelRegistry(runDirs(team.workspaceDir).models, builtinBackendFor) };
+  const { backendResolverFor } = await import('../../engine/wiring.ts');
+  return { team: team.team, reg: new ModelRegistry(runDirs(team.workspaceDir).models, backendResolverFor(team)) };
 }
 
 export function buildProgram(): Command {
@@ -364,10 +364,10 @@ export function buildProgram(): Command {
     .action(async (orderId: string, o: { team: string; verify?: boolean; json?: boolean }) => {
       const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
       const { lineageOf, reproducePrediction } = await import('../lineage/lineage.ts');
-      const { builtinBackendFor } = await import('../../adapters/models/index.ts');
+      const { backendResolverFor } = await import('../../engine/wiring.ts');
       const l = await lineageOf(team.workspaceDir, orderId);
       let reproduced: number | null = null;
-      if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction, builtinBackendFor);
+      if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction, backendResolverFor(team));
       if (o.json) {
         process.stdout.write(JSON.stringify({ ...l, ...(o.verify ? { reproduced } : {}) }, null, 2) + '\n');
       } else {

@@ -18,9 +18,8 @@ import { buildApi, daemonMetrics, type DaemonState } from '../http/api.ts';
 import { journalFile, runDirs } from '../../engine/context.ts';
 import { Journal } from '../../engine/journal.ts';
 import { describeReconciliation, reconcile } from '../../engine/reconcile.ts';
-import { liveContext } from '../../engine/wiring.ts';
+import { backendResolverFor, liveContext } from '../../engine/wiring.ts';
 import { ModelRegistry } from '../../adapters/models/registry.ts';
-import { builtinBackendFor } from '../../adapters/models/index.ts';
 import type { Clock } from '../../ports.ts';
 import { dueCycleDate, runOneCycle } from './cycle-command.ts';
 
@@ -65,7 +64,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   state.lastCycle = journal.datesWith('version').pop() ?? null;
   state.lastPrepared = journal.datesWith('monitor').pop() ?? null;
 
-  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, builtinBackendFor), reportsDir: path.join(opts.out, team.team), token: env.get('ARENA_API_TOKEN') });
+  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, backendResolverFor(team)), reportsDir: path.join(opts.out, team.team), token: env.get('ARENA_API_TOKEN') });
   const address = await app.listen({ host: opts.host ?? team.server.host, port: opts.port ?? team.server.port });
   logger.info(`${team.team} daemon listening on ${address}`, { team: team.team });
   const heartbeat = setInterval(() => logger.info(`heartbeat: last cycle ${state.lastCycle ?? 'none'}, next ${state.nextCycle ?? '-'}${state.paused ? ', paused' : ''}`, { team: team.team }), opts.heartbeatMs ?? 60_000);

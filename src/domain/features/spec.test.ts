@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { avIndicatorSchema } from './alphavantage.ts';
 import { DEFAULT_FEATURES, featureSpecSchema } from './spec.ts';
 
-/** `features:` as it was written by hand before the registry derived it (commit 8899912), less `alphavantage` (unchanged code). */
+/** `features:` as it was written by hand before the registry derived it (commit 8899912), plus `custom` (a team's own families, added since). */
 const period = z.number().int().min(1).max(500);
 const periods = z.array(period).min(1);
 const handWritten = z
@@ -22,6 +22,7 @@ const handWritten = z
     calendar: z.array(z.enum(['day_of_week', 'month'])).optional(),
     lags: z.strictObject({ columns: z.array(z.string().min(1)).min(1), count: z.number().int().min(1).max(60) }).optional(),
     alphavantage: z.array(avIndicatorSchema).min(1).max(20).optional(),
+    custom: z.array(z.looseObject({ module: z.string().min(1) })).min(1).max(20).optional(),
   })
   .strict();
 

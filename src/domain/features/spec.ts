@@ -40,13 +40,16 @@ function shapeOf(factories: readonly FeatureFactory[]): Record<string, z.ZodOpti
  * value's shape and the error messages), plus `alphavantage`. Every key is optional; an empty section
  * means no features of that kind.
  */
+/** `features.custom`: a team's own families, `{ module: ./teams/green/feature.ts, ...params }` each (config/load.ts loads them). */
+const customSchema = z.array(z.looseObject({ module: z.string().min(1) })).min(1).max(20);
+
 export const featureSpecSchema = z
-  .object({ ...(shapeOf(BUILT_IN_FEATURES) as BuiltInShape), alphavantage: alphavantageSchema.optional() })
+  .object({ ...(shapeOf(BUILT_IN_FEATURES) as BuiltInShape), alphavantage: alphavantageSchema.optional(), custom: customSchema.optional() })
   .strict();
 
 /** The same schema over a registry with plug-in families (their keys are accepted too). */
 export function featureSpecSchemaFor(registry: FeatureRegistry) {
-  return z.object({ ...shapeOf(registry.list()), alphavantage: alphavantageSchema.optional() }).strict();
+  return z.object({ ...shapeOf(registry.list()), alphavantage: alphavantageSchema.optional(), custom: customSchema.optional() }).strict();
 }
 
 export type FeatureSpec = z.infer<typeof featureSpecSchema>;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { classificationPreset, regressionPreset, type MetricValues } from '../monitoring/presets.ts';
 import { sharpe } from '../trading/performance.ts';
-import type { StrategySpec } from '../trading/strategy-spec.ts';
+import type { SymbolPrediction, TeamStrategy } from '../trading/strategy.ts';
 import { baselinePrediction, baselinesFor, type BaselineName, type CloseHistory } from './baselines.ts';
 import { windowOf, type Sample } from './dataset.ts';
 import { IMPORTANCE_DEFAULTS, permutationDrops, summarizeImportance, type FeatureImportance, type Scorer } from './importance.ts';
@@ -88,6 +88,8 @@ export interface ScoredRow {
   p: number;
   /** Realised next-day return. */
   ret: number;
+  /** The close the prediction was made at (the back-test's fill price). */
+  close: number;
 }
 
 /** Quality metrics in one record (the task's preset, with confusion counts); `directional_accuracy` is accuracy for classifiers. */
@@ -98,35 +100,60 @@ export function scoreRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'out
 }
 
 /**
- * A one-day-holding back-test of the strategy's buy rule on the test rows: each date, hold the
- * chosen symbols (top 1 for best-gain/worst-loss, top k for equal-weight, all for buy-and-hold)
- * for the next day; cash otherwise. Costs are ignored: this ranks models, the season measures money.
+ * A back-test of the team's own strategy — the very `decide` the trade step calls — on the
+ * walk-forward test rows. Each date the strategy sees that day's predictions, closes and the
+ * simulated account; its orders fill at that close (sells first, buys within the cash), positions
+ * are held to the next date and move by the realised next-day return. Costs are ignored: this ranks
+ * models, the season measures money.
  */
-export function strategyBacktest(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: StrategySpec): { cumulative_return: number; sharpe: number; days_invested: number } {
+export function strategyBacktest(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: TeamStrategy): { cumulative_return: number; sharpe: number; days_invested: number } {
   const binary = outputKind(spec) === 'binary';
   const byDate = new Map<string, ScoredRow[]>();
-  for (const r of rows) byDate.set(r.date, [...(byDate.get(r.date) ?? []), r]);
+  for (const r of rows) {
+    let day = byDate.get(r.date);
+    if (!day) byDate.set(r.date, (day = []));
+    day.push(r);
+  }
+  let cash = BACKTEST_CASH;
+  const positions: Record<string, number> = {};
+  const lastPrice: Record<string, number> = {};
   const daily: number[] = [];
   let invested = 0;
   for (const date of [...byDate.keys()].sort()) {
-    const day = (byDate.get(date) as ScoredRow[]).slice().sort((a, b) => b.p - a.p || (a.symbol < b.symbol ? -1 : 1));
-    let chosen: ScoredRow[];
-    if (strategy.kind === 'buy-and-hold') chosen = day;
-    else {
-      const th = strategy.kind === 'best-gain-worst-loss' ? (binary ? strategy.classification.buy_probability : strategy.buy_threshold) : binary ? strategy.classification.buy_probability : strategy.buy_threshold;
-      // A model predicting a close ratio or a return buys when the predicted gain reaches the threshold.
-      const passing = day.filter((r) => (binary ? r.p >= th : r.p >= th && r.p > 0));
-      chosen = passing.slice(0, strategy.kind === 'equal-weight-top-k' ? strategy.k : 1);
+    const day = byDate.get(date) as ScoredRow[];
+    const closes: Record<string, number> = {};
+    const rets: Record<string, number> = {};
+    for (const r of day) {
+      closes[r.symbol] = r.close;
+      rets[r.symbol] = r.ret;
+      lastPrice[r.symbol] = r.close;
     }
-    const r = chosen.length ? chosen.reduce((a, c) => a + c.ret, 0) / chosen.length : 0;
-    if (chosen.length) invested++;
-    daily.push(r);
+    const value = () => cash + Object.entries(positions).reduce((a, [s, q]) => a + q * (lastPrice[s] as number), 0);
+    const equity = value();
+    const predictions: SymbolPrediction[] = day.map((r) => ({ symbol: r.symbol, expectedReturn: binary ? null : r.p, probabilityUp: binary ? r.p : null }));
+    const decision = strategy.decide({ predictions, closes, cash, equity, positions: { ...positions } });
+    for (const o of [...decision.orders.filter((x) => x.side === 'sell'), ...decision.orders.filter((x) => x.side === 'buy')]) {
+      const price = closes[o.symbol];
+      if (price === undefined) continue;
+      const qty = o.side === 'sell' ? Math.min(o.qty, positions[o.symbol] ?? 0) : Math.min(o.qty, Math.floor((cash / price) * 1e6) / 1e6);
+      if (!(qty > 0)) continue;
+      positions[o.symbol] = (positions[o.symbol] ?? 0) + (o.side === 'buy' ? qty : -qty);
+      cash += (o.side === 'buy' ? -qty : qty) * price;
+      if ((positions[o.symbol] as number) <= 1e-9) delete positions[o.symbol];
+    }
+    if (Object.keys(positions).length) invested++;
+    // To the next date: held symbols move by their realised next-day return (0 for one without a row today).
+    for (const s of Object.keys(positions)) lastPrice[s] = (lastPrice[s] as number) * (1 + (rets[s] ?? 0));
+    daily.push(equity > 0 ? value() / equity - 1 : 0);
   }
   const cumulative = daily.reduce((a, r) => a * (1 + r), 1) - 1;
   return { cumulative_return: cumulative, sharpe: sharpe(daily), days_invested: invested };
 }
 
-function evaluateRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: StrategySpec): MetricValues {
+/** The simulated account's starting cash: large enough that whole-share sizing does not matter. */
+const BACKTEST_CASH = 1_000_000;
+
+function evaluateRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: TeamStrategy): MetricValues {
   const bt = strategyBacktest(rows, spec, strategy);
   return { ...scoreRows(rows, spec), cumulative_return: bt.cumulative_return, sharpe: bt.sharpe, days_invested: bt.days_invested };
 }
@@ -143,7 +170,7 @@ export function metricScorer(spec: Pick<ModelSpec, 'output'>): Scorer {
     metric: name,
     higherIsBetter,
     score(y, p) {
-      const m = scoreRows(y.map((v, i) => ({ date: '', symbol: '', y: v, p: p[i] as number, ret: 0 })), spec);
+      const m = scoreRows(y.map((v, i) => ({ date: '', symbol: '', y: v, p: p[i] as number, ret: 0, close: 1 })), spec);
       return { primary: m[name] ?? NaN, da: outputKind(spec) === 'binary' ? null : (m.directional_accuracy ?? null) };
     },
   };
@@ -208,7 +235,8 @@ export interface EvaluateOptions {
   columns: string[];
   window: TrainingWindow;
   evaluation: EvaluationPolicy;
-  strategy: StrategySpec;
+  /** The team's strategy: the back-test runs its own `decide`. */
+  strategy: TeamStrategy;
   /** Closes per symbol for the baselines (dates ≤ the cycle date only). */
   closes: ReadonlyMap<string, CloseHistory>;
   champion?: { model: TrainedModel; trainTo: string } | null;
@@ -281,12 +309,12 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
     test.forEach((s, i) => {
       const ret = realisedReturn(s, o.spec, o.closes);
       if (ret === null) return;
-      foldRows.push({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret });
+      foldRows.push({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret, close: s.close });
       for (const b of baselineRows.keys()) {
         const h = o.closes.get(s.symbol);
         const idx = closeIndex.get(s.symbol)?.get(s.date);
         const bp = h && idx !== undefined ? baselinePrediction(b, h, idx, o.spec, majority) : null;
-        if (bp !== null) (baselineRows.get(b) as ScoredRow[]).push({ date: s.date, symbol: s.symbol, y: s.y as number, p: bp, ret });
+        if (bp !== null) (baselineRows.get(b) as ScoredRow[]).push({ date: s.date, symbol: s.symbol, y: s.y as number, p: bp, ret, close: s.close });
       }
     });
     candidateRows.push(...foldRows);
@@ -321,7 +349,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
       const rows: ScoredRow[] = [];
       test.forEach((s, i) => {
         const ret = realisedReturn(s, o.spec, o.closes);
-        if (ret !== null) rows.push({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret });
+        if (ret !== null) rows.push({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret, close: s.close });
       });
       championMetrics = evaluateRows(rows, o.spec, o.strategy);
     }

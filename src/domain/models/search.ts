@@ -120,7 +120,7 @@ export async function hyperSearch(o: SearchOptions): Promise<SearchResult> {
         epochsRun = res.history.length;
         const raw = res.model.predict(valid);
         res.model.dispose();
-        const rows: ScoredRow[] = valid.map((s, i) => ({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret: 0 }));
+        const rows: ScoredRow[] = valid.map((s, i) => ({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret: 0, close: s.close }));
         const m = scoreRows(rows, o.spec)[name];
         score = m === null || m === undefined || !Number.isFinite(m) ? null : m;
       }

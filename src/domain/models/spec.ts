@@ -14,7 +14,10 @@ const positiveInt = z.number().int().positive();
  */
 const engine = z.enum(['auto', 'js', 'tfjs']).default('auto');
 
-export const encoderSchema = z.discriminatedUnion('type', [
+/** A team's own model family: `encoder: { module: ./teams/green/model.ts, ...params }` (checked by its schema at load). */
+const pluginEncoder = z.looseObject({ type: z.literal('plugin'), module: z.string().min(1) });
+
+export const encoderUnion = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('linear'), engine }),
   z.strictObject({
     type: z.literal('mlp'),
@@ -32,7 +35,14 @@ export const encoderSchema = z.discriminatedUnion('type', [
   }),
   forestParamsSchema,
   gbdtParamsSchema,
+  pluginEncoder,
 ]);
+
+/** The encoder: a built-in family by `type`, or a plug-in by `module` (its `type` is then `plugin`). */
+export const encoderSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && 'module' in v && !('type' in v) ? { ...v, type: 'plugin' } : v),
+  encoderUnion,
+);
 
 export const trainerSchema = z.strictObject({
   epochs: positiveInt,
@@ -92,7 +102,7 @@ export const modelSpecSchema = modelSpecObject.superRefine((spec, ctx) => {
   };
   for (const issue of searchSpaceIssues(spec, validate)) ctx.addIssue({ code: 'custom', path: ['search', 'space', issue.path], message: issue.message, input: spec.search?.space[issue.path] });
 });
-export type EncoderSpec = z.infer<typeof encoderSchema>;
+export type EncoderSpec = z.output<typeof encoderSchema>;
 export type TrainerSpec = z.infer<typeof trainerSchema>;
 export type SearchSpec = z.infer<typeof searchSchema>;
 export type OutputKind = 'numerical' | 'binary';

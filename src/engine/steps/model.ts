@@ -108,7 +108,7 @@ async function train(ctx: TeamContext, date: string, rows: Map<string, FeatureRo
     columns: modelColumns,
     window: team.lifecycle.training_window,
     evaluation: team.lifecycle.evaluation,
-    strategy: team.strategySpec,
+    strategy: team.strategy,
     closes: closeHistories(rows),
     champion,
     ...(spec.trainer.warm_start && champion ? { warmStart: champion.model } : {}),

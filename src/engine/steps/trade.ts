@@ -9,7 +9,8 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../core/fsx.ts';
 import { isTradingDay, nextTradingDay } from '../../domain/calendar/nyse.ts';
 import { BrokerError } from '../../domain/trading/errors.ts';
-import { decideOrders, type SymbolPrediction } from '../../domain/trading/strategy.ts';
+import type { StrategyDecision, SymbolPrediction } from '../../domain/trading/strategy.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { Order } from '../../domain/trading/types.ts';
 import { clientOrderId } from '../client-order-id.ts';
 import type { CycleRequest, TeamContext } from '../context.ts';
@@ -49,7 +50,14 @@ async function makePlan(ctx: TeamContext, request: CycleRequest, date: string, s
     if (last && last.date === date) closes[symbol] = last.close;
   }
   const preds: SymbolPrediction[] = predictions.map((p) => ({ symbol: p.symbol, expectedReturn: p.expectedReturn, probabilityUp: p.probabilityUp }));
-  const decision = decideOrders(ctx.team.strategySpec, { predictions: preds, closes, cash: money(account.cash), equity: money(account.equity), positions, blocked: fetched.blocked });
+  const input = { predictions: preds, closes, cash: money(account.cash), equity: money(account.equity), positions, blocked: fetched.blocked };
+  let decision: StrategyDecision;
+  try {
+    decision = ctx.team.strategy.decide(input);
+  } catch (err) {
+    // A strategy that throws (a team's own code) is that team's error for the day, not a crash of the daemon or the season.
+    return { session, orders: [], notes, refused: `strategy ${ctx.team.strategy.kind} failed: ${errorMessage(err)}` };
+  }
   notes.push(...decision.notes);
   for (const [sym, why] of Object.entries(fetched.blocked)) notes.push(`${sym} not traded: ${why}`);
   const byId = new Map(predictions.map((p) => [p.symbol, p]));

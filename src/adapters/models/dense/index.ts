@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { ModelBackend, ModelFiles, TrainedModel } from '../../../domain/models/model.ts';
-import { encoderSchema, type ModelSpec } from '../../../domain/models/spec.ts';
+import { encoderUnion, type ModelSpec } from '../../../domain/models/spec.ts';
 import { fitDense } from './train.ts';
 import { loadDense } from './model.ts';
 import { kernelModule } from './wasm.ts';
@@ -28,7 +28,7 @@ export const denseEngine = {
   describe: describeDense,
 } as const;
 
-const [linearEncoder, mlpEncoder] = encoderSchema.options;
+const [linearEncoder, mlpEncoder] = encoderUnion.options;
 
 export const denseLinearBackend: ModelBackend<z.output<typeof linearEncoder>> = {
   kind: 'linear',

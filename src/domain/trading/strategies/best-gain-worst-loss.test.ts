@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { strategySpecSchema, type StrategySpec } from './strategy-spec.ts';
-import { bestGainWorstLoss, decideOrders, type StrategyInput } from './strategy.ts';
+import type { StrategyInput } from '../strategy.ts';
+import { bestGainWorstLoss, bestGainWorstLossStrategy, type BestGainWorstLossParams } from './best-gain-worst-loss.ts';
 
-type Bgwl = Extract<StrategySpec, { kind: 'best-gain-worst-loss' }>;
-
-const spec = (over: Record<string, unknown> = {}): Bgwl =>
-  strategySpecSchema.parse({
-    name: 't',
-    kind: 'best-gain-worst-loss',
+const spec = (over: Record<string, unknown> = {}): BestGainWorstLossParams =>
+  bestGainWorstLossStrategy.schema.parse({
     buy_threshold: 0.001,
     sell_threshold: 0.001,
     sell: 'all',
@@ -15,7 +11,7 @@ const spec = (over: Record<string, unknown> = {}): Bgwl =>
     classification: { buy_probability: 0.55, sell_probability: 0.45 },
     limits: { max_position_pct: 0.6, max_orders_per_day: 6, cash_buffer_pct: 0.02, whole_shares: true },
     ...over,
-  }) as Bgwl;
+  });
 
 const reg = (r: Record<string, number>) => Object.entries(r).map(([symbol, v]) => ({ symbol, expectedReturn: v, probabilityUp: null }));
 const cls = (r: Record<string, number>) => Object.entries(r).map(([symbol, v]) => ({ symbol, expectedReturn: null, probabilityUp: v }));
@@ -81,8 +77,8 @@ describe('best-gain-worst-loss', () => {
   });
 
   it('is independent of the order predictions arrive in (ties broken by symbol)', () => {
-    const a = decideOrders(spec(), input({ predictions: reg({ AAA: 0.01, BBB: 0.01, CCC: 0.002 }) }));
-    const b = decideOrders(spec(), input({ predictions: reg({ CCC: 0.002, BBB: 0.01, AAA: 0.01 }) }));
+    const a = bestGainWorstLossStrategy.decide(spec(), input({ predictions: reg({ AAA: 0.01, BBB: 0.01, CCC: 0.002 }) }));
+    const b = bestGainWorstLossStrategy.decide(spec(), input({ predictions: reg({ CCC: 0.002, BBB: 0.01, AAA: 0.01 }) }));
     expect(a.orders).toEqual(b.orders);
     expect(a.orders[0]?.symbol).toBe('AAA');
   });

@@ -1,0 +1,90 @@
+/**
+ * A team's own modules: the example team green loads its strategy, model family and feature family
+ * from teams/green/; a broken plug-in (missing, a directory, a syntax error, a throw at load, the wrong
+ * shape, bad parameters) is one ConfigError naming the file and the field, never the module's source.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.ts';
+import { loadEnv } from './env.ts';
+import { loadTeam } from './load.ts';
+import { REPO_ROOT } from '../testing/services.ts';
+
+const noSecrets = loadEnv({ file: '/nonexistent/.env.secrets', env: {} });
+
+// Plug-in fixtures live under the repository (git-ignored), so `zod` and `type: module` resolve as for a team's folder.
+mkdirSync(path.join(REPO_ROOT, 'tests', 'artifacts'), { recursive: true });
+const scratch = mkdtempSync(path.join(REPO_ROOT, 'tests', 'artifacts', 'plugins-'));
+mkdirSync(path.join(scratch, 'strategies'), { recursive: true });
+writeFileSync(path.join(scratch, 'strategies', 'best-gain-worst-loss.yml'), readFileSync(path.join(REPO_ROOT, 'strategies', 'best-gain-worst-loss.yml')));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const STRATEGY_OK = `import { z } from 'zod';
+export default { kind: 'probe', schema: z.strictObject({ size: z.number().int().min(1).max(10) }), decide: () => ({ mode: 'none', orders: [], notes: [] }) };
+`;
+
+function team(strategy: string, files: Record<string, string> = {}): string {
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(scratch, name), text);
+  const red = readFileSync(path.join(REPO_ROOT, 'teams', 'red.yml'), 'utf8').replace(/^strategy: .*$/m, `strategy: ${strategy}`);
+  const file = path.join(scratch, `team-${Math.random().toString(36).slice(2)}.yml`);
+  writeFileSync(file, red);
+  return path.relative(scratch, file);
+}
+
+async function failure(file: string): Promise<string> {
+  try {
+    await loadTeam(file, { root: scratch, secrets: noSecrets });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).not.toContain('\n');
+    return msg;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('team plug-ins', () => {
+  it('green plays its own strategy, model family and feature family from teams/green/', async () => {
+    const green = await loadTeam('teams/green.yml', { root: REPO_ROOT, secrets: noSecrets });
+    expect(green.strategy.kind).toBe('conviction-weights');
+    expect(green.strategy.params).toMatchObject({ min_score: 0.0005, max_names: 2 });
+    expect(green.plugins.model?.kind).toBe('green-ridge');
+    expect(green.plugins.features.get('range_pos')?.key).toBe('range_pos');
+    expect((green.features as Record<string, unknown>).range_pos).toEqual({ periods: [10, 50] });
+    expect(green.plugins.modules.map((m) => [m.field, path.relative(REPO_ROOT, m.file)])).toEqual([
+      ['strategy.module', 'teams/green/strategy.ts'],
+      ['model.encoder.module', 'teams/green/model.ts'],
+      ['features.custom[0].module', 'teams/green/feature.ts'],
+    ]);
+    expect(green.plugins.modules.every((m) => /^[0-9a-f]{16}$/.test(m.digest))).toBe(true);
+  });
+
+  it('a plug-in strategy gets its parameters checked by its own schema', async () => {
+    expect(await failure(team('{ module: ./probe.ts, size: 0 }', { 'probe.ts': STRATEGY_OK }))).toMatch(/: strategy\.size: expected an integer .*1.*, got 0$/);
+    expect(await failure(team('{ module: ./probe.ts, size: 3, colour: red }', { 'probe.ts': STRATEGY_OK }))).toMatch(/: strategy.*colour/);
+    const ok = await loadTeam(team('{ module: ./probe.ts, size: 3 }', { 'probe.ts': STRATEGY_OK }), { root: scratch, secrets: noSecrets });
+    expect(ok.strategy.kind).toBe('probe');
+    expect(ok.strategy.params).toEqual({ size: 3 });
+  });
+
+  it.each([
+    ['a missing module', '{ module: ./nowhere.ts }', {}, /: strategy\.module: expected a module file, got "\.\/nowhere\.ts", which does not exist$/],
+    ['a directory', '{ module: ./strategies }', {}, /: strategy\.module: expected a module file ending in \.ts, \.mts, \.js, \.mjs, got "\.\/strategies"$/],
+    ['a directory named like a module', '{ module: ./dir.ts }', { 'dir.ts/': '' }, /: strategy\.module: expected a module file, got "\.\/dir\.ts", which is a directory$/],
+    ['a syntax error', '{ module: ./broken.ts }', { 'broken.ts': 'export default { kind: "x", SECRET_SOURCE_LINE ) ;\n' }, /: strategy\.module: expected a module that loads; \.\/broken\.ts failed: /],
+    ['a throw at load', '{ module: ./throws.ts }', { 'throws.ts': 'throw new Error("no network here");\nexport default {};\n' }, /: strategy\.module: expected a module that loads; \.\/throws\.ts failed: no network here$/],
+    ['no default export', '{ module: ./nothing.ts }', { 'nothing.ts': 'export const x = 1;\n' }, /: strategy\.module: expected \.\/nothing\.ts to export default its plug-in object$/],
+    ['the wrong shape', '{ module: ./shape.ts }', { 'shape.ts': 'export default { kind: "x", schema: {} };\n' }, /: strategy\.module: expected a Strategy with decide \(function\), got undefined$/],
+  ])('%s is one line naming the field', async (_what, ref, files, message) => {
+    for (const name of Object.keys(files)) if (name.endsWith('/')) mkdirSync(path.join(scratch, name), { recursive: true });
+    const msg = await failure(team(ref, Object.fromEntries(Object.entries(files).filter(([n]) => !n.endsWith('/')))));
+    expect(msg).toMatch(message);
+    expect(msg).not.toContain('SECRET_SOURCE_LINE');
+  });
+
+  it('a strategy YAML with an unknown kind names the built-ins', async () => {
+    writeFileSync(path.join(scratch, 'strategies', 'odd.yml'), 'name: odd\nkind: martingale\n');
+    expect(await failure(team('strategies/odd.yml'))).toMatch(/^strategies\/odd\.yml: kind: expected one of best-gain-worst-loss, equal-weight-top-k, buy-and-hold .*got "martingale"$/);
+  });
+});
