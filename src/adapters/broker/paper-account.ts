@@ -823,7 +823,7 @@ export class PaperAccount implements Broker {
       if (created === undefined) return;
       this.historyNext = sessionAtOrAfterMs(created);
     }
-    while (this.historyNext && this.historyNext.closeMs < now) {
+    while (this.historyNext && this.historyNext.closeMs <= now) {
       const s = this.historyNext;
       while (this.historyCursor < this.events.length && (this.eventMs[this.historyCursor] as number) <= s.closeMs) this.history.apply(this.events[this.historyCursor++] as LedgerEvent);
       let equity = this.history.cash;
