@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isoNy, nyMidnight, parseInstant, sessionOfDate } from '../../domain/trading/auctions.ts';
 import type { Fill } from '../../domain/trading/types.ts';
 import { calendarDate, calendarJson } from './calendar.ts';
-import { accountOf, enumParam, intParam, nowMs, param, type ExchangeContext } from './context.ts';
+import { accountOf, enumParam, intParam, param, type ExchangeContext } from './context.ts';
 import { accountJson, assetJson, configJson, configPatchSchema, fillActivityJson, invalid, notFound, unprocessable, zodMessage } from './wire.ts';
 
 /** Activity types Alpaca defines (alpaca-py's ActivityType and the JS SDK's enum); this exchange produces FILL only. */

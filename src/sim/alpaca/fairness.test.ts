@@ -17,7 +17,7 @@ import { startAlpacaExchange, type AlpacaExchange } from './server.ts';
 
 const PREV: Bar = { date: '2017-11-08', open: 90, high: 96, low: 89, close: 95, volume: 1000 };
 // The day's bar: only its open (100) may be known before the close.
-const DAY: Bar = { date: '2017-11-09', open: 100, high: 177.1717, low: 33.3133, close: 133.1331, volume: 4242424 };
+const DAY: Bar & { open: number } = { date: '2017-11-09', open: 100, high: 177.1717, low: 33.3133, close: 133.1331, volume: 4242424 };
 const SENTINELS = ['177.1717', '33.3133', '133.1331', '4242424'];
 /** A close-only series: nothing of its day is known before the close. */
 const CLOSE_ONLY: Bar = { date: '2017-11-09', open: null, high: null, low: null, close: 61.6161, volume: null };
