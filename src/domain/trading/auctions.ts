@@ -41,8 +41,19 @@ function outOfRange(ms: number): RangeError {
   return new RangeError(`${new Date(ms).toISOString()} is outside the NYSE calendar range ${CALENDAR_RANGE.first}..${CALENDAR_RANGE.last}`);
 }
 
+// The last answer and the instants it holds for (after the previous close, before its close): a
+// replay clock stands still between moves, and a wall clock stays in one session for hours.
+let hit: { from: number; s: SessionMs } | null = null;
+
 /** The session in progress at ms (open <= ms < close), or else the next one. */
 export function sessionAtOrAfterMs(ms: number): SessionMs {
+  if (hit && ms >= hit.from && ms < hit.s.closeMs) return hit.s;
+  const s = findSession(ms);
+  hit = { from: previousSession(s)?.closeMs ?? -Infinity, s };
+  return s;
+}
+
+function findSession(ms: number): SessionMs {
   for (let y = nyYear(ms); y <= Math.min(LAST_YEAR, nyYear(ms) + 1); y++) {
     const list = yearSessions(y);
     let lo = 0;

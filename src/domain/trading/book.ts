@@ -46,6 +46,8 @@ export class Book {
   readonly open = new Set<string>();
   readonly realized: RealizedTrade[] = [];
   readonly fillLog: Fill[] = [];
+  /** Open orders in submission order, with closed ones removed lazily (see close()). */
+  private openSeq: Order[] = [];
   private readonly promised = new Map<string, Promise_>();
   private readonly promisedQty = new Map<string, number>();
   private readonly promisedNotional = new Map<string, number>();
@@ -164,6 +166,14 @@ export class Book {
     return out;
   }
 
+  /**
+   * Open orders in submission order, possibly with some closed ones among them (check isOpen):
+   * walked from either end, the newest open orders cost O(what is read), not O(all open orders).
+   */
+  openSequence(): readonly Order[] {
+    return this.openSeq;
+  }
+
   isOpen(id: string): boolean {
     return this.open.has(id);
   }
@@ -202,6 +212,7 @@ export class Book {
     this.byClientId.set(o.client_order_id, o.id);
     if (OPEN_STATUSES.has(o.status)) {
       this.open.add(o.id);
+      this.openSeq.push(o);
       if (o.status !== 'held') this.promise(o);
     }
   }
@@ -259,6 +270,7 @@ export class Book {
   private close(o: Order): void {
     this.open.delete(o.id);
     this.unpromise(o.id);
+    if (this.openSeq.length > 2 * this.open.size + 64) this.openSeq = this.openSeq.filter((x) => this.open.has(x.id));
   }
 }
 

@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { SharedJournal } from '../../adapters/broker/ledger.ts';
 import { PaperAccount } from '../../adapters/broker/paper-account.ts';
 import type { Clock, PriceSource } from '../../ports.ts';
 import { HttpError, uuidFrom } from './wire.ts';
@@ -54,8 +55,16 @@ export class AccountRegistry {
   /** By `key\0secret`: the account (opening it loads its ledger once). */
   private readonly open = new Map<string, Promise<{ account: PaperAccount; uuid: string }>>();
 
-  constructor(private readonly opts: RegistryOptions) {
+  private constructor(
+    private readonly opts: RegistryOptions,
+    private readonly journal: SharedJournal,
+  ) {
     this.allowed = opts.accounts ? new Map(opts.accounts.map((a) => [a.key_id, a])) : null;
+  }
+
+  /** Opens the registry of a state directory (replaying its journal into the ledgers first). */
+  static async open(opts: RegistryOptions): Promise<AccountRegistry> {
+    return new AccountRegistry(opts, await SharedJournal.open(opts.stateDir));
   }
 
   get size(): number {
@@ -69,7 +78,8 @@ export class AccountRegistry {
   /** Checks a key pair: with `--accounts` it must be listed with that secret; without, any non-empty pair opens an account. */
   authenticate(key: unknown, secret: unknown): { key: string; secret: string } {
     if (typeof key !== 'string' || typeof secret !== 'string' || !key || !secret) throw unauthorized();
-    if (this.allowed) {
+    // A pair already checked is found by its exact text; any other goes through the constant-time comparison.
+    if (this.allowed && !this.open.has(`${key}\0${secret}`)) {
       const entry = this.allowed.get(key);
       if (!entry || !sameSecret(entry.secret_key, secret)) throw unauthorized();
     }
@@ -85,8 +95,10 @@ export class AccountRegistry {
       const id = createHash('sha256').update(`${key}\0${secret}`).digest('hex').slice(0, 16);
       const uuid = uuidFrom(`account:${id}`);
       const t = this.opts.terms;
+      const name = `account-${id}.jsonl`;
       entry = PaperAccount.open({
-        ledgerFile: path.join(this.opts.stateDir, `account-${id}.jsonl`),
+        ledgerFile: path.join(this.opts.stateDir, name),
+        ledger: this.journal.ledger(name),
         accountId: uuid,
         clock: this.opts.clock,
         prices: this.opts.prices,
@@ -104,6 +116,7 @@ export class AccountRegistry {
 
   async closeAll(): Promise<void> {
     for (const p of this.open.values()) await p.then((a) => a.account.close()).catch(() => undefined);
+    await this.journal.close();
   }
 
   /**

@@ -73,7 +73,7 @@ function brokerBody(e: BrokerError): { status: number; body: Record<string, unkn
 
 export async function startAlpacaExchange(opts: AlpacaExchangeOptions): Promise<AlpacaExchange> {
   const terms: ExchangeTerms = { ...DEFAULT_TERMS, ...opts.terms };
-  const registry = new AccountRegistry({ stateDir: opts.stateDir, clock: opts.clock, prices: opts.market, terms, ...(opts.accounts ? { accounts: opts.accounts } : {}) });
+  const registry = await AccountRegistry.open({ stateDir: opts.stateDir, clock: opts.clock, prices: opts.market, terms, ...(opts.accounts ? { accounts: opts.accounts } : {}) });
   const clockFile = path.join(opts.stateDir, 'clock.json');
 
   // A replay clock never restarts behind what the state already holds: its last position, or the latest ledger event.
