@@ -20,11 +20,12 @@ export interface AdminOptions {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: ExchangeContext, opts: AdminOptions): void {
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/__admin/')) return;
-    if (!opts.token) throw new HttpError(403, { code: 40310000, message: 'admin endpoints are disabled: start the exchange with ARENA_ADMIN_TOKEN set' });
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.url.startsWith('/__admin/')) return done();
+    if (!opts.token) return done(new HttpError(403, { code: 40310000, message: 'admin endpoints are disabled: start the exchange with ARENA_ADMIN_TOKEN set' }));
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (!m || !sameSecret(m[1] as string, opts.token)) throw new HttpError(401, { code: 40110000, message: 'admin endpoints need Authorization: Bearer <ARENA_ADMIN_TOKEN>' });
+    if (!m || !sameSecret(m[1] as string, opts.token)) return done(new HttpError(401, { code: 40110000, message: 'admin endpoints need Authorization: Bearer <ARENA_ADMIN_TOKEN>' }));
+    done();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -85,8 +85,13 @@ function barsPage(ctx: ExchangeContext, req: FastifyRequest, symbols: string[], 
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ExchangeContext): void {
   // The data API checks the key pair like the trading API (with --accounts, the secret must match).
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/v2/stocks')) ctx.registry.authenticate(req.headers['apca-api-key-id'], req.headers['apca-api-secret-key']);
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      if (req.url.startsWith('/v2/stocks')) ctx.registry.authenticate(req.headers['apca-api-key-id'], req.headers['apca-api-secret-key']);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   });
 
   const symbolsOf = (req: FastifyRequest): string[] => {
