@@ -19,6 +19,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TRAINING_NODE_FLAGS } from '../src/core/paths.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'arena.mjs');
@@ -48,7 +49,8 @@ interface Exchange {
 }
 
 async function startExchange(state: string, accountsFile: string): Promise<Exchange> {
-  const proc = spawn(process.execPath, ['--max-old-space-size=512', BIN, 'exchange', '--port', '0', '--replay-from', '2017-11-08', '--state', state, '--accounts', accountsFile, '--starting-cash', '1000000000'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARENA_ADMIN_TOKEN: '' } });
+  // The image's V8 flags (docker/Dockerfile NODE_OPTIONS), as the exchange runs in compose and Kubernetes.
+  const proc = spawn(process.execPath, [...TRAINING_NODE_FLAGS, BIN, 'exchange', '--port', '0', '--replay-from', '2017-11-08', '--state', state, '--accounts', accountsFile, '--starting-cash', '1000000000'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARENA_ADMIN_TOKEN: '' } });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
