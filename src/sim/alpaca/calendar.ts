@@ -64,3 +64,12 @@ export function calendarJson(start: string | undefined, end: string | undefined)
   if (start === undefined && end === undefined) fullJson = json;
   return json;
 }
+
+/** Builds the calendar a year per event-loop turn (at start-up), so the first full request does not stall others. */
+export async function warmCalendar(): Promise<void> {
+  for (let y = FIRST_YEAR; y <= LAST_YEAR; y++) {
+    year(y);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  calendarJson(undefined, undefined);
+}

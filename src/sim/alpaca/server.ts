@@ -25,6 +25,7 @@ import type { Clock } from '../../ports.ts';
 import { AccountRegistry, DEFAULT_TERMS, accountsFileSchema, type AccountsFile, type ExchangeTerms } from './accounts.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
+import { warmCalendar } from './calendar.ts';
 import type { ExchangeContext } from './context.ts';
 import { registerDataRoutes } from './data-routes.ts';
 import { registerOrderRoutes } from './order-routes.ts';
@@ -122,6 +123,7 @@ export async function startAlpacaExchange(opts: AlpacaExchangeOptions): Promise<
   await fs.mkdir(opts.stateDir, { recursive: true });
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port ?? 0, host });
+  void warmCalendar();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   return {
