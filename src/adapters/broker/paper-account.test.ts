@@ -136,3 +136,29 @@ describe('PaperAccount: durability and restarts', () => {
     expect(a.last_equity).toBeCloseTo(10_000 - 10 * fill - 1 + 10 * (market.bar('AAA', '2017-11-09') as Bar).close, 1); // in cents
   });
 });
+
+describe('PaperAccount: settlement only when the clock crosses an auction', () => {
+  it('requests between auctions do not revisit open orders, however many there are', async () => {
+    let lookups = 0;
+    const counting = {
+      bar: (s: string, d: string) => (lookups++, market.bar(s, d)),
+      lastBarOnOrBefore: (s: string, d: string) => (lookups++, market.lastBarOnOrBefore(s, d)),
+      knows: (s: string) => market.knows(s),
+    };
+    const { acct, clock } = await account({ prices: counting, startingCash: 1e9 });
+    for (let i = 0; i < 500; i++) await acct.submitOrder({ symbol: 'AAA', qty: 1, side: 'buy', type: 'limit', limit_price: 50, time_in_force: 'gtc', client_order_id: `o${i}` });
+    lookups = 0;
+    for (let i = 0; i < 20; i++) {
+      await acct.submitOrder({ symbol: 'AAA', qty: 1, side: 'buy', type: 'market', time_in_force: 'day', client_order_id: `m${i}` });
+      await acct.orders({ status: 'open' });
+      await acct.account();
+    }
+    expect(lookups).toBeLessThan(10); // the mark of AAA, once per market phase: not one lookup per open order
+    // Crossing the open settles every order once.
+    clock.advanceTo(nyDateTime('2017-11-09', '10:00'));
+    lookups = 0;
+    await acct.account();
+    expect(lookups).toBeGreaterThanOrEqual(520);
+    expect(lookups).toBeLessThan(600);
+  });
+});

@@ -155,15 +155,6 @@ export class PaperAccount implements Broker {
     return this.committed.fillLog;
   }
 
-  /** The time of the last durable ledger event (an exchange restarts its replay clock no earlier). */
-  lastEventMs(): number {
-    return this.eventMs.length ? (this.eventMs[this.eventMs.length - 1] as number) : -Infinity;
-  }
-
-  get accountId(): string {
-    return this.committed.accountId;
-  }
-
   // ---- time and prices
 
   private nowMs(): number {
