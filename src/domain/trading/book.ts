@@ -121,7 +121,7 @@ export class Book {
         o.status = 'filled';
         o.filled_at = e.at;
         o.updated_at = e.at;
-        this.fillLog.push({ orderId: o.id, symbol: o.symbol, side: o.side, at: e.at, qty: e.qty, price: e.price, commission: e.commission, seq: this.fillLog.length + 1 });
+        this.fillLog.push({ orderId: o.id, symbol: o.symbol, side: o.side, at: e.at, atMs: Date.parse(e.at), qty: e.qty, price: e.price, commission: e.commission, seq: this.fillLog.length + 1 });
         this.close(o);
         // A filled bracket/OTO parent activates its legs; a filled OCO member cancels the others.
         if (o.leg_ids?.length && (o.order_class === 'bracket' || o.order_class === 'oto')) {

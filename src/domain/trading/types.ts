@@ -176,9 +176,11 @@ export interface Fill {
   symbol: string;
   side: Side;
   at: string;
+  /** `at` as epoch milliseconds (parsed once). */
+  atMs: number;
   qty: number;
   price: number;
   commission: number;
-  /** 1-based position among the account's fills (stable activity ids). */
+  /** 1-based position among the account's fills. */
   seq: number;
 }

@@ -132,22 +132,21 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ExchangeContext
     const token = param(req, 'page_token');
     const wantFills = (types.length === 0 || types.includes('FILL')) && category !== 'non_trade_activity';
     if (!wantFills) return [];
-    const dayOf = (f: Fill) => isoNy(Date.parse(f.at)).slice(0, 10);
     const wantDay = day !== undefined ? (/^\d{4}-\d{2}-\d{2}$/.test(date as string) ? (date as string) : isoNy(day).slice(0, 10)) : null;
-    const rows = (await account.fills())
-      .filter((f) => {
-        const t = Date.parse(f.at);
-        return (after === undefined || t > after) && (until === undefined || t < until) && (wantDay === null || dayOf(f) === wantDay);
-      })
-      .map(fillActivityJson);
-    if (direction === 'desc') rows.reverse();
-    let from = 0;
+    const keep = (f: Fill) => (after === undefined || f.atMs > after) && (until === undefined || f.atMs < until) && (wantDay === null || isoNy(f.atMs).slice(0, 10) === wantDay);
+    // Walk the fills in the asked direction from the page token; only the page is turned into JSON.
+    const fills = await account.fills();
+    const asc = direction === 'asc';
+    let k = asc ? 0 : fills.length - 1;
     if (token) {
-      const i = rows.findIndex((r) => r.id === token);
-      if (i < 0) throw invalid('page_token is not an activity id of this query');
-      from = i + 1;
+      const orderId = token.split('::')[1] ?? '';
+      while (k >= 0 && k < fills.length && (fills[k] as Fill).orderId !== orderId) k += asc ? 1 : -1;
+      if (k < 0 || k >= fills.length) throw invalid('page_token is not an activity id of this account');
+      k += asc ? 1 : -1;
     }
-    return rows.slice(from, from + pageSize);
+    const page: Record<string, unknown>[] = [];
+    for (; k >= 0 && k < fills.length && page.length < pageSize; k += asc ? 1 : -1) if (keep(fills[k] as Fill)) page.push(fillActivityJson(fills[k] as Fill));
+    return page;
   };
   app.get('/v2/account/activities', async (req) => activities(req, undefined));
   app.get<{ Params: { type: string } }>('/v2/account/activities/:type', async (req) => activities(req, req.params.type));

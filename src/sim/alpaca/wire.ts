@@ -266,15 +266,16 @@ export function tradeJson(price: number, atMs: number): Record<string, unknown> 
   return { t: new Date(atMs).toISOString(), x: 'V', p: price, s: 100, c: ['@'], i: Math.floor(atMs / 1000), z: 'C' };
 }
 
-/** A FILL account activity; `id` is `<UTC yyyymmddhhmmssSSS>::<uuid>` as Alpaca's, usable as a page token. */
+/** A FILL activity's id: `<UTC yyyymmddhhmmssSSS>::<uuid>` as Alpaca's (usable as a page token); fills are whole, so the order's id is the fill's. */
+export function fillActivityId(f: Fill): string {
+  return `${new Date(f.atMs).toISOString().replace(/[-:T.Z]/g, '').slice(0, 17)}::${f.orderId}`;
+}
+
 export function fillActivityJson(f: Fill): Record<string, unknown> {
-  const at = Date.parse(f.at);
-  const utc = new Date(at).toISOString();
-  const stamp = utc.replace(/[-:T.Z]/g, '').slice(0, 17);
   return {
     activity_type: 'FILL',
-    id: `${stamp}::${uuidFrom(`fill:${f.orderId}:${f.seq}`)}`,
-    transaction_time: utc,
+    id: fillActivityId(f),
+    transaction_time: new Date(f.atMs).toISOString(),
     type: 'fill',
     price: dec(f.price),
     qty: dec(f.qty, 9),
