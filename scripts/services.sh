@@ -49,7 +49,7 @@ wait_http() { # url seconds [pidfile]: until the url answers 2xx; gives up early
 }
 
 python_ready() {
-  [ -x "$VENV/bin/dvc" ] && [ -x "$VENV/bin/mlflow" ] && "$VENV/bin/python" -c 'import evidently' 2>/dev/null
+  [ -x "$VENV/bin/dvc" ] && [ -x "$VENV/bin/mlflow" ] && "$VENV/bin/python" -c 'import evidently, alpaca' 2>/dev/null
 }
 
 setup_python() {
@@ -65,7 +65,7 @@ setup_python() {
   log "installing DVC, MLflow and Evidently into .venv (a few minutes, once)"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" || die "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQUIREMENTS" || die "pip install -r $REQUIREMENTS failed (see above)"
-  python_ready || die ".venv is incomplete after pip install: expected .venv/bin/dvc, .venv/bin/mlflow and the evidently module"
+  python_ready || die ".venv is incomplete after pip install: expected .venv/bin/dvc, .venv/bin/mlflow and the evidently and alpaca (alpaca-py) modules"
 }
 
 setup_minio() {

@@ -103,7 +103,8 @@ export interface Broker {
   orders(query?: OrderQuery): Promise<Order[]>;
   cancelOrder(orderId: string): Promise<void>;
   cancelAllOrders(): Promise<{ id: string; status: number }[]>;
-  closePosition(symbol: string, clientOrderId?: string): Promise<Order>;
+  /** Sells a position: all of it, or `qty` shares, or `percentage` percent (one of them). */
+  closePosition(symbol: string, clientOrderId?: string, amount?: { qty?: number; percentage?: number }): Promise<Order>;
 }
 
 // ---- artifacts, tracking, versioning

@@ -101,5 +101,36 @@ export function brokerContract(name: string, make: () => Promise<ContractHarness
       expect(acct.long_market_value).toBe(0);
       await h.close();
     });
+
+    it('limit and notional orders, a sale funding a buy at the same open, a partial close', { timeout: 30_000 }, async () => {
+      const h = await make();
+      // A limit buy under the next open, reached by the day's low: filled at the limit, known at the close.
+      const day = h.market.bar('AAPL', '2017-11-09') as { open: number; low: number };
+      const limit = Math.round((day.low + 0.01) * 100) / 100;
+      expect(limit).toBeLessThan(day.open);
+      await h.broker.submitOrder({ symbol: 'AAPL', qty: 500, side: 'buy', type: 'limit', limit_price: limit, time_in_force: 'day', client_order_id: `${name}-lim` });
+      const notional = await h.broker.submitOrder({ symbol: 'GOOGL', notional: 5000, side: 'buy', type: 'market', time_in_force: 'day', client_order_id: `${name}-usd` });
+      expect(notional.qty).toBe(0);
+      h.clock.advanceTo(nyDateTime('2017-11-09', '12:00'));
+      expect((await h.broker.orderByClientOrderId(`${name}-lim`))?.status).toBe('new');
+      expect((await h.broker.orderByClientOrderId(`${name}-usd`))?.filled_qty).toBeCloseTo(5000 / (((h.market.bar('GOOGL', '2017-11-09') as { open: number }).open) * 1.0005), 6);
+      h.clock.advanceTo(nyDateTime('2017-11-09', '16:30'));
+      const lim = await h.broker.orderByClientOrderId(`${name}-lim`);
+      expect(lim).toMatchObject({ status: 'filled', filled_avg_price: limit, filled_qty: 500 });
+      // Almost all cash is in AAPL now: selling it funds buying MSFT at the same open.
+      const cash = (await h.broker.account()).cash;
+      const msft = (h.market.bar('MSFT', '2017-11-09') as { close: number }).close;
+      const qty = Math.floor((cash + 450 * day.low) / msft / 1.01);
+      expect(qty * msft).toBeGreaterThan(cash * 2);
+      await h.broker.submitOrder({ symbol: 'AAPL', qty: 450, side: 'sell', type: 'market', time_in_force: 'day', client_order_id: `${name}-fund` });
+      await h.broker.submitOrder({ symbol: 'MSFT', qty, side: 'buy', type: 'market', time_in_force: 'day', client_order_id: `${name}-buy` });
+      h.clock.advanceTo(nyDateTime('2017-11-10', '10:00'));
+      expect((await h.broker.orderByClientOrderId(`${name}-fund`))?.status).toBe('filled');
+      expect((await h.broker.orderByClientOrderId(`${name}-buy`))?.status).toBe('filled');
+      expect((await h.broker.account()).cash).toBeGreaterThan(0);
+      const part = await h.broker.closePosition('AAPL', `${name}-part`, { qty: 4 });
+      expect(part).toMatchObject({ side: 'sell', qty: 4 });
+      await h.close();
+    });
   });
 }

@@ -98,7 +98,9 @@ describe('arena compete', () => {
 describe('arena run --exchange: catch-up after downtime', () => {
   it('runs the missed trading days in order, places orders only for the latest, and never twice', { timeout: 600_000 }, async () => {
     const dir = scratch();
-    const ex = spawn(process.execPath, [BIN, 'exchange', '--port', '0', '--replay-from', '2017-10-02', '--state', 'exchange'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The replay clock moves only for whoever holds the exchange's admin token.
+    const adminToken = 'catch-up-admin-token';
+    const ex = spawn(process.execPath, [BIN, 'exchange', '--port', '0', '--replay-from', '2017-10-02', '--state', 'exchange'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARENA_ADMIN_TOKEN: adminToken } });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -112,7 +114,7 @@ describe('arena run --exchange: catch-up after downtime', () => {
           }
         });
       });
-      const setClock = async (iso: string) => expect((await fetch(`${url}/__admin/clock`, { method: 'POST', body: JSON.stringify({ to: iso }) })).status).toBe(200);
+      const setClock = async (iso: string) => expect((await fetch(`${url}/__admin/clock`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ to: iso }) })).status).toBe(200);
       const env = { ...process.env, ALPACA_KEY_ID: 'PKTESTCATCHUP', ALPACA_SECRET_KEY: 'catch-up-secret' };
       /** Runs the daemon through a script: wait for a log line, then act (e.g. move the clock); SIGTERM at the end. */
       const daemon = async (script: { wait: RegExp; then?: () => Promise<void> }[]) => {

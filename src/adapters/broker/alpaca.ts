@@ -31,9 +31,19 @@ const orderSchema = z.object({
   side: z.enum(['buy', 'sell']),
   type: z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']),
   time_in_force: z.enum(['day', 'gtc', 'opg', 'cls', 'ioc', 'fok']),
-  qty: num,
+  // A notional order has no qty until it fills (Alpaca: "If entered [notional], qty will be null").
+  qty: numOrNull.transform((v) => v ?? 0),
+  notional: numOrNull,
   filled_qty: num,
   filled_avg_price: numOrNull,
+  limit_price: numOrNull,
+  stop_price: numOrNull,
+  trail_price: numOrNull,
+  trail_percent: numOrNull,
+  order_class: z.enum(['simple', 'bracket', 'oco', 'oto', 'mleg', '']).optional().nullable().transform((v) => (v === 'bracket' || v === 'oco' || v === 'oto' ? v : 'simple')),
+  replaces: strOrNull,
+  replaced_by: strOrNull,
+  replaced_at: strOrNull,
   status: z.enum(ORDER_STATUSES),
   created_at: z.string(),
   submitted_at: z.string(),
@@ -142,10 +152,26 @@ export class AlpacaBroker implements Broker {
 
   async submitOrder(req: OrderRequest): Promise<Order> {
     // POST is never retried (by the SDK or here): the caller looks the client_order_id up instead.
+    // Amounts go out as decimal strings, as the SDK's own ergonomic helpers send them.
+    const str = (x: number | undefined) => (x === undefined ? undefined : String(x));
+    const body = {
+      symbol: req.symbol,
+      side: req.side,
+      type: req.type,
+      timeInForce: req.time_in_force,
+      clientOrderId: req.client_order_id,
+      qty: str(req.qty),
+      notional: str(req.notional),
+      limitPrice: str(req.limit_price),
+      stopPrice: str(req.stop_price),
+      trailPrice: str(req.trail_price),
+      trailPercent: str(req.trail_percent),
+      ...(req.order_class && req.order_class !== 'simple' ? { orderClass: req.order_class } : {}),
+      ...(req.take_profit ? { takeProfit: { limitPrice: String(req.take_profit.limit_price) } } : {}),
+      ...(req.stop_loss ? { stopLoss: { stopPrice: String(req.stop_loss.stop_price), limitPrice: str(req.stop_loss.limit_price) } } : {}),
+    };
     const o = await this.raw(`order ${req.client_order_id}`, orderSchema, () =>
-      this.alpaca.trading.orders.postOrderRaw({
-        postOrderRequest: { symbol: req.symbol, qty: String(req.qty), side: req.side, type: req.type, timeInForce: req.time_in_force, clientOrderId: req.client_order_id } as Parameters<Alpaca['trading']['orders']['postOrderRaw']>[0]['postOrderRequest'],
-      }),
+      this.alpaca.trading.orders.postOrderRaw({ postOrderRequest: body as Parameters<Alpaca['trading']['orders']['postOrderRaw']>[0]['postOrderRequest'] }),
     );
     return { ...o, commission: 0 };
   }
@@ -186,8 +212,9 @@ export class AlpacaBroker implements Broker {
     return this.raw('cancel all', z.array(z.object({ id: z.string(), status: z.number() })), () => this.alpaca.trading.orders.deleteAllOrdersRaw());
   }
 
-  async closePosition(symbol: string): Promise<Order> {
-    const o = await this.raw(`close ${symbol}`, orderSchema, () => this.alpaca.trading.positions.deleteOpenPositionRaw({ symbolOrAssetId: symbol }));
+  /** Sells a position: all of it, or `qty` shares, or `percentage` percent (Alpaca: qty XOR percentage). */
+  async closePosition(symbol: string, _clientOrderId?: string, amount: { qty?: number; percentage?: number } = {}): Promise<Order> {
+    const o = await this.raw(`close ${symbol}`, orderSchema, () => this.alpaca.trading.positions.deleteOpenPositionRaw({ symbolOrAssetId: symbol, ...amount }));
     return { ...o, commission: 0 };
   }
 }

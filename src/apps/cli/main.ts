@@ -301,11 +301,21 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port (0 = any free one)', '8490')
     .option('--host <host>', 'host', '127.0.0.1')
     .option('--data-dir <dir>', 'directory of SYMBOL.csv files (default: the bundled data)')
-    .option('--accounts <file>', 'JSON list of allowed key pairs: [{"key_id","secret_key","starting_cash"}]')
+    .option('--accounts <file>', 'JSON list of allowed key pairs: [{"key_id","secret_key","name"?}] (default: any key pair opens an account)')
     .option('--state <dir>', 'where account ledgers are kept', 'workspaces/exchange')
-    .option('--replay-from <date>', 'run a replay clock starting at this date (advance it with POST /__admin/clock {"to": ISO}); default: the wall clock', isoDate('--replay-from'))
-    .action(async (o: { port: string; host: string; dataDir?: string; accounts?: string; state: string; replayFrom?: string }) => {
+    .option('--replay-from <date>', 'run a replay clock starting at this date (advance it with POST /__admin/clock {"to": ISO} and ARENA_ADMIN_TOKEN); default: the wall clock', isoDate('--replay-from'))
+    .option('--starting-cash <usd>', 'cash of every new account', '100000')
+    .option('--slippage-bps <bps>', 'slippage of every fill, against the trader', '5')
+    .option('--commission-per-share <usd>', 'commission per share', '0')
+    .option('--commission-min <usd>', 'minimum commission per fill (when the per-share commission is not 0)', '0')
+    .option('--margin-multiplier <m>', 'buying-power multiplier, 1 (cash account) to 4', '1')
+    .action(async (o: { port: string; host: string; dataDir?: string; accounts?: string; state: string; replayFrom?: string; startingCash: string; slippageBps: string; commissionPerShare: string; commissionMin: string; marginMultiplier: string }) => {
       const port = parsePort(o.port);
+      const startingCash = nonNegative('--starting-cash', o.startingCash);
+      if (!(startingCash > 0)) throw new UsageError(`--starting-cash: expected a number > 0, got "${o.startingCash}"`);
+      const marginMultiplier = nonNegative('--margin-multiplier', o.marginMultiplier);
+      if (marginMultiplier < 1 || marginMultiplier > 4) throw new UsageError(`--margin-multiplier: expected a number from 1 to 4, got "${o.marginMultiplier}"`);
+      const terms = { startingCash, slippageBps: nonNegative('--slippage-bps', o.slippageBps), commissionPerShare: nonNegative('--commission-per-share', o.commissionPerShare), commissionMin: nonNegative('--commission-min', o.commissionMin), marginMultiplier };
       const { CsvMarketData, sampleMarketData } = await csvMarket();
       const { readAccountsFile, startAlpacaExchange } = await import('../../sim/alpaca/server.ts');
       const { InMemoryMarketData } = await import('../../adapters/market/memory.ts');
@@ -313,17 +323,22 @@ export function buildProgram(): Command {
       const src = o.dataDir ? new CsvMarketData(path.resolve(o.dataDir)) : sampleMarketData();
       const series = new Map<string, Bar[]>();
       for (const sym of await src.knownSymbols()) series.set(sym, (await src.daily({ symbol: sym, asOf: '9999-12-31' })).bars);
-      let accounts: ReturnType<typeof readAccountsFile> | undefined;
+      let accounts: Awaited<ReturnType<typeof readAccountsFile>> | undefined;
       if (o.accounts) {
         try {
-          accounts = readAccountsFile(o.accounts);
+          accounts = await readAccountsFile(o.accounts);
         } catch (err) {
-          throw new UsageError(`${o.accounts}: expected a JSON list of {"key_id","secret_key","starting_cash"} (${errorMessage(err).split('\n')[0]})`);
+          throw new UsageError(`${o.accounts}: expected a JSON list of {"key_id","secret_key","name"?}; the terms (cash, fees) are the exchange's flags, the same for every account (${errorMessage(err).split('\n')[0]})`);
         }
       }
+      // The admin token is read here (the CLI layer) and handed to the server; without it /__admin/* is refused.
+      const adminToken = processVariable('ARENA_ADMIN_TOKEN') || undefined;
       const clock = o.replayFrom ? new ReplayClock({ start: nyDateTime(o.replayFrom, '00:00') }) : new WallClock();
-      const ex = await startAlpacaExchange({ market: new InMemoryMarketData(o.dataDir ? 'csv' : 'sample', series), clock, stateDir: path.resolve(o.state), port, host: o.host, ...(accounts ? { accounts } : {}) });
-      process.stdout.write(`Alpaca-compatible exchange on ${ex.url} (${clock.kind} clock, ${series.size} symbols); set ALPACA_TRADING_URL=${ex.url} ALPACA_DATA_URL=${ex.url}; Ctrl-C stops it\n`);
+      const ex = await startAlpacaExchange({ market: new InMemoryMarketData(o.dataDir ? 'csv' : 'sample', series), clock, stateDir: path.resolve(o.state), port, host: o.host, terms, ...(accounts ? { accounts } : {}), ...(adminToken ? { adminToken } : {}) });
+      process.stdout.write(
+        `Alpaca-compatible exchange on ${ex.url} (${clock.kind} clock at ${clock.now().toISO() ?? '?'}, ${series.size} symbols); set ALPACA_TRADING_URL=${ex.url} ALPACA_DATA_URL=${ex.url}; ` +
+          `admin endpoints ${adminToken ? 'enabled (Authorization: Bearer $ARENA_ADMIN_TOKEN)' : 'disabled (set ARENA_ADMIN_TOKEN to enable them)'}; Ctrl-C stops it\n`,
+      );
       await untilSignal();
       await ex.close();
     });

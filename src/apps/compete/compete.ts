@@ -141,29 +141,37 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
     const tradeTimes = [...new Set(opts.teams.map((t) => t.schedule.trade_at).filter((x) => x !== 'after_close'))].sort();
     const endOfDay = (d: string) => (tradeTimes.length ? nyDateTime(nextTradingDay(d), tradeTimes[tradeTimes.length - 1] as string) : nyDateTime(d, closeTimes[closeTimes.length - 1] as string));
     const clock = new ReplayClock({ start: resume > 0 ? endOfDay(days[resume - 1] as string) : nyDateTime(from, '00:00') });
+    // One set of terms for every team (starting cash, fees, slippage, margin): a fair competition or none.
+    const termsOf = (t: TeamConfig) => {
+      // The same fee and margin settings a season's paper account gets (engine/wiring.ts).
+      const a = paperAccountOptions(t.broker);
+      return { startingCash: a.startingCash, slippageBps: a.slippageBps, commissionPerShare: a.commissionPerShare, commissionMin: a.commissionMin, marginMultiplier: a.multiplier };
+    };
+    const terms = termsOf(opts.teams[0] as TeamConfig);
+    for (const t of opts.teams.slice(1)) {
+      const other = termsOf(t);
+      if (JSON.stringify(other) !== JSON.stringify(terms))
+        throw new ArenaError(`teams ${opts.teams[0]?.team} and ${t.team} trade on different terms (broker starting_cash, slippage_bps, commission_per_share, commission_min, margin_multiplier): every team of a competition gets the same`, { hint: 'make the broker settings of the team files equal' });
+    }
+    // The coordinator alone moves the market clock, through the exchange's admin endpoint and this token.
+    const adminToken = randomBytes(24).toString('base64url');
     exchange = await startAlpacaExchange({
       market,
       clock,
       stateDir: path.join(root, 'exchange'),
       host: '127.0.0.1',
       port: 0,
-      accounts: opts.teams.map((t) => {
-        // The same fee and margin settings a season's paper account gets (engine/wiring.ts).
-        const a = paperAccountOptions(t.broker);
-        return {
-          key_id: keys[t.team]?.key_id as string,
-          secret_key: keys[t.team]?.secret_key as string,
-          name: t.team,
-          starting_cash: a.startingCash,
-          slippage_bps: a.slippageBps,
-          commission_per_share: a.commissionPerShare,
-          commission_min: a.commissionMin,
-          margin_multiplier: a.multiplier,
-        };
-      }),
+      terms,
+      adminToken,
+      accounts: opts.teams.map((t) => ({ key_id: keys[t.team]?.key_id as string, secret_key: keys[t.team]?.secret_key as string, name: t.team })),
     });
     opts.logger.info(`competition ${id}: ${from} .. ${to} (${days.length} trading days), exchange ${exchange.url}, state ${root}${resume ? `, resuming after ${days[resume - 1]}` : ''}`);
     const ex = exchange;
+    const advance = async (at: ReturnType<typeof nyDateTime>) => {
+      if (clock.now() >= at) return;
+      const res = await fetch(`${ex.url}/__admin/clock`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: at.toISO() }) });
+      if (!res.ok) throw new ArenaError(`the exchange refused to move its clock to ${at.toISO() ?? '?'}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    };
     const logs = path.join(root, 'logs');
     await fs.mkdir(logs, { recursive: true });
 
@@ -240,12 +248,12 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       // Teams run in the order of their schedule times, as in a season.
       for (const time of closeTimes) {
         const at = nyDateTime(date, time);
-        if (clock.now() < at) clock.advanceTo(at);
+        await advance(at);
         for (const d of daemons.filter((x) => x.team.schedule.after_close === time)) await waitFor(d, date, d.team.schedule.trade_at === 'after_close' ? 'last_cycle' : 'last_prepared');
       }
       for (const time of tradeTimes) {
         const at = nyDateTime(nextTradingDay(date), time);
-        if (clock.now() < at) clock.advanceTo(at);
+        await advance(at);
         for (const d of daemons.filter((x) => x.team.schedule.trade_at === time)) await waitFor(d, date, 'last_cycle');
       }
       const every = opts.refreshEveryDays ?? 1;

@@ -102,7 +102,7 @@ function exchangeManifests(o: K8sOptions): Manifest[] {
                 image: o.image,
                 args: ['exchange', '--host', '0.0.0.0', '--port', String(EXCHANGE_PORT), '--state', '/app/workspaces/exchange'],
                 ports: [{ name: 'http', containerPort: EXCHANGE_PORT }],
-                readinessProbe: { httpGet: { path: '/__admin/state', port: EXCHANGE_PORT }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: '/healthz', port: EXCHANGE_PORT }, periodSeconds: 10 },
                 volumeMounts: [{ name: 'ledgers', mountPath: '/app/workspaces' }],
               },
             ],

@@ -11,7 +11,10 @@ export type BrokerErrorKind =
   | 'order_not_found'
   | 'position_not_found'
   | 'not_cancelable'
+  | 'not_replaceable'
   | 'validation'
+  | 'unprocessable'
+  | 'bad_request'
   | 'auth'
   | 'forbidden'
   | 'rate_limit'
@@ -26,7 +29,10 @@ export const ALPACA_ERROR_CODES: Record<BrokerErrorKind, { status: number; code:
   order_not_found: { status: 404, code: 40410000 },
   position_not_found: { status: 404, code: 40410000 },
   not_cancelable: { status: 422, code: 42210000 },
-  validation: { status: 422, code: 40010000 },
+  not_replaceable: { status: 422, code: 42210000 },
+  validation: { status: 422, code: 40010001 },
+  unprocessable: { status: 422, code: 42210000 },
+  bad_request: { status: 400, code: 40010001 },
   auth: { status: 401, code: 40110000 },
   forbidden: { status: 403, code: 40310000 },
   rate_limit: { status: 429, code: 42910000 },
