@@ -6,10 +6,10 @@ import YAML from 'yaml';
 import { validate as validateDockerfile } from 'dockerfile-utils';
 import { DCLinter } from 'dclint';
 import { spawnSync } from 'node:child_process';
-import { daemonMetrics } from '../../src/apps/http/api.ts';
-import { TRAINING_NODE_FLAGS } from '../../src/core/paths.ts';
+import { daemonMetrics } from '../http/api.ts';
+import { TRAINING_NODE_FLAGS } from '../../core/paths.ts';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../src/testing/services.ts';
+import { REPO_ROOT } from '../../testing/services.ts';
 
 describe('docker/', () => {
   const dockerfile = readFileSync(path.join(REPO_ROOT, 'docker', 'Dockerfile'), 'utf8');
