@@ -15,6 +15,24 @@ export default tseslint.config(
     },
   },
   {
+    // No wall-clock bounds in tests: elapsed time depends on the machine's load, not on the product.
+    // Tested by src/testing/no-wall-clock-bounds.test.ts.
+    files: ['**/*.test.ts', 'tests/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          "BinaryExpression[operator='-'][left.type='CallExpression'][left.callee.object.name=/^(Date|performance)$/][left.callee.property.name='now']",
+          "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+          "MemberExpression[object.name='process'][property.name='hrtime']",
+        ].map((selector) => ({
+          selector,
+          message: 'No wall-clock bounds in tests: assert behaviour (exit code, journal, attempts made, fake timers) and report the latency in bench/ (npm run bench).',
+        })),
+      ],
+    },
+  },
+  {
     files: ['bin/**/*.mjs', 'scripts/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

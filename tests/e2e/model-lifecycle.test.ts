@@ -20,7 +20,7 @@ import { featuresStep } from '../../src/engine/steps/features.ts';
 import { modelStep, retrainRequestFile, type ModelOutput } from '../../src/engine/steps/model.ts';
 import { predictStep } from '../../src/engine/steps/predict.ts';
 import type { TrainingReport } from '../../src/adapters/reports/training.ts';
-import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const arena = (args: string[]) =>
@@ -218,37 +218,5 @@ describe('model lifecycle through the model step', () => {
     const early = await arena(['retrain', '--team', 'teams/early.yml', '--date', '2013-07-01']);
     expect(early.code, early.stdout).toBe(1);
     expect(early.stderr).toMatch(/early 2013-07-01: no candidate was trained \(not enough history/);
-  });
-});
-
-const mlflow = needServices('MLflow', ['MLFLOW_TRACKING_URI']);
-
-describe.skipIf(!mlflow)('search trials in a real MLflow', () => {
-  it('the training run and one run per trial, tagged with its parent, with params and the validation score', { timeout: 120_000 }, async () => {
-    const uri = (mlflow ?? {}).MLFLOW_TRACKING_URI as string;
-    const name = `srch-${Date.now().toString(36)}`;
-    vi.stubEnv('MLFLOW_TRACKING_URI', uri);
-    try {
-      const { rt } = await cycle(name, D1, { search: "  search: { trials: 3, space: { 'trainer.learning_rate': { log_uniform: [0.001, 0.05] } } }" });
-      const parent = runRecords(rt).find((r) => !r.tags.arena_parent_run_id) as { run_id: string };
-      const post = async (route: string, body: unknown) => {
-        const res = await fetch(`${uri}/api/2.0/mlflow/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        expect(res.ok, route).toBe(true);
-        return res.json() as Promise<{ runs?: { info: { run_id: string }; data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number }[]; tags?: { key: string; value: string }[] } }[] }>;
-      };
-      const exp = (await (await fetch(`${uri}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(`paper-arena/${name}`)}`)).json()) as { experiment: { experiment_id: string } };
-      const ids = [exp.experiment.experiment_id];
-      const parents = await post('runs/search', { experiment_ids: ids, filter: `tags.arena_run_id = '${parent.run_id}'` });
-      expect(parents.runs).toHaveLength(1);
-      expect(parents.runs?.[0]?.data.params?.find((p) => p.key === 'search.trials')?.value).toBe('3');
-      const trials = await post('runs/search', { experiment_ids: ids, filter: `tags.arena_parent_run_id = '${parent.run_id}'` });
-      expect(trials.runs).toHaveLength(3);
-      for (const t of trials.runs ?? []) {
-        expect(t.data.params?.map((p) => p.key)).toContain('trainer.learning_rate');
-        expect(t.data.metrics?.find((m) => m.key === 'validation_mae')?.value).toBeGreaterThan(0);
-      }
-    } finally {
-      vi.stubEnv('MLFLOW_TRACKING_URI', '');
-    }
   });
 });
