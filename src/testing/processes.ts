@@ -37,6 +37,8 @@ export interface TrackedProcess {
   readonly output: string;
   /** Settles on exit, whatever the code (never rejects). */
   readonly exited: Promise<ProcessResult>;
+  /** The exit, once it happened. */
+  readonly result: ProcessResult | null;
   /** The first match of `re` in the output; rejects, with the output's tail, if the process exits first. */
   waitFor(re: RegExp): Promise<RegExpExecArray>;
   /** Sends `signal` to this process only, as a user or an orchestrator would. */
@@ -124,6 +126,9 @@ export function startProcess(command: string, args: readonly string[], opts: Sta
       return out.output;
     },
     exited,
+    get result() {
+      return done;
+    },
     waitFor(re: RegExp) {
       return new Promise<RegExpExecArray>((resolve, reject) => {
         const check = () => {
@@ -166,6 +171,21 @@ export function startArena(cwd: string, args: readonly string[], opts: Omit<Star
 
 export function runArena(cwd: string, args: readonly string[], opts: Omit<StartOptions, 'cwd'> = {}): Promise<ProcessResult> {
   return startArena(cwd, args, opts).exited;
+}
+
+/**
+ * Polls `check` until it returns something other than undefined or false. With `whileRunning`, rejects
+ * as soon as that process has exited (a crash does not wait for the test's timeout). No deadline of
+ * its own: the test's timeout is the only limit.
+ */
+export async function pollUntil<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, opts: { whileRunning?: TrackedProcess; everyMs?: number } = {}): Promise<T> {
+  for (;;) {
+    const got = await check();
+    if (got !== undefined && got !== false) return got;
+    const ended = opts.whileRunning?.result;
+    if (ended) throw new Error(`${what}: the process exited first (code ${String(ended.code)}, signal ${String(ended.signal)}); output ends with:\n${tail(opts.whileRunning?.output ?? '')}`);
+    await new Promise((r) => setTimeout(r, opts.everyMs ?? 100));
+  }
 }
 
 /** The tail of every recorded process's output still running (for a failed test's report). */

@@ -47,7 +47,7 @@ describe('arena cycle', () => {
     const mon = JSON.parse(readFileSync(path.join(dir, 'reports', 'blue', '2017-11-10', 'monitoring.json'), 'utf8')) as { comparisons: number; model_version: string | null; drift: { columns: Record<string, { test: string; score: number }> } | null };
     expect(mon.comparisons).toBe(3);
     // Drift covers every feature, the target and the prediction (champion on its reference window vs served).
-    expect(mon.model_version).not.toBeNull();
+    expect(mon.model_version).toBe('v0001'); // trained on 2017-11-09 (gate passed), reloaded on 2017-11-10
     expect(mon.drift?.columns.prediction?.test).toBe('ks');
     expect(mon.drift?.columns.target_return?.test).toBe('ks');
     expect(Number.isFinite(mon.drift?.columns.prediction?.score)).toBe(true);

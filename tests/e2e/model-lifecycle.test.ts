@@ -170,7 +170,7 @@ describe('model lifecycle through the model step', () => {
     expect(noDrift.model.decision.retrain).toBe(false);
     const onDrift = await cycle('drift', D3, o, drifted(0.8));
     expect(onDrift.model.decision).toEqual({ retrain: true, reason: 'dataset drift (share 0.80)' });
-    expect(onDrift.model.trained).not.toBeNull();
+    expect(onDrift.model.trained?.version).toBe('v0002'); // v0001 was D1's first model
     // Drift again the next day, but the last drift retrain was 1 trading day ago (< 2).
     const cooling = await cycle('drift', D4, o, drifted(0.9));
     expect(cooling.model.decision).toEqual({ retrain: false, reason: 'reload the champion' });
