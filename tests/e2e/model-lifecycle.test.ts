@@ -4,7 +4,6 @@
  * so; a restart reloads the champion without training; a retrain on drift happens when the policy
  * says so and not otherwise (cool-down included). Each cycle gets a fresh runtime, as after a restart.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,13 +19,10 @@ import { featuresStep } from '../../src/engine/steps/features.ts';
 import { modelStep, retrainRequestFile, type ModelOutput } from '../../src/engine/steps/model.ts';
 import { predictStep } from '../../src/engine/steps/predict.ts';
 import type { TrainingReport } from '../../src/adapters/reports/training.ts';
+import { runArena } from '../../src/testing/processes.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
-const arena = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, [BIN, ...args], { cwd: root, timeout: 120_000, env: { ...process.env, MLFLOW_TRACKING_URI: '' } }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
-  );
+const arena = (args: string[]) => runArena(root, args, { env: { ...process.env, MLFLOW_TRACKING_URI: '' } });
 
 const STEPS: readonly AnyStep[] = [fetchStep, featuresStep, modelStep, predictStep];
 const D1 = '2017-11-10';
