@@ -36,7 +36,9 @@ describe.skipIf(!env)('MLflow tracking (real server)', () => {
     expect(mine).toHaveLength(1);
     const r = mine[0] as Run;
     expect(r.info.status).toBe('FINISHED');
-    const local = localRuns(dir, 'blue').find((x) => !x.tags.arena_parent_run_id) as RunRecord;
+    const locals = localRuns(dir, 'blue');
+    expect(locals).toHaveLength(1);
+    const local = locals[0] as RunRecord;
     expect(r.data.tags?.find((t) => t.key === 'arena_run_id')?.value).toBe(local.run_id);
     // teams/blue.yml: trainer.epochs 40 (the issue's "25" is red's), batch 64, learning rate 0.003, seed 11; no search.
     const params = Object.fromEntries((r.data.params ?? []).map((p) => [p.key, p.value]));
@@ -92,7 +94,9 @@ server: { port: 0 }
 `);
     const trained = await runArena(dir, ['retrain', '--team', `teams/${name}.yml`, '--date', '2017-11-10'], { env: { ...process.env, MLFLOW_TRACKING_URI: uri } });
     expect(trained.code, trained.stderr.slice(-2000)).toBe(0);
-    const parentId = runIdOf(dir, name);
+    const training = localRuns(dir, name).filter((x) => !x.tags.arena_parent_run_id);
+    expect(training).toHaveLength(1);
+    const parentId = (training[0] as RunRecord).run_id;
 
     const exp = (await api(`mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(`paper-arena/${name}`)}`)) as { experiment: { experiment_id: string } };
     const ids = [exp.experiment.experiment_id];
@@ -119,9 +123,3 @@ function localRuns(dir: string, team: string): RunRecord[] {
     .map((f) => JSON.parse(readFileSync(path.join(runs, f), 'utf8')) as RunRecord);
 }
 
-/** The one training run (not a search trial) of a workspace. */
-function runIdOf(dir: string, team: string): string {
-  const parents = localRuns(dir, team).filter((r) => !r.tags.arena_parent_run_id);
-  expect(parents).toHaveLength(1);
-  return (parents[0] as RunRecord).run_id;
-}
