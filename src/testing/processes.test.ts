@@ -18,6 +18,8 @@ describe('test child processes', () => {
     const shell = startProcess('sh', ['-c', 'sleep 301 & sleep 302 & echo started; wait']);
     await shell.waitFor(/started/);
     const group = () => processTable().filter((p) => p.pgid === shell.pid && p.state !== 'Z');
+    // A forked child shows the shell's command line until it has exec'd sleep.
+    await pollUntil('both sleeps running', () => group().filter((p) => p.command.startsWith('sleep ')).length === 2);
     expect(group().map((p) => p.command).sort()).toEqual(['sh -c sleep 301 & sleep 302 & echo started; wait', 'sleep 301', 'sleep 302']);
     await killTrackedGroups();
     expect(group()).toEqual([]);
