@@ -15,11 +15,30 @@ export default tseslint.config(
     },
   },
   {
-    // One module reads the environment (src/config/env.ts); everything else is handed what it needs.
+    // One module of the product reads the environment (src/config/env.ts); everything else is handed what it
+    // needs. Tests and their harness (src/testing: a marker variable finds leftover child processes) may.
     files: ['src/**/*.ts'],
-    ignores: ['src/config/env.ts'],
+    ignores: ['src/config/env.ts', 'src/testing/**', '**/*.test.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read the environment through src/config/env.ts (loadEnv, processVariable)' }],
+    },
+  },
+  {
+    // No wall-clock bounds in tests: elapsed time depends on the machine's load, not on the product.
+    // Tested by src/testing/no-wall-clock-bounds.test.ts.
+    files: ['**/*.test.ts', 'tests/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          "BinaryExpression[operator='-'][left.type='CallExpression'][left.callee.object.name=/^(Date|performance)$/][left.callee.property.name='now']",
+          "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+          "MemberExpression[object.name='process'][property.name='hrtime']",
+        ].map((selector) => ({
+          selector,
+          message: 'No wall-clock bounds in tests: assert behaviour (exit code, journal, attempts made, fake timers) and report the latency in bench/ (npm run bench).',
+        })),
+      ],
     },
   },
   {

@@ -28,6 +28,10 @@ describe('tradingDaysBetween', () => {
 });
 
 describe('ReplayClock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('starts where told, in New York time', () => {
     const clock = new ReplayClock({ start: DateTime.fromISO('2024-01-02T14:30:00Z') });
     expect(clock.kind).toBe('replay');
@@ -48,11 +52,18 @@ describe('ReplayClock', () => {
     expect(() => new ReplayClock({ start: at('2024-01-02', '09:30'), msPerTradingDay: -1 })).toThrow(RangeError);
   });
 
-  it('fast mode: sleepUntil advances at once', async () => {
+  it('fast mode: sleepUntil advances at once, without a timer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'setImmediate', 'Date'] });
     const clock = new ReplayClock({ start: at('2024-01-02', '09:30') });
-    const t0 = performance.now();
-    for (let d = 0; d < 250; d++) await clock.sleepUntil(clock.now().plus({ days: 1 }));
-    expect(performance.now() - t0).toBeLessThan(1_000);
+    let done = false;
+    const sleeping = (async () => {
+      for (let d = 0; d < 250; d++) await clock.sleepUntil(clock.now().plus({ days: 1 }));
+    })().then(() => (done = true));
+    // Fake time never moves here: only promise callbacks run, so a sleep that waited on a timer would hang.
+    for (let i = 0; i < 10_000 && !done; i++) await Promise.resolve();
+    expect(done).toBe(true);
+    await sleeping;
+    expect(vi.getTimerCount()).toBe(0);
     expect(clock.now().toISODate()).toBe('2024-09-08');
     await clock.sleepUntil(at('2020-01-01', '00:00')); // the past: no-op
     expect(clock.now().toISODate()).toBe('2024-09-08');
@@ -67,19 +78,26 @@ describe('ReplayClock', () => {
   });
 
   it('accelerated mode: waits real time proportional to trading days crossed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const clock = new ReplayClock({ start: at('2024-07-01', '16:00'), msPerTradingDay: 60 });
-    let t0 = performance.now();
-    await clock.sleepUntil(at('2024-07-05', '16:00')); // 3 trading days (July 4th closed)
-    let took = performance.now() - t0;
-    expect(took).toBeGreaterThanOrEqual(170);
-    expect(took).toBeLessThan(1_000);
+    let woke = false;
+    let sleeping = clock.sleepUntil(at('2024-07-05', '16:00')).then(() => (woke = true)); // 3 trading days (July 4th closed): 180 ms
+    await vi.advanceTimersByTimeAsync(178);
+    expect(woke).toBe(false);
+    expect(clock.now().toISO()).toBe('2024-07-01T16:00:00.000-04:00'); // simulated time jumps at wake-up
+    await vi.advanceTimersByTimeAsync(3);
+    expect(woke).toBe(true);
+    await sleeping;
     expect(clock.now().toISO()).toBe('2024-07-05T16:00:00.000-04:00');
 
-    t0 = performance.now();
-    await clock.sleepUntil(at('2024-07-06', '12:00')); // rest of Friday only: 8 h of 24
-    took = performance.now() - t0;
-    expect(took).toBeGreaterThanOrEqual(15);
-    expect(took).toBeLessThan(500);
+    woke = false;
+    sleeping = clock.sleepUntil(at('2024-07-06', '12:00')).then(() => (woke = true)); // rest of Friday only: 8 h of 24 = 20 ms
+    await vi.advanceTimersByTimeAsync(18);
+    expect(woke).toBe(false);
+    await vi.advanceTimersByTimeAsync(3);
+    expect(woke).toBe(true);
+    await sleeping;
+    expect(clock.now().toISO()).toBe('2024-07-06T12:00:00.000-04:00');
   });
 
   it('accelerated mode: abort rejects, concurrent sleepers never move it back', async () => {
@@ -109,20 +127,27 @@ describe('WallClock', () => {
   });
 
   it('tells real time in New York', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2024-07-03T17:00:00Z'));
     const clock = new WallClock();
     expect(clock.kind).toBe('wall');
     expect(clock.now().zoneName).toBe(NY);
-    expect(Math.abs(clock.now().toMillis() - Date.now())).toBeLessThan(1_000);
+    expect(clock.now().toISO()).toBe('2024-07-03T13:00:00.000-04:00');
   });
 
   it('sleeps until a time, and not at all for the past', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const clock = new WallClock();
-    const t0 = Date.now();
-    await clock.sleepUntil(clock.now().plus({ milliseconds: 60 }));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(55);
-    const t1 = performance.now();
+    let woke = false;
+    const sleeping = clock.sleepUntil(clock.now().plus({ milliseconds: 60 })).then(() => (woke = true));
+    await vi.advanceTimersByTimeAsync(59);
+    expect(woke).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(woke).toBe(true);
+    await sleeping;
+    // The past: resolves with no timer at all.
     await clock.sleepUntil(clock.now().minus({ hours: 1 }));
-    expect(performance.now() - t1).toBeLessThan(50);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('sleepUntil is abortable', async () => {
@@ -153,43 +178,53 @@ describe('WallClock', () => {
 });
 
 describe('FollowedClock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('follows a replayed source forward, ignores readings that go back, and wakes when it reaches t', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     let src = nyDateTime('2024-03-15', '00:00');
     let reads = 0;
     const clock = await FollowedClock.start(async () => {
       reads++;
       return src;
     }, { pollMs: 10 });
+    expect(reads).toBe(1);
     expect(clock.now().toISO()).toBe(src.toISO());
     const target = nyDateTime('2024-03-15', '16:30');
     let woke = false;
     const sleeping = clock.sleepUntil(target).then(() => (woke = true));
-    await new Promise((r) => setTimeout(r, 60));
+    // A source that stands still is polled every pollMs: one read at once, then one per 10 ms.
+    await vi.advanceTimersByTimeAsync(60);
     expect(woke).toBe(false);
+    expect(reads).toBe(8);
     src = nyDateTime('2024-03-14', '12:00'); // a restarted source reading earlier: ignored
-    await new Promise((r) => setTimeout(r, 30));
-    expect(clock.now() >= nyDateTime('2024-03-15', '00:00')).toBe(true);
+    await vi.advanceTimersByTimeAsync(30);
+    expect(clock.now().toISO()).toBe(nyDateTime('2024-03-15', '00:00').toISO());
     src = target;
-    await sleeping;
+    await vi.advanceTimersByTimeAsync(10);
     expect(woke).toBe(true);
+    await sleeping;
     expect(clock.now().toISO()).toBe(target.toISO());
-    expect(reads).toBeGreaterThan(3);
+    expect(reads).toBe(12);
   });
 
   it('polls slowly once the source moves like a wall clock, and aborts on the signal', async () => {
-    const t0 = Date.now();
-    const base = nyDateTime('2024-03-15', '10:00').toMillis();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(new Date('2024-03-15T14:00:00Z'));
     let reads = 0;
+    // A wall-clock exchange: it reads the (fake) system time, as a real one reads its own.
     const clock = await FollowedClock.start(async () => {
       reads++;
-      return DateTime.fromMillis(base + (Date.now() - t0), { zone: 'America/New_York' });
+      return DateTime.now().setZone(NY);
     }, { pollMs: 10 });
     const ac = new AbortController();
     const far = clock.sleepUntil(nyDateTime('2024-03-15', '16:00'), ac.signal);
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(300);
+    // start, the first poll, one 10 ms later that sees it move with real time; then it waits a minute.
+    expect(reads).toBe(3);
     ac.abort();
-    await expect(far).rejects.toBeTruthy();
-    // Fast polling would have read ~30 times in 300 ms.
-    expect(reads).toBeLessThan(6);
+    await expect(far).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

@@ -2,7 +2,8 @@
  * Real servers for integration tests (MinIO, MLflow, DVC, Evidently's Python, Chromium), started by
  * `scripts/services.sh start`, which writes their coordinates to `.services/env`. In CI
  * (`ARENA_SERVICES=required`, set by `.ci/run`) a missing service fails the test loudly; on a
- * developer machine without them the suite is skipped with a visible reason.
+ * developer machine without them the suite is skipped with a visible reason. Only the integration
+ * project may ask for them (vitest.config.ts): `npm test` must pass on a fresh clone.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,6 +33,8 @@ export const servicesRequired = (): boolean => processVariable('ARENA_SERVICES')
  * in CI so a service that failed to start cannot pass as a skipped test.
  */
 export function needServices(what: string, keys: readonly string[]): Record<string, string> | null {
+  const project = process.env.ARENA_TEST_PROJECT;
+  if (project === 'unit' || project === 'e2e') throw new Error(`${what}: a test that needs a service belongs in tests/integration (npm run test:integration), not in the ${project} project`);
   const env = servicesEnv();
   const missing = keys.filter((k) => !env[k]);
   if (missing.length === 0) return env;

@@ -1,15 +1,12 @@
 /**
  * An arena project in a temp directory (this repo's teams/ and strategies/, team red's storage and
- * versioning lines replaced) and the real `arena` CLI run in it as a child process, as a user runs it.
+ * versioning lines replaced); run the real `arena` CLI in it with `runArena` (processes.ts).
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './services.ts';
-
-export const ARENA_BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 
 export interface ArenaProject {
   /** The project root (cwd of `arena`; `.env.secrets` goes here). */
@@ -39,45 +36,6 @@ export function arenaProject(opts: { storage?: string; versioning: string; prefi
   swap(/^versioning: .*$/m, `versioning: ${opts.versioning}`);
   writeFileSync(file, text);
   return { dir, teamFile: 'teams/red.yml', workspace: path.join(dir, 'workspaces', 'red') };
-}
-
-export interface ArenaRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `arena ARGS` in cwd with exactly `env` (plus nothing inherited), streaming stderr lines to
- * `onStderrLine` as they come (the console log goes to stderr). Resolves on exit, whatever the code.
- */
-export function runArena(cwd: string, args: string[], opts: { env: NodeJS.ProcessEnv; timeoutMs?: number; onStderrLine?: (line: string) => void }): Promise<ArenaRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ARENA_BIN, ...args], { cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      const text = d.toString();
-      stderr += text;
-      partial += text;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) opts.onStderrLine?.(l);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (partial) opts.onStderrLine?.(partial);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
 }
 
 /** Every regular file under dir (recursively), as absolute paths. */

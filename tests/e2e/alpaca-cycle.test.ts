@@ -3,7 +3,6 @@
  * local `arena exchange`; a cycle killed after submitting but before recording its trade step, run
  * again, finds its orders by client_order_id and places none twice.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,9 +12,9 @@ import { startAlpacaExchange, type AlpacaExchange } from '../../src/sim/alpaca/s
 import { sampleMarketData } from '../../src/adapters/market/csv.ts';
 import { InMemoryMarketData } from '../../src/adapters/market/memory.ts';
 import type { Bar } from '../../src/domain/market/types.ts';
+import { runArena } from '../../src/testing/processes.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const KEY = { id: 'PKREDTEAM01', secret: 'red-secret-key-0123456789' };
 
 describe('a cycle on Alpaca (arena exchange)', () => {
@@ -31,11 +30,7 @@ describe('a cycle on Alpaca (arena exchange)', () => {
   });
 
   const cycle = (cwd: string) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, 'cycle', '--team', 'teams/red.yml', '--date', '2017-11-09'], { cwd, timeout: 240_000, env: { ...process.env, ALPACA_TRADING_URL: ex.url, ALPACA_DATA_URL: ex.url, ALPACA_KEY_ID_RED: KEY.id, ALPACA_SECRET_KEY_RED: KEY.secret } }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+    runArena(cwd, ['cycle', '--team', 'teams/red.yml', '--date', '2017-11-09'], { env: { ...process.env, ALPACA_TRADING_URL: ex.url, ALPACA_DATA_URL: ex.url, ALPACA_KEY_ID_RED: KEY.id, ALPACA_SECRET_KEY_RED: KEY.secret } });
 
   it('places the strategy orders on the exchange, and a re-run after a kill places none twice', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'arena-alpaca-'));
@@ -48,9 +43,15 @@ describe('a cycle on Alpaca (arena exchange)', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).not.toContain(KEY.secret);
     const h = { 'APCA-API-KEY-ID': KEY.id, 'APCA-API-SECRET-KEY': KEY.secret };
-    const orders = (await (await fetch(`${ex.url}/v2/orders?status=all`, { headers: h })).json()) as { client_order_id: string; status: string }[];
-    expect(orders.length).toBeGreaterThan(0);
-    expect(orders.every((o) => o.client_order_id.startsWith('arena-red-2017-11-09-'))).toBe(true);
+    const orders = (await (await fetch(`${ex.url}/v2/orders?status=all`, { headers: h })).json()) as { id: string; client_order_id: string; status: string; symbol: string; side: string; qty: string; type: string; time_in_force: string }[];
+    // Red's seeded MLP predicts next-day returns AAPL +0.06 %, MSFT +0.64 %, GOOGL +0.26 % on this date.
+    // best-gain-worst-loss buys only the best gain above the 0.1 % threshold (MSFT), with at most 60 %
+    // of the $100,000 equity in one symbol at the 84.09 close: floor(60,000 / 84.09) = 713 whole shares.
+    // Nothing is held, so nothing is sold.
+    expect(orders.map((o) => ({ symbol: o.symbol, side: o.side, qty: o.qty, type: o.type, time_in_force: o.time_in_force }))).toEqual([
+      { symbol: 'MSFT', side: 'buy', qty: '713', type: 'market', time_in_force: 'day' },
+    ]);
+    expect(orders[0]?.client_order_id).toMatch(/^arena-red-2017-11-09-MSFT-buy-buy_best-[0-9a-f]{10}$/);
 
     // Simulate a kill after the orders went out but before the trade step was recorded.
     const journal = path.join(dir, 'workspaces', 'red', 'state', 'journal.jsonl');
@@ -61,6 +62,7 @@ describe('a cycle on Alpaca (arena exchange)', () => {
     const after = (await (await fetch(`${ex.url}/v2/orders?status=all`, { headers: h })).json()) as { client_order_id: string }[];
     expect(after.map((o) => o.client_order_id).sort()).toEqual(orders.map((o) => o.client_order_id).sort());
     const trade = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: string; record: { orders?: { order_id: string | null }[] } }).find((e) => e.step === 'trade');
-    expect(trade?.record.orders?.every((o) => o.order_id)).toBe(true);
+    // The re-run found the order already placed and recorded the exchange's id for it.
+    expect(trade?.record.orders?.map((o) => o.order_id)).toEqual([orders[0]?.id]);
   });
 });

@@ -1,20 +1,13 @@
 /** The CLI's contract: exit codes and one-line errors, through the real `bin/arena.mjs`. */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runArena } from '../../src/testing/processes.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
-
-function arena(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** The CLI with a bare environment (PATH and HOME only), as on a fresh machine. */
+const arena = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) => runArena(cwd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 
 function project(edit?: (yaml: string) => string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'arena-cli-'));

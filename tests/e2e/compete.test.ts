@@ -3,14 +3,12 @@
  * Over 60 trading days it must end with the leaderboard `arena season` gives on the same inputs,
  * even when one team's daemon is SIGKILLed in the middle of a cycle and restarted.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { descendantsOf, pollUntil, runArena, startArena } from '../../src/testing/processes.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
-
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 // 60 trading days of the bundled data.
 const SPAN = ['--from', '2017-08-18', '--to', '2017-11-10'];
 
@@ -26,21 +24,6 @@ function scratch(): string {
   return dir;
 }
 
-function run(cwd: string, args: string[], onStderr?: (all: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr);
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('arena compete', () => {
@@ -50,34 +33,29 @@ describe('arena compete', () => {
 
     let killed: number | null = null;
     let sawRefreshing = false;
-    let killing = false;
-    const compete = run(dir, ['compete', ...teams, ...SPAN, '--seconds-per-day', '0.05', '--out', 'reports'], (stderr) => {
-      const days = [...stderr.matchAll(/\[\s*(\d+)\/60\]/g)].map((m) => Number(m[1]));
-      if (killing || !days.some((n) => n >= 25)) return;
-      killing = true;
-      void (async () => {
-        // The workspace lock holds the pid of the daemon while it runs a cycle: kill it then.
-        const comps = path.join(dir, 'workspaces', 'competitions');
-        for (let i = 0; i < 600 && killed === null; i++) {
-          const board = path.join(dir, 'reports', 'leaderboard.html');
-          if (existsSync(board) && readFileSync(board, 'utf8').includes('this page reloads every')) sawRefreshing = true;
-          for (const id of existsSync(comps) ? readdirSync(comps) : []) {
-            const lock = path.join(comps, id, 'blue', 'state', 'lock');
-            const pid = existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) : NaN;
-            if (Number.isInteger(pid) && pid > 0) {
-              try {
-                process.kill(pid, 'SIGKILL');
-                killed = pid;
-              } catch {
-                // It finished the cycle in between; try the next one.
-              }
-            }
+    const compete = startArena(dir, ['compete', ...teams, ...SPAN, '--seconds-per-day', '0.05', '--out', 'reports']);
+    // Progress, not time, places the kill: from day 25 on, at the first blue cycle caught running.
+    await compete.waitFor(/\[\s*(2[5-9]|[3-5]\d|60)\/60\]/);
+    // The workspace lock holds the pid of the daemon while it runs a cycle: kill it then.
+    const comps = path.join(dir, 'workspaces', 'competitions');
+    while (killed === null && !compete.result) {
+      const board = path.join(dir, 'reports', 'leaderboard.html');
+      if (existsSync(board) && readFileSync(board, 'utf8').includes('this page reloads every')) sawRefreshing = true;
+      for (const id of existsSync(comps) ? readdirSync(comps) : []) {
+        const lock = path.join(comps, id, 'blue', 'state', 'lock');
+        const pid = existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) : NaN;
+        if (Number.isInteger(pid) && pid > 0) {
+          try {
+            process.kill(pid, 'SIGKILL');
+            killed = pid;
+          } catch {
+            // It finished the cycle in between; try the next one.
           }
-          await sleep(50);
         }
-      })();
-    });
-    const c = await compete;
+      }
+      await sleep(50);
+    }
+    const c = await compete.exited;
     expect(c.code, c.stderr.slice(-3000)).toBe(0);
     expect(killed, 'a blue daemon was killed mid-cycle').not.toBeNull();
     expect(c.stderr).toMatch(/blue: daemon exited \(SIGKILL\); restarting it/);
@@ -86,7 +64,7 @@ describe('arena compete', () => {
     const competed = JSON.parse(readFileSync(path.join(dir, 'reports', 'leaderboard.json'), 'utf8'));
     expect(readFileSync(path.join(dir, 'reports', 'leaderboard.html'), 'utf8')).not.toContain('this page reloads every');
 
-    const s = await run(dir, ['season', ...teams, ...SPAN, '--out', 'reports-season', '--no-version', '--quiet']);
+    const s = await runArena(dir, ['season', ...teams, ...SPAN, '--out', 'reports-season', '--no-version', '--quiet']);
     expect(s.code, s.stderr.slice(-3000)).toBe(0);
     const season = JSON.parse(readFileSync(path.join(dir, 'reports-season', 'leaderboard.json'), 'utf8'));
     expect(competed).toEqual(season);
@@ -100,36 +78,22 @@ describe('arena run --exchange: catch-up after downtime', () => {
     const dir = scratch();
     // The replay clock moves only for whoever holds the exchange's admin token.
     const adminToken = 'catch-up-admin-token';
-    const ex = spawn(process.execPath, [BIN, 'exchange', '--port', '0', '--replay-from', '2017-10-02', '--state', 'exchange'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARENA_ADMIN_TOKEN: adminToken } });
+    const ex = startArena(dir, ['exchange', '--port', '0', '--replay-from', '2017-10-02', '--state', 'exchange'], { env: { ...process.env, ARENA_ADMIN_TOKEN: adminToken } });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const t = setTimeout(() => reject(new Error(`no exchange URL in: ${out}`)), 60_000);
-        ex.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /exchange on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) {
-            clearTimeout(t);
-            resolve(m[1] as string);
-          }
-        });
-      });
+      const url = (await ex.waitFor(/exchange on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
       const setClock = async (iso: string) => expect((await fetch(`${url}/__admin/clock`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ to: iso }) })).status).toBe(200);
       const env = { ...process.env, ALPACA_KEY_ID: 'PKTESTCATCHUP', ALPACA_SECRET_KEY: 'catch-up-secret' };
       /** Runs the daemon through a script: wait for a log line, then act (e.g. move the clock); SIGTERM at the end. */
       const daemon = async (script: { wait: RegExp; then?: () => Promise<void> }[]) => {
-        const child = spawn(process.execPath, [BIN, 'run', '--team', 'teams/blue.yml', '--port', '0', '--exchange', url, '--first-day', '2017-10-02'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let logs = '';
-        child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
-        const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+        const child = startArena(dir, ['run', '--team', 'teams/blue.yml', '--port', '0', '--exchange', url, '--first-day', '2017-10-02'], { env });
         for (const step of script) {
-          for (const t0 = Date.now(); !step.wait.test(logs); await sleep(100)) if (Date.now() - t0 > 300_000) throw new Error(`no ${step.wait} in: ${logs.slice(-2000)}`);
+          await child.waitFor(step.wait);
           await step.then?.();
         }
         child.kill('SIGTERM');
-        expect(await exit).toBe(0);
-        return logs;
+        const exit = await child.exited;
+        expect(exit.code, exit.stderr.slice(-2000)).toBe(0);
+        return child.output;
       };
       const trades = () => {
         const lines = readFileSync(path.join(dir, 'workspaces', 'blue', 'state', 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { date: string; step: string; record: { refused: string | null; orders: { client_order_id: string; status: string }[] } });
@@ -165,6 +129,7 @@ describe('arena run --exchange: catch-up after downtime', () => {
       expect(new Set(orders.map((o) => o.client_order_id)).size).toBe(orders.length);
     } finally {
       ex.kill('SIGTERM');
+      await ex.exited;
     }
   });
 });
@@ -172,24 +137,12 @@ describe('arena run --exchange: catch-up after downtime', () => {
 describe('arena compete: the coordinator killed', () => {
   it('its daemons notice and stop instead of outliving their exchange', { timeout: 300_000 }, async () => {
     const dir = scratch();
-    const daemonPids = (): number[] =>
-      readdirSync('/proc')
-        .filter((p) => /^\d+$/.test(p))
-        .filter((p) => {
-          try {
-            const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-            return cmd.includes('run') && cmd.includes('--exchange') && cmd.some((a) => a.startsWith(dir));
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
-    const child = spawn(process.execPath, [BIN, 'compete', '--teams', 'teams/red.yml,teams/blue.yml', ...SPAN, '--seconds-per-day', '5', '--out', 'reports'], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
-    let pids: number[] = [];
-    for (const t0 = Date.now(); pids.length < 2; await sleep(200)) {
-      if (Date.now() - t0 > 120_000) throw new Error('the daemons did not start');
-      pids = daemonPids();
-    }
+    const compete = startArena(dir, ['compete', '--teams', 'teams/red.yml,teams/blue.yml', ...SPAN, '--seconds-per-day', '5', '--out', 'reports']);
+    const daemonPids = () => descendantsOf(compete.pid).filter((p) => / run .*--exchange /.test(p.command)).map((p) => p.pid);
+    const pids = await pollUntil('two daemons started by the competition', () => {
+      const found = daemonPids();
+      return found.length >= 2 && found;
+    }, { whileRunning: compete, everyMs: 200 });
     // Up and serving (their own logs say so), then the coordinator dies.
     const logOf = (team: string) => {
       const comps = path.join(dir, 'workspaces', 'competitions');
@@ -197,8 +150,9 @@ describe('arena compete: the coordinator killed', () => {
       const f = id ? path.join(comps, id, team, 'logs', 'arena.jsonl') : '';
       return f && existsSync(f) ? readFileSync(f, 'utf8') : '';
     };
-    for (const t0 = Date.now(); !['red', 'blue'].every((t) => logOf(t).includes('daemon listening on')); await sleep(200)) if (Date.now() - t0 > 120_000) throw new Error('the daemons did not come up');
-    child.kill('SIGKILL');
+    await pollUntil('both daemons listening', () => ['red', 'blue'].every((t) => logOf(t).includes('daemon listening on')), { whileRunning: compete, everyMs: 200 });
+    compete.kill('SIGKILL');
+    await compete.exited;
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);
@@ -207,12 +161,9 @@ describe('arena compete: the coordinator killed', () => {
         return false;
       }
     };
-    for (const t0 = Date.now(); pids.some(alive); await sleep(200)) {
-      if (Date.now() - t0 > 60_000) {
-        pids.forEach((p) => alive(p) && process.kill(p, 'SIGKILL'));
-        throw new Error('daemons outlived their coordinator');
-      }
-    }
+    // They notice (no time limit here but the test's: a daemon that never stops fails it, and the
+    // after-file cleanup kills the competition's whole process group).
+    await pollUntil('the daemons stopped after their coordinator died', () => !pids.some(alive), { everyMs: 200 });
     // They stopped on purpose (and cleanly), not by crashing on a broken pipe.
     for (const team of ['red', 'blue']) {
       expect(logOf(team), team).toMatch(/the competition \(pid \d+\) is gone; stopping/);

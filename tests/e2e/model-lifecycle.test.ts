@@ -4,7 +4,6 @@
  * so; a restart reloads the champion without training; a retrain on drift happens when the policy
  * says so and not otherwise (cool-down included). Each cycle gets a fresh runtime, as after a restart.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,13 +23,10 @@ import { featuresStep } from '../../src/engine/steps/features.ts';
 import { modelStep, retrainRequestFile } from '../../src/engine/steps/model.ts';
 import { predictStep } from '../../src/engine/steps/predict.ts';
 import type { TrainingReport } from '../../src/adapters/reports/training.ts';
-import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
+import { runArena } from '../../src/testing/processes.ts';
+import { REPO_ROOT } from '../../src/testing/services.ts';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
-const arena = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, [BIN, ...args], { cwd: root, timeout: 120_000, env: { ...process.env, MLFLOW_TRACKING_URI: '' } }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
-  );
+const arena = (args: string[]) => runArena(root, args, { env: { ...process.env, MLFLOW_TRACKING_URI: '' } });
 
 const STEPS: readonly AnyStep[] = [fetchStep, featuresStep, modelStep, predictStep];
 const D1 = '2017-11-10';
@@ -178,7 +174,7 @@ describe('model lifecycle through the model step', () => {
     expect(noDrift.model.decision.retrain).toBe(false);
     const onDrift = await cycle('drift', D3, o, drifted(0.8));
     expect(onDrift.model.decision).toEqual({ retrain: true, trigger: 'drift', reason: 'dataset drift (share 0.80)' });
-    expect(onDrift.model.trained).not.toBeNull();
+    expect(onDrift.model.trained?.version).toBe('v0002'); // v0001 was D1's first model
     // Drift again the next day, but the last drift retrain was 1 trading day ago (< 2).
     const cooling = await cycle('drift', D4, o, drifted(0.9));
     expect(cooling.model.decision).toEqual({ retrain: false, trigger: 'reload', reason: 'reload the champion' });
@@ -226,34 +222,5 @@ describe('model lifecycle through the model step', () => {
     const early = await arena(['retrain', '--team', 'teams/early.yml', '--date', '2013-07-01']);
     expect(early.code, early.stdout).toBe(1);
     expect(early.stderr).toMatch(/early 2013-07-01: no candidate was trained \(not enough history/);
-  });
-});
-
-const mlflow = needServices('MLflow', ['MLFLOW_TRACKING_URI']);
-
-describe.skipIf(!mlflow)('search trials in a real MLflow', () => {
-  it('the training run and one run per trial, tagged with its parent, with params and the validation score', { timeout: 120_000 }, async () => {
-    const uri = (mlflow ?? {}).MLFLOW_TRACKING_URI as string;
-    const name = `srch-${Date.now().toString(36)}`;
-    {
-      const { rt } = await cycle(name, D1, { search: "  search: { trials: 3, space: { 'trainer.learning_rate': { log_uniform: [0.001, 0.05] } } }" }, undefined, { MLFLOW_TRACKING_URI: uri });
-      const parent = runRecords(rt).find((r) => !r.tags.arena_parent_run_id) as { run_id: string };
-      const post = async (route: string, body: unknown) => {
-        const res = await fetch(`${uri}/api/2.0/mlflow/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        expect(res.ok, route).toBe(true);
-        return res.json() as Promise<{ runs?: { info: { run_id: string }; data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number }[]; tags?: { key: string; value: string }[] } }[] }>;
-      };
-      const exp = (await (await fetch(`${uri}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(`paper-arena/${name}`)}`)).json()) as { experiment: { experiment_id: string } };
-      const ids = [exp.experiment.experiment_id];
-      const parents = await post('runs/search', { experiment_ids: ids, filter: `tags.arena_run_id = '${parent.run_id}'` });
-      expect(parents.runs).toHaveLength(1);
-      expect(parents.runs?.[0]?.data.params?.find((p) => p.key === 'search.trials')?.value).toBe('3');
-      const trials = await post('runs/search', { experiment_ids: ids, filter: `tags.arena_parent_run_id = '${parent.run_id}'` });
-      expect(trials.runs).toHaveLength(3);
-      for (const t of trials.runs ?? []) {
-        expect(t.data.params?.map((p) => p.key)).toContain('trainer.learning_rate');
-        expect(t.data.metrics?.find((m) => m.key === 'validation_mae')?.value).toBeGreaterThan(0);
-      }
-    }
   });
 });

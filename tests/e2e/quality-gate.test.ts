@@ -2,14 +2,12 @@
  * A CSV with a duplicated date, a negative price and an unadjusted 3-for-1 split: the cycle reports
  * three named findings for that symbol, blocks it with the reason, and never trades it.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runArena } from '../../src/testing/processes.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
-
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 
 function corruptMsft(csv: string): string {
   const [head, ...rows] = csv.trim().split('\n');
@@ -42,9 +40,7 @@ describe('quality gate in a cycle', () => {
     const red = readFileSync(path.join(REPO_ROOT, 'teams', 'red.yml'), 'utf8').replace(/provider: sample[^\n]*/, 'provider: csv\n  dir: bars');
     writeFileSync(path.join(dir, 'teams', 'red.yml'), red);
 
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, 'cycle', '--team', 'teams/red.yml', '--date', '2017-11-10'], { cwd: dir, timeout: 240_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
-    );
+    const r = await runArena(dir, ['cycle', '--team', 'teams/red.yml', '--date', '2017-11-10']);
     expect(r.code, r.stderr).toBe(0);
 
     const journal = readFileSync(path.join(dir, 'workspaces', 'red', 'state', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: string; record: Record<string, unknown> });

@@ -3,15 +3,14 @@
  * same ledger and the same leaderboard as an uninterrupted run: no duplicated order, no lost fill.
  * Runs the real CLI as a child process on a short season of the bundled data.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startArena } from '../../src/testing/processes.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
 import { seededRandom } from '../../src/domain/models/rng.ts';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 const ARGS = ['season', '--teams', 'teams/red.yml,teams/blue.yml', '--from', '2017-10-16', '--to', '2017-11-10', '--out', 'reports', '--no-version'];
 
 /** When to kill: after the progress line of trading day `day` (0 = during start-up), plus `extraMs`. */
@@ -32,25 +31,22 @@ function scratch(): string {
  * which lands anywhere inside the next day's steps). Resolves with the exit code (null when killed).
  * Progress, not wall time, places the kills, so a slow or busy machine still kills mid-season.
  */
-function season(cwd: string, kill?: KillAt): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...ARGS], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let armed = false;
-    const arm = () => {
-      if (armed || !kill) return;
-      armed = true;
-      setTimeout(() => child.kill('SIGKILL'), kill.extraMs);
-    };
-    if (kill?.day === 0) arm();
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const days = [...stderr.matchAll(/\[\s*(\d+)\/\d+\]/g)].map((m) => Number(m[1]));
-      if (kill && days.some((n) => n >= kill.day)) arm();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stderr }));
+async function season(cwd: string, kill?: KillAt): Promise<{ code: number | null; stderr: string }> {
+  let armed = false;
+  const arm = () => {
+    if (armed || !kill) return;
+    armed = true;
+    setTimeout(() => child.kill('SIGKILL'), kill.extraMs);
+  };
+  const child = startArena(cwd, ARGS, {
+    onLine: (line, stream) => {
+      const day = stream === 'stderr' ? /\[\s*(\d+)\/\d+\]/.exec(line)?.[1] : undefined;
+      if (kill && day !== undefined && Number(day) >= kill.day) arm();
+    },
   });
+  if (kill?.day === 0) arm();
+  const r = await child.exited;
+  return { code: r.code, stderr: r.stderr };
 }
 
 function ledgers(dir: string): Record<string, string> {

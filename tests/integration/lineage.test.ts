@@ -4,6 +4,7 @@
  * commit; a fresh clone checked out there, after `dvc pull`, reproduces the order's prediction exactly.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,17 +13,21 @@ import { Client } from 'minio';
 import { simpleGit } from 'simple-git';
 import { describe, expect, it } from 'vitest';
 import { reproducePrediction, type Lineage } from '../../src/apps/lineage/lineage.ts';
+import { runArena } from '../../src/testing/processes.ts';
 import { needServices, REPO_ROOT } from '../../src/testing/services.ts';
 import { builtinBackendFor } from '../../src/adapters/models/index.ts';
 
 const run = promisify(execFile);
 const env = needServices('DVC + MinIO', ['DVC_BIN', 'MINIO_ENDPOINT', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']);
-const BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 
 describe.skipIf(!env)('versioned cycles and lineage (real DVC, real MinIO)', () => {
   const e = (env ?? {}) as Record<string, string>;
   const childEnv = { ...process.env, MINIO_ENDPOINT: e.MINIO_ENDPOINT, MINIO_ACCESS_KEY: e.MINIO_ACCESS_KEY, MINIO_SECRET_KEY: e.MINIO_SECRET_KEY, DVC_BIN: e.DVC_BIN };
-  const arena = (cwd: string, args: string[]) => run(process.execPath, [BIN, ...args], { cwd, env: childEnv, timeout: 300_000 });
+  const arena = async (cwd: string, args: string[]) => {
+    const r = await runArena(cwd, args, { env: childEnv });
+    expect(r.code, `arena ${args.join(' ')}: ${r.stderr.slice(-2000)}`).toBe(0);
+    return r;
+  };
   const dvc = (cwd: string, args: string[]) => run(e.DVC_BIN as string, args, { cwd, env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
 
   it("two cycles → two commits, all pushed; a fresh clone reproduces an order's prediction", { timeout: 600_000 }, async () => {
@@ -50,17 +55,24 @@ describe.skipIf(!env)('versioned cycles and lineage (real DVC, real MinIO)', () 
     const minio = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: e.MINIO_ACCESS_KEY as string, secretKey: e.MINIO_SECRET_KEY as string });
     const objects: string[] = [];
     for await (const o of minio.listObjectsV2(`${prefix}-dvc`, 'red/', true)) if (o.name) objects.push(o.name);
-    expect(objects.length).toBeGreaterThan(10);
     expect(objects.every((o) => /^red\/files\/md5\/[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/.test(o))).toBe(true);
 
+    // Red's first order: 2017-11-09, MSFT bought on its best predicted gain (see tests/e2e/alpaca-cycle.test.ts).
     const journal = readFileSync(path.join(ws, 'state', 'journal.jsonl'), 'utf8');
     const orderId = /"order_id":"([0-9a-f-]{36})"/.exec(journal)?.[1] as string;
-    expect(orderId).toBeDefined();
+    expect(orderId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const lineage = JSON.parse((await arena(dir, ['lineage', orderId, '--team', 'teams/red.yml', '--json', '--verify'])).stdout) as Lineage & { reproduced: number };
+    expect(lineage.team_date).toBe('2017-11-09');
+    expect(lineage.order).toMatchObject({ order_id: orderId, symbol: 'MSFT', side: 'buy', qty: 713, model_version: 'v0001', prediction_id: '2017-11-09:MSFT' });
     expect(lineage.commit).toBe(log.all.find((c) => c.message.includes(lineage.team_date))?.hash);
     expect(lineage.pushed).toBe(true);
-    expect(lineage.prediction).not.toBeNull();
+    expect(lineage.prediction).toMatchObject({ id: '2017-11-09:MSFT', symbol: 'MSFT', model_version: 'v0001' });
+    expect(lineage.prediction?.value).toBeCloseTo(0.006395, 5); // red's MLP, seed 7: +0.64 % for MSFT
     expect(lineage.reproduced).toBe(lineage.prediction?.value);
+    // What the lineage names is in the bucket: the snapshot's directory manifests and the model's weights.
+    const object = (md5: string) => `red/files/md5/${md5.slice(0, 2)}/${md5.slice(2)}`;
+    expect(Object.keys(lineage.data.md5).sort()).toEqual(['data', 'features', 'predictions']);
+    expect(objects).toEqual(expect.arrayContaining([...Object.values(lineage.data.md5).map(object), object(lineage.model.files_md5[`${lineage.model.version}/weights.bin`] as string)]));
     expect(Object.keys(lineage.model.files_md5)).toContain(`${lineage.model.version}/weights.bin`);
 
     // Elsewhere: clone the workspace, check out the order's commit, pull the data, re-run the prediction.
@@ -70,8 +82,9 @@ describe.skipIf(!env)('versioned cycles and lineage (real DVC, real MinIO)', () 
     await dvc(clone, ['remote', 'modify', '--local', 'minio', 'access_key_id', e.MINIO_ACCESS_KEY as string]);
     await dvc(clone, ['remote', 'modify', '--local', 'minio', 'secret_access_key', e.MINIO_SECRET_KEY as string]);
     await dvc(clone, ['pull']);
+    // The pulled weights are the very bytes the lineage names.
     const weights = readFileSync(path.join(clone, 'models', lineage.model.version as string, 'weights.bin'));
-    expect(weights.length).toBeGreaterThan(0);
+    expect(createHash('md5').update(weights).digest('hex')).toBe(lineage.model.files_md5[`${lineage.model.version}/weights.bin`]);
     const value = await reproducePrediction(clone, lineage.prediction as NonNullable<Lineage['prediction']>, builtinBackendFor);
     expect(value).toBe(lineage.prediction?.value);
   });

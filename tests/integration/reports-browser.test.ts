@@ -64,6 +64,15 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
     return { page, errors, blocked, dialogs, close };
   }
 
+  // The series the fixtures (src/testing/report-fixtures.ts) plot, as each chart's legend names them.
+  const LEGENDS: Record<string, string[]> = {
+    'leaderboard/equity': ['date', 'red', 'blue', 'SPX buy & hold'],
+    'monitoring/rolling': ['date', 'mae', 'directional_accuracy'],
+    'monitoring/pairs': ['date', 'predicted', 'actual'],
+    'training/loss': ['epoch', 'loss', 'val_loss'],
+    'trading/equity': ['date', 'red', 'SPX'],
+    'trading/drawdown': ['date', 'drawdown'],
+  };
   it.each([
     ['leaderboard', () => renderLeaderboard(leaderboardView()), ['equity']],
     ['monitoring', () => renderMonitoring(monitoringData()), ['rolling', 'pairs']],
@@ -74,11 +83,12 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
     const placeholders = await page.locator('[data-chart]').evaluateAll((els) => els.map((e) => e.id));
     expect(placeholders).toEqual([...charts]);
     for (const id of charts) {
-      expect(await page.locator(`#${id} canvas`).count(), `${name}: chart ${id}`).toBeGreaterThan(0);
+      expect(await page.locator(`#${id} canvas`).count(), `${name}: chart ${id}`).toBe(1);
       const box = await page.locator(`#${id} canvas`).first().boundingBox();
       expect(box?.width ?? 0).toBeGreaterThan(300);
-      // uPlot's legend lists every series by name.
-      expect(await page.locator(`#${id} .u-legend .u-series`).count()).toBeGreaterThan(1);
+      // uPlot's legend lists every series by name (the x axis first), each followed by its value ("--" off the plot).
+      const legend = (await page.locator(`#${id} .u-legend .u-series`).allTextContents()).map((t) => t.replace(/--$/, ''));
+      expect(legend, `${name}: chart ${id}`).toEqual(LEGENDS[`${name}/${id}`]);
     }
     // Drawn, not just present: some canvas pixel is not transparent.
     // Runs in the page (plain JS: the test's TypeScript has no DOM types).

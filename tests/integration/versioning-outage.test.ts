@@ -5,7 +5,7 @@
  * after the trade step and before the version step, restarts it on the same port and data dir, and
  * runs the next cycle.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,7 +17,8 @@ import { simpleGit } from 'simple-git';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findDvc } from '../../src/adapters/versioning/index.ts';
 import { needServices, servicesEnv, servicesRequired } from '../../src/testing/services.ts';
-import { arenaProject, runArena } from '../../src/testing/workspace.ts';
+import { pollUntil, runArena, startProcess, type TrackedProcess } from '../../src/testing/processes.ts';
+import { arenaProject } from '../../src/testing/workspace.ts';
 
 const run = promisify(execFile);
 const MINIO_BIN = path.join(process.env.ARENA_CACHE ?? path.join(homedir(), '.cache', 'paper-arena'), 'bin', 'minio');
@@ -35,9 +36,7 @@ const dvcBin = servicesEnv().DVC_BIN ?? (await findDvc()) ?? needServices('DVC',
 const minioBin = dvcBin ? needMinioBinary() : null;
 
 const temps: string[] = [];
-const children = new Set<ChildProcess>();
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
@@ -51,8 +50,7 @@ async function freePort(): Promise<number> {
 
 /** A MinIO server of our own: started, killed and restarted on the same port and data directory. */
 class OwnMinio {
-  private proc: ChildProcess | null = null;
-  private output = '';
+  private proc: TrackedProcess | null = null;
   readonly user = `arena${randomBytes(4).toString('hex')}`;
   readonly password = randomBytes(20).toString('hex');
   constructor(
@@ -68,31 +66,16 @@ class OwnMinio {
   async start(): Promise<void> {
     // A clean environment: MinIO also reads the legacy MINIO_ACCESS_KEY/SECRET_KEY the shared services use.
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, MINIO_ROOT_USER: this.user, MINIO_ROOT_PASSWORD: this.password, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' };
-    const proc = spawn(this.bin, ['server', '--quiet', '--address', `127.0.0.1:${this.port}`, this.dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = startProcess(this.bin, ['server', '--quiet', '--address', `127.0.0.1:${this.port}`, this.dataDir], { env });
     this.proc = proc;
-    children.add(proc);
-    proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    proc.on('exit', () => children.delete(proc));
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null || proc.signalCode !== null) break;
-      const ok = await fetch(`${this.endpoint}/minio/health/live`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    proc.kill('SIGKILL');
-    throw new Error(`MinIO (${this.bin}) did not answer ${this.endpoint}/minio/health/live within 60 s: ${this.output.slice(-2000)}`);
+    await pollUntil(`MinIO (${this.bin}) answering ${this.endpoint}/minio/health/live`, () => fetch(`${this.endpoint}/minio/health/live`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false), { whileRunning: proc, everyMs: 200 });
   }
 
   /** SIGKILL, as a crash or an OOM kill would: no graceful shutdown. Resolves once the process is gone. */
-  kill(): Promise<void> {
+  async kill(): Promise<void> {
     const proc = this.proc;
     this.proc = null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-    const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGKILL');
-    return gone;
+    await proc?.killGroup();
   }
 
   client(): Client {
@@ -113,11 +96,10 @@ async function versionsUnder(client: Client, bucket: string, prefix: string): Pr
  * Every md5 the commit references: each `.dvc` file's outs, and for a directory the entries of its
  * `.dir` manifest (read from the workspace's own DVC cache, not from the remote under test).
  */
-async function md5sOfCommit(ws: string, commit: string): Promise<Set<string>> {
+async function md5sOfCommit(ws: string, commit: string): Promise<{ dvcFiles: string[]; md5s: Set<string> }> {
   const git = simpleGit(ws);
   const out = new Set<string>();
   const dvcFiles = (await git.raw(['ls-tree', '-r', '--name-only', commit])).split('\n').filter((f) => f.endsWith('.dvc'));
-  expect(dvcFiles.length).toBeGreaterThan(0);
   for (const f of dvcFiles) {
     for (const m of (await git.show([`${commit}:${f}`])).matchAll(/md5:\s*([0-9a-f]{32}(?:\.dir)?)/g)) {
       const md5 = m[1] as string;
@@ -127,7 +109,7 @@ async function md5sOfCommit(ws: string, commit: string): Promise<Set<string>> {
       for (const e of manifest) out.add(e.md5);
     }
   }
-  return out;
+  return { dvcFiles, md5s: out };
 }
 
 describe.skipIf(!dvcBin || !minioBin)('MinIO killed during a cycle (own MinIO process, real DVC, real `arena cycle`)', () => {
@@ -148,7 +130,7 @@ describe.skipIf(!dvcBin || !minioBin)('MinIO killed during a cycle (own MinIO pr
     temps.push(p.dir);
     const env: NodeJS.ProcessEnv = { ...process.env, DVC_BIN: dvcBin as string, MINIO_ENDPOINT: minio.endpoint, MINIO_ACCESS_KEY: minio.user, MINIO_SECRET_KEY: minio.password };
     const cycle = (date: string, onStderrLine?: (line: string) => void) =>
-      runArena(p.dir, ['cycle', '--team', p.teamFile, '--date', date], { env, timeoutMs: 280_000, ...(onStderrLine ? { onStderrLine } : {}) });
+      runArena(p.dir, ['cycle', '--team', p.teamFile, '--date', date], { env, onLine: (line, stream) => stream === 'stderr' && onStderrLine?.(line) });
 
     // Cycle 1: MinIO is up when the cycle opens the workspace, and killed the moment the trade step
     // is done, i.e. before the version step's `dvc add` (which takes seconds) and its push.
@@ -190,8 +172,9 @@ describe.skipIf(!dvcBin || !minioBin)('MinIO killed during a cycle (own MinIO pr
     expect(JSON.parse(status.stdout)).toEqual({});
 
     // Exactly the objects of both commits, each uploaded once, each intact (content md5 = its name).
-    const ofFirst = await md5sOfCommit(ws, first);
-    const ofSecond = await md5sOfCommit(ws, second);
+    const { dvcFiles, md5s: ofFirst } = await md5sOfCommit(ws, first);
+    const { md5s: ofSecond } = await md5sOfCommit(ws, second);
+    expect(dvcFiles.sort()).toEqual(['data.dvc', 'features.dvc', 'models.dvc', 'predictions.dvc']);
     const expected = new Set([...ofFirst, ...ofSecond]);
     // Both cycles have objects of their own (the second one's data changed), so both pushes are checked.
     expect(expected.size).toBeGreaterThan(ofFirst.size);

@@ -3,6 +3,7 @@
  * Every server is on 127.0.0.1; workspaces are temp directories.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
@@ -36,6 +37,16 @@ function workspace(): string {
 
 async function tree(dir: string): Promise<string[]> {
   return (await simpleGit(dir).raw(['ls-tree', '-r', '--name-only', 'HEAD'])).split('\n').filter(Boolean);
+}
+
+/**
+ * The remote objects a push of workspace()'s data/ and models/ must create under `prefix`: each file's
+ * md5 (hashed here, independently of DVC) and each directory's manifest (`<md5>.dir`, as the commit names it).
+ */
+function pushedObjects(prefix: string, dir: string, dirMd5: Record<string, string>): string[] {
+  const name = (md5: string) => `${prefix}files/md5/${md5.slice(0, 2)}/${md5.slice(2)}`;
+  const fileMd5 = (rel: string) => createHash('md5').update(readFileSync(path.join(dir, rel))).digest('hex');
+  return [fileMd5('data/AAPL.csv'), fileMd5('models/v0001/weights.bin'), dirMd5.data as string, dirMd5.models as string].map(name).sort();
 }
 
 async function commitCount(dir: string): Promise<number> {
@@ -207,9 +218,8 @@ describe.skipIf(!dvcBin || !minioEnv)('DvcGitVersioner (real DVC, real MinIO)', 
     expect(r2.pushed).toBe(true);
     expect(r2.notes).toContain('nothing changed since the last commit');
 
-    const objects = await objectsUnder('red/');
-    expect(objects.length).toBeGreaterThanOrEqual(3); // two .dir manifests + the files
-    expect(objects.every((o) => o.startsWith('red/files/md5/'))).toBe(true);
+    // Exactly the two files (their md5 computed here) and the two directories' .dir manifests.
+    expect((await objectsUnder('red/')).sort()).toEqual(pushedObjects('red/', dir, r1.md5 ?? {}));
 
     // Lose the local copies and the cache: the remote has everything.
     const original = readFileSync(path.join(dir, 'models', 'v0001', 'weights.bin'));
@@ -260,7 +270,7 @@ describe.skipIf(!dvcBin || !minioEnv)('DvcGitVersioner (real DVC, real MinIO)', 
       expect(r3.pushed).toBe(true);
       expect(r3.notes).toEqual(['nothing changed since the last commit']);
       expect(await v2.pushPending()).toBe(false);
-      expect((await objectsUnder('blue/')).length).toBeGreaterThanOrEqual(3);
+      expect((await objectsUnder('blue/')).sort()).toEqual(pushedObjects('blue/', dir, r1.md5 ?? {}));
       expect(await commitCount(dir)).toBe(1);
     } finally {
       await proxy.down();

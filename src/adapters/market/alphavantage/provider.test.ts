@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../core/log.ts';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import type { Logger } from '../../../core/log.ts';
 import { MarketDataError, RequestBudget, errorBodyOf, errorFromBody, errorFromClientRejection } from './index.ts';
 import type { MarketLogger } from './index.ts';
 import { barsFromDailyBody, dailyBodySchema } from './schemas.ts';
@@ -63,10 +63,10 @@ describe('error recognition', () => {
   });
 });
 
-it('a winston logger fits MarketLogger', () => {
-  const logger: MarketLogger = silentLogger();
-  logger.info('alphavantage: fetched daily bars', { symbol: 'IBM' });
-});
+// A type check, so `npm run typecheck` (tsc) makes it, not a test run: the app's winston logger is a
+// MarketLogger, and something without debug/warn is not.
+expectTypeOf<Logger>().toExtend<MarketLogger>();
+expectTypeOf<{ info(message: string): void }>().not.toExtend<MarketLogger>();
 
 describe('daily body parsing', () => {
   it('parses strings to numbers, ascending', () => {
