@@ -132,8 +132,28 @@ export function checkSecrets(team: Omit<TeamFile, 'strategy'>, secrets: Secrets)
 }
 
 export async function loadTeams(files: readonly string[], opts: LoadTeamOptions = {}): Promise<TeamConfig[]> {
+  const { teams, refused } = await loadTeamsPlaying(files, opts);
+  if (refused[0]) throw refused[0].error;
+  return teams;
+}
+
+/**
+ * For a season or a competition: every team whose file loads, and the ones refused with their
+ * one-line error — a broken team (a plug-in that does not load, bad parameters) does not stop the
+ * others. Clashes between the loaded teams (names, ports) still refuse the whole set.
+ */
+export async function loadTeamsPlaying(files: readonly string[], opts: LoadTeamOptions = {}): Promise<{ teams: TeamConfig[]; refused: { file: string; error: ConfigError }[] }> {
+  if (files.length === 0) throw new ConfigError('--teams', '', 'expected at least one team file');
   const teams: TeamConfig[] = [];
-  for (const f of files) teams.push(await loadTeam(f, opts));
+  const refused: { file: string; error: ConfigError }[] = [];
+  for (const f of files) {
+    try {
+      teams.push(await loadTeam(f, opts));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      refused.push({ file: f, error: err });
+    }
+  }
   const names = new Set<string>();
   for (const t of teams) {
     if (names.has(t.team)) throw new ConfigError(t.file, 'team', `expected a unique team name, got "${t.team}" twice`);
@@ -145,5 +165,5 @@ export async function loadTeams(files: readonly string[], opts: LoadTeamOptions 
     if (other && t.server.port !== 0) throw new ConfigError(t.file, 'server.port', `expected a port not used by ${other}, got ${t.server.port}`);
     ports.set(t.server.port, t.file);
   }
-  return teams;
+  return { teams, refused };
 }

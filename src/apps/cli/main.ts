@@ -77,6 +77,18 @@ async function whileNotSignalled(fn: (signal: AbortSignal, logger: ReturnType<ty
 
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
+/**
+ * The teams of a season or competition: a refused team file (a broken plug-in, bad parameters) is
+ * named on stderr and the others play; the command then exits 2. All refused: the first error.
+ */
+async function playingTeams(files: readonly string[]) {
+  const { teams, refused } = await (await config()).loadTeamsPlaying(files);
+  if (teams.length === 0 && refused[0]) throw refused[0].error;
+  for (const r of refused) process.stderr.write(`arena: ${r.error.message} — team not played, the others play\n`);
+  if (refused.length) process.exitCode = 2;
+  return teams;
+}
+
 function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
   const width = String(p.total).length;
   const teams = p.teams.map((t) => `${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join('  ');
@@ -110,7 +122,7 @@ export function buildProgram(): Command {
     .option('--no-version', 'do not version the season state with DVC + git')
     .option('--quiet', 'no per-day progress')
     .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; quiet?: boolean }) => {
-      const teams = await (await config()).loadTeams(o.teams);
+      const teams = await playingTeams(o.teams);
       const { runSeason } = await import('../../engine/season.ts');
       await whileNotSignalled(async (signal, logger) => {
         const t0 = performance.now();
@@ -143,13 +155,13 @@ export function buildProgram(): Command {
     .addOption(new Option('--refresh-every <days>', 'rewrite the leaderboard every N trading days').default(1).argParser((v) => positiveInt('--refresh-every', v)))
     .option('--quiet', 'no per-day progress')
     .action(async (o: { teams: string[]; from?: string; to?: string; out: string; secondsPerDay: number; refreshEvery: number; quiet?: boolean }) => {
-      const teams = await (await config()).loadTeams(o.teams);
+      const teams = await playingTeams(o.teams);
       const { runCompetition } = await import('../compete/compete.ts');
       await whileNotSignalled(async (signal, logger) => {
         const t0 = performance.now();
         const r = await runCompetition({
           teams,
-          teamFiles: o.teams,
+          teamFiles: teams.map((t) => path.resolve(t.root, t.file)),
           ...(o.from ? { from: o.from } : {}),
           ...(o.to ? { to: o.to } : {}),
           out: path.resolve(o.out),

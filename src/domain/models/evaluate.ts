@@ -153,9 +153,18 @@ export function strategyBacktest(rows: readonly ScoredRow[], spec: Pick<ModelSpe
 /** The simulated account's starting cash: large enough that whole-share sizing does not matter. */
 const BACKTEST_CASH = 1_000_000;
 
-function evaluateRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: TeamStrategy): MetricValues {
-  const bt = strategyBacktest(rows, spec, strategy);
-  return { ...scoreRows(rows, spec), cumulative_return: bt.cumulative_return, sharpe: bt.sharpe, days_invested: bt.days_invested };
+/**
+ * The preset's metrics plus the strategy back-test's. A strategy that throws (a team's own code) leaves
+ * the back-test's metrics null and says why in `problems`; the model is still evaluated and gated.
+ */
+function evaluateRows(rows: readonly ScoredRow[], spec: Pick<ModelSpec, 'output'>, strategy: TeamStrategy, problems: Set<string>): MetricValues {
+  let bt: ReturnType<typeof strategyBacktest> | null = null;
+  try {
+    bt = strategyBacktest(rows, spec, strategy);
+  } catch (err) {
+    problems.add(`strategy ${strategy.kind} failed in the back-test: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { ...scoreRows(rows, spec), cumulative_return: bt?.cumulative_return ?? null, sharpe: bt?.sharpe ?? null, days_invested: bt?.days_invested ?? null };
 }
 
 /** The metric that ranks models: MAE for regression (lower is better), accuracy for classification. */
@@ -282,6 +291,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
   const closeIndex = new Map<string, Map<string, number>>();
   for (const [sym, h] of o.closes) closeIndex.set(sym, new Map(h.dates.map((d, i) => [d, i])));
   const notes: string[] = [];
+  const problems = new Set<string>();
   const candidateRows: ScoredRow[] = [];
   const baselineRows = new Map<BaselineName, ScoredRow[]>(baselinesFor(o.spec).map((b) => [b, []]));
   const folds: EvaluationResult['folds'] = [];
@@ -334,7 +344,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
         }),
       );
     }
-    folds.push({ fold: F - k + 1, train_from: result.trainFrom, train_to: result.trainTo, test_from: testFrom, test_to: testTo, metrics: evaluateRows(foldRows, o.spec, o.strategy) });
+    folds.push({ fold: F - k + 1, train_from: result.trainFrom, train_to: result.trainTo, test_from: testFrom, test_to: testTo, metrics: evaluateRows(foldRows, o.spec, o.strategy, problems) });
   }
   const trained = last as TrainResult;
   const testFrom = folds[0]?.test_from as string;
@@ -351,7 +361,7 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
         const ret = realisedReturn(s, o.spec, o.closes);
         if (ret !== null) rows.push({ date: s.date, symbol: s.symbol, y: s.y as number, p: raw[i] as number, ret, close: s.close });
       });
-      championMetrics = evaluateRows(rows, o.spec, o.strategy);
+      championMetrics = evaluateRows(rows, o.spec, o.strategy, problems);
     }
   }
   let deployed = trained;
@@ -360,7 +370,9 @@ export async function walkForward(o: EvaluateOptions): Promise<EvaluationResult>
     trained.model.dispose();
     notes.push(`refit on all data up to ${deployed.trainTo} after evaluation`);
   }
-  const baselines = Object.fromEntries([...baselineRows].map(([b, rows]) => [b, evaluateRows(rows, o.spec, o.strategy)])) as Record<BaselineName, MetricValues>;
+  const baselines = Object.fromEntries([...baselineRows].map(([b, rows]) => [b, evaluateRows(rows, o.spec, o.strategy, problems)])) as Record<BaselineName, MetricValues>;
   const importance = o.importance ? summarizeImportance(importanceParts, metricScorer(o.spec), o.importance.repeats) : null;
-  return { trained: deployed, metrics: evaluateRows(candidateRows, o.spec, o.strategy), baselines, champion_metrics: championMetrics, test_from: testFrom, test_to: testTo, folds, importance, notes };
+  const metrics = evaluateRows(candidateRows, o.spec, o.strategy, problems);
+  notes.push(...problems);
+  return { trained: deployed, metrics, baselines, champion_metrics: championMetrics, test_from: testFrom, test_to: testTo, folds, importance, notes };
 }

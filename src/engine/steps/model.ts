@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CODE_VERSION } from '../../config/env.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { countTradingDays } from '../../domain/calendar/nyse.ts';
 import type { FeatureRow } from '../../domain/features/matrix.ts';
 import type { CloseHistory } from '../../domain/models/baselines.ts';
@@ -211,9 +212,12 @@ export const modelStep: StepDef<'model'> = {
         trained = { version: r.version, status: r.status, gate: r.gate };
         notes.push(...r.notes);
       } catch (err) {
-        if (!(err instanceof NotEnoughHistory)) throw err;
-        notes.push(err.message);
-        logger.warn(`${ctx.team.team} ${date}: ${err.message}`);
+        // A team's own model family that fails is that team's problem for the day: it keeps its champion.
+        const plugin = ctx.team.model.encoder.type === 'plugin';
+        if (!(err instanceof NotEnoughHistory) && !plugin) throw err;
+        const why = err instanceof NotEnoughHistory ? err.message : `model plug-in ${ctx.team.plugins.model?.kind ?? ''} failed: ${errorMessage(err)}`;
+        notes.push(why);
+        logger.warn(`${ctx.team.team} ${date}: ${why}`);
       }
       // Consumed only once the training is registered: a kill before this line retrains (or reuses) again.
       if (fileRequest) await rm(requestFile, { force: true });
