@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BUNDLED_DATA_DIR } from '../../core/paths.ts';
+import { formatCsv, parseCsvRecords } from '../../core/csv.ts';
 import { ArenaError } from '../../core/errors.ts';
 import { MarketDataError } from './errors.ts';
 import type { Bar, DailyRequest, DailySeries } from '../../domain/market/types.ts';
@@ -30,30 +31,6 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/;
 type Field = 'date' | 'open' | 'high' | 'low' | 'close' | 'volume';
 const FIELDS: readonly Field[] = ['date', 'open', 'high', 'low', 'close', 'volume'];
 
-/** Minimal CSV line split: handles double-quoted cells (with "" escapes); our files need no more. */
-function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 function isRealDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
@@ -65,16 +42,11 @@ function isRealDate(y: number, m: number, d: number): boolean {
  * non-empty cell is a CsvFormatError naming file, line and column.
  */
 export function readBarsCsv(text: string, file: string): Bar[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  let headerLine = -1;
-  for (let i = 0; i < lines.length; i++) {
-    if ((lines[i] ?? '').trim() !== '') {
-      headerLine = i;
-      break;
-    }
-  }
-  if (headerLine < 0) throw new CsvFormatError(file, 1, 'date', 'the file is empty (expected a header date,open,high,low,close,volume)');
-  const header = splitCsvLine(lines[headerLine] ?? '').map((h) => h.trim().toLowerCase());
+  const records = parseCsvRecords(text, file).filter((r) => r.record.some((c) => c.trim() !== ''));
+  const head = records[0];
+  if (!head) throw new CsvFormatError(file, 1, 'date', 'the file is empty (expected a header date,open,high,low,close,volume)');
+  const headerLine = head.line - 1;
+  const header = head.record.map((h) => h.trim().toLowerCase());
   const index = new Map<Field, number>();
   for (const f of FIELDS) {
     const at = header.indexOf(f);
@@ -85,11 +57,7 @@ export function readBarsCsv(text: string, file: string): Bar[] {
   }
 
   const bars: Bar[] = [];
-  for (let i = headerLine + 1; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
-    if (raw.trim() === '') continue;
-    const lineNo = i + 1;
-    const cells = splitCsvLine(raw);
+  for (const { record: cells, line: lineNo } of records.slice(1)) {
     const cell = (f: Field): string | undefined => {
       const at = index.get(f);
       return at === undefined ? undefined : cells[at]?.trim();
@@ -202,6 +170,5 @@ export function sampleMarketData(): CsvMarketData {
 
 /** The CSV form of bars that readBarsCsv reads back (empty cells for a close-only series' nulls). */
 export function barsCsv(bars: readonly Bar[]): string {
-  const cell = (v: number | null) => (v === null ? '' : String(v));
-  return ['date,open,high,low,close,volume', ...bars.map((b) => [b.date, cell(b.open), cell(b.high), cell(b.low), String(b.close), cell(b.volume)].join(','))].join('\n') + '\n';
+  return formatCsv([['date', 'open', 'high', 'low', 'close', 'volume'], ...bars.map((b) => [b.date, b.open, b.high, b.low, b.close, b.volume])]);
 }

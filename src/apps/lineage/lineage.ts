@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseCsvRecords } from '../../core/csv.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { FeatureRow } from '../../domain/features/matrix.ts';
 import { readBarsCsv } from '../../adapters/market/csv.ts';
@@ -71,13 +72,13 @@ async function featureRows(workspace: string, symbol: string): Promise<{ columns
   const text = await readFile(path.join(workspace, 'features', `${symbol}.csv`), 'utf8');
   const dataFile = path.join(workspace, 'data', `${symbol}.csv`);
   const closes = new Map(readBarsCsv(await readFile(dataFile, 'utf8'), dataFile).map((b) => [b.date, b.close]));
-  const [head, ...lines] = text.trim().split('\n');
-  const header = (head ?? '').split(',');
+  const [head, ...records] = parseCsvRecords(text, `features/${symbol}.csv`);
+  const header = head?.record ?? [];
   const columns = header.slice(1).filter((c) => !c.startsWith('target_'));
-  const rows = lines.map((l) => {
-    const cells = l.split(',');
+  const rows = records.map(({ record: cells }) => {
     const date = cells[0] as string;
-    return { symbol, date, close: closes.get(date) ?? Number.NaN, features: cells.slice(1, 1 + columns.length).map(Number), targets: null };
+    // An empty cell is a missing value (NaN), never 0.
+    return { symbol, date, close: closes.get(date) ?? Number.NaN, features: cells.slice(1, 1 + columns.length).map((c) => (c === '' ? Number.NaN : Number(c))), targets: null };
   });
   return { columns, rows };
 }

@@ -9,6 +9,7 @@
  * Price-level indicators (EMA, SMA, BBANDS) stay in price units, as Alpha Vantage sends them.
  */
 import { z } from 'zod';
+import { formatCsv, parseCsvRecords } from '../../core/csv.ts';
 
 const period = z.number().int().min(1).max(500);
 const seriesType = z.enum(['close', 'open', 'high', 'low']).default('close');
@@ -130,18 +131,15 @@ export function joinAvValues(answers: readonly AvAnswer[]): Map<string, Record<s
 
 /** CSV of the joined values (the fetch step's snapshot, read back when a cycle resumes). */
 export function externalValuesCsv(values: ExternalValues, columns: readonly string[]): string {
-  const lines = [['date', ...columns].join(',')];
-  for (const [date, row] of values) lines.push([date, ...columns.map((c) => (row[c] === undefined ? '' : String(row[c])))].join(','));
-  return lines.join('\n') + '\n';
+  return formatCsv([['date', ...columns], ...[...values].map(([date, row]) => [date, ...columns.map((c) => row[c])])]);
 }
 
 export function parseExternalValuesCsv(text: string, file: string): Map<string, Record<string, number>> {
-  const [head, ...lines] = text.trim().split(/\r?\n/);
-  const cols = (head ?? '').split(',');
+  const [head, ...records] = parseCsvRecords(text, file);
+  const cols = head?.record ?? [];
   if (cols[0] !== 'date') throw new Error(`${file}: expected a header starting with "date"`);
   const out = new Map<string, Record<string, number>>();
-  for (const line of lines) {
-    const cells = line.split(',');
+  for (const { record: cells } of records) {
     const row: Record<string, number> = {};
     cols.forEach((c, i) => {
       const cell = cells[i];

@@ -16,6 +16,7 @@ import { columnsOf, requiredFields, type BarFeatureFactory, type DerivedFeatureF
 import { barAt, missing, ohlcvColumns, type BarField, type OhlcvColumns, type StreamingIndicator, type StreamingTransform } from './indicators/types.ts';
 import { featureRegistry, type FeatureRegistry } from './registry.ts';
 import { avColumns, type ExternalValues } from './alphavantage.ts';
+import { formatCsv } from '../../core/csv.ts';
 
 export interface Targets {
   /** close_{t+1} / close_t − 1 */
@@ -387,10 +388,5 @@ function sameBar(a: Bar, b: Bar): boolean {
 /** CSV exactly as the model sees it: date, features, then target_* columns (empty on the last row). */
 export function featureMatrixCsv(rows: readonly FeatureRow[], columns: readonly string[]): string {
   const header = ['date', ...columns, 'target_return', 'target_close', 'target_direction'];
-  const lines = [header.join(',')];
-  for (const r of rows) {
-    const t = r.targets;
-    lines.push([r.date, ...r.features.map(String), t ? String(t.return) : '', t ? String(t.close) : '', t ? String(t.direction) : ''].join(','));
-  }
-  return lines.join('\n') + '\n';
+  return formatCsv([header, ...rows.map((r) => [r.date, ...r.features.map(String), r.targets?.return, r.targets?.close, r.targets?.direction])]);
 }

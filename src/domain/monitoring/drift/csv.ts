@@ -5,12 +5,9 @@
  * - a column is numeric only when every non-missing cell parses as a number (`inf`/`-inf` count as numbers
  *   and are later dropped as missing by the drift code, as Evidently does); numeric columns hold numbers;
  * - any other column holds the cells as strings (missing cells stay null).
- *
- * The RFC 4180 reader is hand-written rather than csv-parse's: csv-parse took ~0.3 s for one 10,000 × 50
- * file (9.5 MB), more than half of the 0.5 s budget for a whole drift report; this one takes ~40 ms and
- * needs no dependency. It handles quoted cells (commas, `""` escapes, line breaks inside quotes), CRLF and
- * a UTF-8 BOM, and reports the line of any malformed record.
+ * Records come from the project's one CSV reader (core/csv.ts).
  */
+import { parseCsvRecords, type CsvRecord } from '../../../core/csv.ts';
 import type { Table } from './types.ts';
 
 // pandas.read_csv's default na_values (pandas/_libs/parsers.pyx STR_NA_VALUES), matched exactly.
@@ -30,89 +27,13 @@ function parseNumber(cell: string): number | undefined {
   return undefined;
 }
 
-interface CsvRecord {
-  record: string[];
-  /** 1-based line on which the record starts. */
-  line: number;
-}
-
-const QUOTE = 34;
-const COMMA = 44;
-const LF = 10;
-const CR = 13;
-
-/** RFC 4180 records of `text`, skipping blank lines. */
-function parseCsv(text: string, file: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  const n = text.length;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  while (i < n) {
-    const startLine = line;
-    const record: string[] = [];
-    let blank = true;
-    for (;;) {
-      // one cell
-      let cell: string;
-      if (text.charCodeAt(i) === QUOTE) {
-        blank = false;
-        let out = '';
-        let from = i + 1;
-        for (;;) {
-          const q = text.indexOf('"', from);
-          if (q < 0) throw new Error(`${file}:${startLine}: invalid CSV: quote opened here is never closed`);
-          out += text.slice(from, q);
-          if (text.charCodeAt(q + 1) === QUOTE) {
-            out += '"';
-            from = q + 2;
-            continue;
-          }
-          i = q + 1;
-          break;
-        }
-        for (let k = 0; k < out.length; k++) if (out.charCodeAt(k) === LF) line++;
-        const c = text.charCodeAt(i);
-        if (i < n && c !== COMMA && c !== LF && c !== CR) {
-          throw new Error(`${file}:${line}: invalid CSV: unexpected character after a closing quote`);
-        }
-        cell = out;
-      } else {
-        let j = i;
-        while (j < n) {
-          const c = text.charCodeAt(j);
-          if (c === COMMA || c === LF || c === CR) break;
-          j++;
-        }
-        cell = text.slice(i, j);
-        if (cell.includes('"')) throw new Error(`${file}:${line}: invalid CSV: quote inside an unquoted cell`);
-        if (cell !== '') blank = false;
-        i = j;
-      }
-      record.push(cell);
-      const c = text.charCodeAt(i);
-      if (c === COMMA) {
-        blank = false;
-        i++;
-        continue;
-      }
-      // end of record: CRLF, LF, lone CR or end of text
-      if (c === CR) i++;
-      if (text.charCodeAt(i) === LF) i++;
-      line++;
-      break;
-    }
-    if (!blank) records.push({ record, line: startLine });
-  }
-  return records;
-}
-
 /**
  * Reads CSV text with a header row into a columnar table. Throws an Error naming `file`, the 1-based line
  * and the column when a row has a different number of cells than the header, when the header is missing or
  * has an empty or repeated name, or when the CSV is malformed (e.g. an unclosed quote).
  */
 export function tableFromCsvText(text: string, file: string): Table {
-  const records = parseCsv(text, file);
+  const records = parseCsvRecords(text, file);
   const head = records[0];
   if (!head) throw new Error(`${file}: empty CSV: expected a header row`);
   const header = head.record.map((h) => h.trim());
