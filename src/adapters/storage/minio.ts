@@ -142,6 +142,12 @@ export class MinioArtifactStore implements ArtifactStore {
     }
   }
 
+  /** That `bucket` (a name of its own, e.g. a DVC remote's) exists: checked, created if missing. */
+  ensureBucket(bucket: string): Promise<void> {
+    if (!BUCKET.test(bucket)) return Promise.reject(new StorageError(`bucket name ${JSON.stringify(bucket)}: expected 3-63 lower-case letters, digits and -`));
+    return this.bucketReady(bucket, '(bucket)');
+  }
+
   /** Checks (and creates) the bucket once per process; `key` only names the call that needed it. */
   private bucketReady(bucket: string, key: string): Promise<void> {
     let p = this.ready.get(bucket);

@@ -13,6 +13,7 @@
  * token (GIT_TOKEN) reaches only the push process, as an `http.extraHeader` in its environment
  * (GIT_CONFIG_COUNT/KEY/VALUE): never .git/config, the remote URL, argv, logs or notes.
  */
+import ini from 'ini';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -114,22 +115,14 @@ export function gitAuthHeader(token: string): string {
   return `Basic ${Buffer.from(cred, 'utf8').toString('base64')}`;
 }
 
-/** Sections of a DVC config file (git-config-like INI): `core`, `remote "minio"`, … → key → value. */
+/** Sections of a DVC config file (git-config-like INI, read with `ini`): `core`, `remote "minio"`, … → key → value. */
 export function parseDvcConfig(text: string): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
-  let section: Map<string, string> | null = null;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-    const head = /^\[\s*'?(.*?)'?\s*\]$/.exec(line);
-    if (head) {
-      const name = (head[1] as string).replace(/\s+/g, ' ');
-      section = out.get(name) ?? new Map<string, string>();
-      out.set(name, section);
-      continue;
-    }
-    const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
-    if (kv && section) section.set(kv[1] as string, kv[2] as string);
+  for (const [name, values] of Object.entries(ini.parse(text))) {
+    if (typeof values !== 'object' || values === null) continue;
+    // DVC writes `['remote "minio"']` (quoted) and `[core]`; ini keeps the quotes' content as written.
+    const section = name.replace(/^'(.*)'$/, '$1').replace(/\s+/g, ' ');
+    out.set(section, new Map(Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, String(v)])));
   }
   return out;
 }
@@ -471,34 +464,13 @@ export function gitErrorTail(stderr: string, maxChars = 400): string {
 
 /** DVC does not create its bucket, and a missing one would fail every push. A dead MinIO is only a warning here. */
 async function ensureBucket(remote: DvcRemote, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const url = new URL(remote.endpoint);
-    const { Client } = await import('minio');
-    const client = new Client({
-      endPoint: url.hostname,
-      port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-      useSSL: url.protocol === 'https:',
-      accessKey: remote.accessKey,
-      secretKey: remote.secretKey,
-    });
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
-      timer.unref();
-    });
-    await Promise.race([
-      (async () => {
-        if (await client.bucketExists(remote.bucket)) return;
-        await client.makeBucket(remote.bucket).catch((err: { code?: string }) => {
-          if (err.code !== 'BucketAlreadyOwnedByYou' && err.code !== 'BucketAlreadyExists') throw err;
-        });
-      })(),
-      timeout,
-    ]);
+    // The project's own MinIO adapter (one try, 5 s): the next cycle's push tries again anyway.
+    const { MinioArtifactStore } = await import('../storage/minio.ts');
+    const store = new MinioArtifactStore({ endpoint: remote.endpoint, accessKey: remote.accessKey, secretKey: remote.secretKey, region: 'us-east-1', bucketPrefix: 'dvc', timeoutMs: 5000, attempts: 1 });
+    await store.ensureBucket(remote.bucket);
   } catch (err) {
     logger.warn(redact(`DVC remote bucket ${remote.bucket} at ${remote.endpoint} not checked (${errorMessage(err)}); pushes are retried each cycle`));
-  } finally {
-    clearTimeout(timer);
   }
 }
 
