@@ -70,7 +70,8 @@ export function marketFor(team: TeamConfig, env: Env, logger: Logger): Promise<M
 /** Every symbol's full local history up to `asOf`, in memory: what a replay reads and the paper engine prices with. */
 export async function historyOf(market: MarketData, symbols: readonly string[], asOf: string): Promise<InMemoryMarketData> {
   const series = new Map<string, Bar[]>();
-  for (const s of [...new Set(symbols)].sort()) series.set(s, (await market.daily({ symbol: s, asOf })).bars);
+  // In the given order: a rate-limited provider spends its budget on the team's symbols first, the benchmark last.
+  for (const s of new Set(symbols)) series.set(s, (await market.daily({ symbol: s, asOf })).bars);
   return new InMemoryMarketData(market.provider, series);
 }
 
