@@ -44,14 +44,14 @@ describe('a cycle on Alpaca (arena exchange)', () => {
     expect(first.stderr).not.toContain(KEY.secret);
     const h = { 'APCA-API-KEY-ID': KEY.id, 'APCA-API-SECRET-KEY': KEY.secret };
     const orders = (await (await fetch(`${ex.url}/v2/orders?status=all`, { headers: h })).json()) as { id: string; client_order_id: string; status: string; symbol: string; side: string; qty: string; type: string; time_in_force: string }[];
-    // Red's seeded MLP predicts next-day returns AAPL +0.06 %, MSFT +0.64 %, GOOGL +0.26 % on this date.
-    // best-gain-worst-loss buys only the best gain above the 0.1 % threshold (MSFT), with at most 60 %
-    // of the $100,000 equity in one symbol at the 84.09 close: floor(60,000 / 84.09) = 713 whole shares.
+    // Red's seeded MLP (the dense JS engine) predicts next-day returns AAPL +0.40 %, MSFT +0.16 %, GOOGL +0.20 %
+    // on this date. best-gain-worst-loss buys only the best gain above the 0.1 % threshold (AAPL), with at most
+    // 60 % of the $100,000 equity in one symbol at the 175.88 close: floor(60,000 / 175.88) = 341 whole shares.
     // Nothing is held, so nothing is sold.
     expect(orders.map((o) => ({ symbol: o.symbol, side: o.side, qty: o.qty, type: o.type, time_in_force: o.time_in_force }))).toEqual([
-      { symbol: 'MSFT', side: 'buy', qty: '713', type: 'market', time_in_force: 'day' },
+      { symbol: 'AAPL', side: 'buy', qty: '341', type: 'market', time_in_force: 'day' },
     ]);
-    expect(orders[0]?.client_order_id).toMatch(/^arena-red-2017-11-09-MSFT-buy-buy_best-[0-9a-f]{10}$/);
+    expect(orders[0]?.client_order_id).toMatch(/^arena-red-2017-11-09-AAPL-buy-buy_best-[0-9a-f]{10}$/);
 
     // Simulate a kill after the orders went out but before the trade step was recorded.
     const journal = path.join(dir, 'workspaces', 'red', 'state', 'journal.jsonl');

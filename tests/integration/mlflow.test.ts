@@ -32,14 +32,15 @@ describe.skipIf(!env)('MLflow tracking (real server)', () => {
 
     const exp = (await api(`mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent('paper-arena/blue')}`)) as { experiment: { experiment_id: string } };
     const search = (await api('mlflow/runs/search', { experiment_ids: [exp.experiment.experiment_id], max_results: 50 })) as { runs: Run[] };
-    const mine = search.runs.filter((r) => r.data.tags?.some((t) => t.key === 'cycle_date' && t.value === '2017-11-09'));
-    expect(mine).toHaveLength(1);
-    const r = mine[0] as Run;
-    expect(r.info.status).toBe('FINISHED');
     const locals = localRuns(dir, 'blue');
     expect(locals).toHaveLength(1);
     const local = locals[0] as RunRecord;
-    expect(r.data.tags?.find((t) => t.key === 'arena_run_id')?.value).toBe(local.run_id);
+    // The server outlives one test run (an earlier run of this test logged to the same experiment): this run's by its id.
+    const mine = search.runs.filter((r) => r.data.tags?.some((t) => t.key === 'arena_run_id' && t.value === local.run_id));
+    expect(mine).toHaveLength(1);
+    const r = mine[0] as Run;
+    expect(r.info.status).toBe('FINISHED');
+    expect(r.data.tags?.find((t) => t.key === 'cycle_date')?.value).toBe('2017-11-09');
     // teams/blue.yml: trainer.epochs 40 (the issue's "25" is red's), batch 64, learning rate 0.003, seed 11; no search.
     const params = Object.fromEntries((r.data.params ?? []).map((p) => [p.key, p.value]));
     expect(params).toMatchObject({ epochs: '40', batch_size: '64', learning_rate: '0.003', seed: '11', output: 'direction' });
