@@ -153,6 +153,33 @@ export const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535),
 });
 
+/** What a notification can be about (a team's daemon; the coordinator sends daily_summary, config and errors). */
+export const NOTIFY_EVENTS = ['fills', 'refused', 'gate', 'drift', 'retrain', 'config', 'errors', 'daily_summary'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/**
+ * `notify:` (a team file, or the coordinator's competition.yml): incoming webhooks and what they get. A webhook URL
+ * carries its own credential, so the file names the variable that holds it (`.env.secrets` or the environment).
+ */
+export const notifySchema = z.strictObject({
+  webhooks: z
+    .array(
+      z.strictObject({
+        /** The body each platform's incoming webhook accepts: Slack `{text, blocks}`, Discord `{content, embeds}`, Teams an Adaptive Card (Workflows) or a legacy MessageCard (connector). */
+        platform: z.enum(['slack', 'discord', 'teams', 'teams_message_card']),
+        /** The variable holding the webhook URL, e.g. SLACK_WEBHOOK_URL_RED (never the URL itself). */
+        url_env: envName,
+        events: z.array(z.enum(NOTIFY_EVENTS)).min(1).default([...NOTIFY_EVENTS]),
+      }),
+    )
+    .min(1),
+  /** Messages per minute per webhook at most (Slack allows about one a second, Discord 30 a minute per channel); events waiting meanwhile go out together. */
+  per_minute: z.number().int().min(1).max(120).default(20),
+  /** Events waiting at most; beyond it the oldest are dropped (a dead webhook never holds up a cycle). */
+  queue_size: z.number().int().min(1).max(10_000).default(200),
+});
+export type NotifyConfig = z.infer<typeof notifySchema>;
+
 export const teamSchema = z.strictObject({
   team: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a lower-case name such as red'),
   description: z.string().optional(),
@@ -174,6 +201,8 @@ export const teamSchema = z.strictObject({
   server: serverSchema,
   /** Workspace directory (default workspaces/<team>). */
   workspace: z.string().min(1).optional(),
+  /** Webhooks for this team's events (fills, refusals, gate, drift, retrain, config changes, errors, daily summary). */
+  notify: notifySchema.optional(),
 })
   .superRefine((team, ctx) => {
     if (team.data.provider === 'plugin' && !team.data.module)

@@ -173,6 +173,32 @@ export const versionRecordSchema = z.object({
 });
 export type VersionRecord = z.infer<typeof versionRecordSchema>;
 
+// ---- config (a daemon following its team's git branch: written before the date's first step)
+
+export const configChangeSchema = z.object({ field: z.string(), from: z.string(), to: z.string() });
+
+export const configEventSchema = z.object({
+  kind: z.enum(['adopted', 'rejected']),
+  commit: z.string(),
+  /** Why a commit was rejected: `file: field: expected …`. */
+  reason: z.string().nullable(),
+  changes: z.array(configChangeSchema),
+  /** The change reaches the features or the model: this date's model step retrains (through the gate). */
+  retrain: z.boolean(),
+});
+export type ConfigEvent = z.infer<typeof configEventSchema>;
+
+export const configRecordSchema = z.object({
+  /** The config commit this date's cycle ran with (what `arena lineage` names for its orders). */
+  commit: z.string(),
+  repo: z.string(),
+  branch: z.string(),
+  path: z.string(),
+  /** What this date's look at the branch found: a commit adopted or rejected, or null (nothing new). */
+  event: configEventSchema.nullable(),
+});
+export type ConfigRecord = z.infer<typeof configRecordSchema>;
+
 /** Every journal key and its record. `trade.plan` is the trade step's plan, journaled before its first order. */
 export const RECORD_SCHEMAS = {
   fetch: fetchRecordSchema,
@@ -183,6 +209,7 @@ export const RECORD_SCHEMAS = {
   'trade.plan': tradePlanSchema,
   trade: tradeRecordSchema,
   version: versionRecordSchema,
+  config: configRecordSchema,
 } as const;
 
 export type JournalKey = keyof typeof RECORD_SCHEMAS;

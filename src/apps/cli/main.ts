@@ -19,6 +19,7 @@ import { FAULT_MODES, type FaultMode } from '../../sim/alphavantage/fault-modes.
 import type { Bar } from '../../domain/market/types.ts';
 import { formatLeaderboard } from './format.ts';
 import type { Clock } from '../../ports.ts';
+import type { ConfigFollower } from '../../engine/config-follow.ts';
 
 // Each command loads what it needs when it runs: `arena --help`, `arena exchange` and `arena drift`
 // stay light (no TensorFlow.js, no model or daemon code) and start fast.
@@ -207,28 +208,74 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('the long-running daemon: cycles on the NYSE calendar, HTTP API, clean stop on SIGTERM')
-    .requiredOption('--team <file>', 'team file')
+    .description('the long-running daemon: cycles on the NYSE calendar, HTTP API, clean stop on SIGTERM; follows its team file on a git branch with --config-repo')
+    .option('--team <file>', 'team file (or --config-repo to follow one on a git branch)')
+    .option('--config-repo <url|path>', 'follow the team file on a branch of this git repository: fetched before each cycle, a valid change adopted, an invalid one rejected with the reason (GIT_TOKEN from .env.secrets for an https remote)')
+    .option('--branch <name>', 'the branch to follow (with --config-repo)')
+    .option('--path <file>', 'the team file on the branch (default teams/<branch>.yml)')
+    .option('--rules <file>', "the competition's rules a team may not change (competition.yml: pinned fields, symbols universe), e.g. the coordinator's copy")
+    .option('--rules-branch <name>', 'read the rules from competition.yml on this branch of the config repository (e.g. main)')
     .option('--out <dir>', 'reports directory', 'reports')
     .addOption(new Option('--port <port>', 'HTTP port (default: server.port of the team file)').argParser((v) => parsePort(v)))
     .option('--host <host>', 'HTTP host (default: server.host of the team file; 0.0.0.0 in a container)')
-    .option('--workspace <dir>', 'the team workspace (default: workspace of the team file)')
+    .option('--workspace <dir>', 'the team workspace (default: workspace of the team file; following a branch: workspaces/<team file name>)')
     .option('--exchange <url>', 'trade on this Alpaca-compatible exchange (paper) and follow its market clock (/v2/clock): how `arena compete` runs a team')
     .option('--first-day <date>', 'never run a cycle for an earlier date (a competition\'s first day)', isoDate('--first-day'))
     .addOption(new Option('--drift-every <days>', 'compute drift every N trading days instead of daily').argParser((v) => positiveInt('--drift-every', v)))
-    .action(async (o: { team: string; out: string; port?: number; host?: string; workspace?: string; exchange?: string; firstDay?: string; driftEvery?: number }) => {
+    .action(async (o: { team?: string; configRepo?: string; branch?: string; path?: string; rules?: string; rulesBranch?: string; out: string; port?: number; host?: string; workspace?: string; exchange?: string; firstDay?: string; driftEvery?: number }) => {
       const { loadTeam } = await config();
       const { loadEnv } = await import('../../config/env.ts');
-      let team = await loadTeam(o.team);
-      if (o.workspace) team = { ...team, workspaceDir: path.resolve(o.workspace) };
-      let env = loadEnv({ cwd: team.root });
-      let clock: Clock | undefined;
+      if (!o.team === !o.configRepo) throw new UsageError('--team, --config-repo: expected exactly one of them (a team file, or a git repository and --branch to follow)');
+      if (o.configRepo && !o.branch) throw new UsageError('--branch: expected the branch to follow in --config-repo');
+      if (!o.configRepo && (o.branch || o.path || o.rules || o.rulesBranch)) throw new UsageError('--branch, --path, --rules, --rules-branch: expected only with --config-repo');
+      if (o.rules && o.rulesBranch) throw new UsageError('--rules, --rules-branch: expected one of them');
+      let exchangeUrl: string | null = null;
       if (o.exchange) {
-        const url = o.exchange.replace(/\/$/, '');
-        if (!/^https?:\/\/[^/]+$/.test(url)) throw new UsageError(`--exchange: expected a base URL like http://127.0.0.1:8490, got ${o.exchange}`);
+        exchangeUrl = o.exchange.replace(/\/$/, '');
+        if (!/^https?:\/\/[^/]+$/.test(exchangeUrl)) throw new UsageError(`--exchange: expected a base URL like http://127.0.0.1:8490, got ${o.exchange}`);
+      }
+      type Team = Awaited<ReturnType<typeof loadTeam>>;
+      /** The daemon's own settings over a team file: its workspace, and the exchange as its broker. */
+      const adapt = (workspace: string | null) => (t: Team): Team => {
+        let x = workspace ? { ...t, workspaceDir: workspace } : t;
+        if (exchangeUrl) x = { ...x, broker: { ...x.broker, kind: 'alpaca', live: false } };
+        return x;
+      };
+      let team: Team;
+      let env: ReturnType<typeof loadEnv>;
+      let follow: ConfigFollower | undefined;
+      if (o.configRepo) {
+        // The secrets are the project's (the working directory's .env.secrets), never the repository's.
+        env = loadEnv({ cwd: process.cwd() });
+        const file = o.path ?? `teams/${o.branch}.yml`;
+        const workspace = path.resolve(o.workspace ?? path.join('workspaces', path.basename(file).replace(/\.ya?ml$/, '')));
+        const { ConfigFollower } = await import('../../engine/config-follow.ts');
+        const logger = createLogger({ stderr: true });
+        try {
+          follow = await ConfigFollower.start({
+            repo: o.configRepo,
+            branch: o.branch as string,
+            path: file,
+            ...(o.rules ? { rules: { file: path.resolve(o.rules) } } : o.rulesBranch ? { rules: { branch: o.rulesBranch, path: 'competition.yml' } } : {}),
+            stateDir: path.join(workspace, 'state', 'config-repo'),
+            workspaceDir: workspace,
+            adapt: adapt(workspace),
+            env,
+            logger,
+          });
+        } finally {
+          await closeLogger(logger);
+        }
+        team = follow.team;
+      } else {
+        const loaded = await loadTeam(o.team as string);
+        env = loadEnv({ cwd: loaded.root });
+        team = adapt(o.workspace ? path.resolve(o.workspace) : null)(loaded);
+      }
+      let clock: Clock | undefined;
+      if (exchangeUrl) {
         // The exchange is the team's broker and data host: handed on as endpoints, never written to the environment.
-        env = env.withEndpoints({ alpacaTrading: url, alpacaData: url });
-        team = { ...team, broker: { ...team.broker, kind: 'alpaca', live: false } };
+        env = env.withEndpoints({ alpacaTrading: exchangeUrl, alpacaData: exchangeUrl });
         const { alpacaBrokerFor } = await import('../../engine/wiring.ts');
         const { FollowedClock } = await import('../../adapters/clock.ts');
         const broker = await alpacaBrokerFor(team, env, '--exchange');
@@ -239,6 +286,7 @@ export function buildProgram(): Command {
       await runDaemon(team, {
         env,
         out: path.resolve(o.out),
+        ...(follow ? { follow } : {}),
         ...(o.port !== undefined ? { port: o.port } : {}),
         ...(o.host ? { host: o.host } : {}),
         ...(clock ? { clock } : {}),

@@ -22,6 +22,8 @@ import { backendResolverFor, liveContext } from '../../engine/wiring.ts';
 import { ModelRegistry } from '../../adapters/models/registry.ts';
 import type { Clock } from '../../ports.ts';
 import { dueCycleDate, runOneCycle } from './cycle-command.ts';
+import type { ConfigFollower } from '../../engine/config-follow.ts';
+import { DaemonOps, type DaemonOpsOptions } from './daemon-ops.ts';
 
 export interface DaemonOptions {
   out: string;
@@ -39,6 +41,10 @@ export interface DaemonOptions {
   driftEveryTradingDays?: number;
   /** Waits before retrying a failed cycle (default 5 s, 30 s, 120 s). */
   retryDelaysMs?: readonly number[];
+  /** Follow the team's git branch: each date's cycle runs with the config in force at its start. */
+  follow?: ConfigFollower;
+  /** Notifier tuning (tests). */
+  notifyTuning?: DaemonOpsOptions['notifyTuning'];
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
@@ -51,10 +57,20 @@ export function daysToCatchUp(lastCompleted: string | null, due: string, policy:
   return { run: owed, skipped: [] };
 }
 
-export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<void> {
+export async function runDaemon(initial: TeamConfig, opts: DaemonOptions): Promise<void> {
+  // The team's identity, workspace and schedule never change while it runs (a followed branch may not change them).
+  const team = opts.follow?.team ?? initial;
   const clock = opts.clock ?? new WallClock();
   const env = opts.env ?? loadEnv({ cwd: team.root });
   const logger = createLogger({ stderr: true, jsonFile: path.join(runDirs(team.workspaceDir).logs, 'arena.jsonl'), level: env.logLevel });
+  opts.follow?.useLogger(logger);
+  let ops: DaemonOps;
+  try {
+    ops = await DaemonOps.start({ team, ...(opts.follow ? { follow: opts.follow } : {}), env, logger, clock, out: opts.out, ...(opts.notifyTuning ? { notifyTuning: opts.notifyTuning } : {}) });
+  } catch (err) {
+    await closeLogger(logger);
+    throw err;
+  }
   const ac = new AbortController();
   const dirs = runDirs(team.workspaceDir);
   const journal = new Journal(journalFile(dirs));
@@ -64,7 +80,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
   state.lastCycle = journal.datesWith('version').pop() ?? null;
   state.lastPrepared = journal.datesWith('monitor').pop() ?? null;
 
-  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, backendResolverFor(team)), reportsDir: path.join(opts.out, team.team), token: env.get('ARENA_API_TOKEN') });
+  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, backendResolverFor(team)), reportsDir: path.join(opts.out, team.team), token: env.get('ARENA_API_TOKEN'), config: () => ops.configHealth() });
   const address = await app.listen({ host: opts.host ?? team.server.host, port: opts.port ?? team.server.port });
   logger.info(`${team.team} daemon listening on ${address}`, { team: team.team });
   const heartbeat = setInterval(() => logger.info(`heartbeat: last cycle ${state.lastCycle ?? 'none'}, next ${state.nextCycle ?? '-'}${state.paused ? ', paused' : ''}`, { team: team.team }), opts.heartbeatMs ?? 60_000);
@@ -115,11 +131,17 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     }
     const delays = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     const prepare = o.phase === 'prepare';
+    try {
+      // The branch is looked at once per date, before its first phase; the date then runs with that config.
+      await ops.beforeDate(date);
+    } catch (err) {
+      logger.warn(`config: the branch could not be checked (${redact(errorMessage(err))}); the config in force stays`, { team: team.team });
+    }
     for (let attempt = 0; !ac.signal.aborted; attempt++) {
       state.running = true;
       const end = prepare ? null : metrics.cycleSeconds.startTimer();
       try {
-        const r = await runOneCycle(team, {
+        const r = await runOneCycle(ops.team, {
           env,
           date,
           out: opts.out,
@@ -139,6 +161,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
           state.lastCycle = r.outcome.date;
           metrics.cycles.inc({ outcome: r.outcome.alreadyDone ? 'already_done' : 'ok' });
           await metrics.refresh(await new Journal(journal.file).load());
+          if (!r.outcome.alreadyDone) await ops.afterDay(date).catch((e: unknown) => logger.warn(`notify: ${redact(errorMessage(e))}`, { team: team.team }));
         }
         logger.info(r.summary, { team: team.team });
         return true;
@@ -146,6 +169,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
         if (ac.signal.aborted) return false;
         state.lastError = redact(errorMessage(err));
         metrics.cycles.inc({ outcome: 'failed' });
+        ops.failed(date, state.lastError);
         const wait = delays[attempt];
         if (wait === undefined) {
           logger.error(`cycle ${date} failed: ${state.lastError}; giving up after ${attempt + 1} attempts; it resumes at the failed step on the next start`, { team: team.team });
@@ -241,6 +265,7 @@ export async function runDaemon(team: TeamConfig, opts: DaemonOptions): Promise<
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     await app.close();
+    await ops.close();
     logger.info('stopped', { team: team.team });
     await closeLogger(logger);
   }

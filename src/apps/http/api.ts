@@ -102,6 +102,8 @@ export interface ApiDeps {
   /** This team's reports directory (`reports/<team>`), served read-only under /reports/. */
   reportsDir: string;
   token: string | undefined;
+  /** A daemon following its team's branch: the config commit in force, adopted or rejected head, and why. */
+  config?: () => object | null;
 }
 
 export function buildApi(d: ApiDeps): FastifyInstance {
@@ -119,7 +121,10 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     return true;
   };
 
-  app.get('/health', async () => ({ status: 'ok', team: d.team.team, last_cycle: d.state.lastCycle, last_prepared: d.state.lastPrepared, paused: d.state.paused, started_at: d.state.startedAt }));
+  app.get('/health', async () => {
+    const config = d.config?.() ?? null;
+    return { status: 'ok', team: d.team.team, last_cycle: d.state.lastCycle, last_prepared: d.state.lastPrepared, paused: d.state.paused, started_at: d.state.startedAt, ...(config ? { config } : {}) };
+  });
   app.get('/status', async () => ({
     team: d.team.team,
     last_cycle: d.state.lastCycle,
