@@ -433,16 +433,19 @@ export function buildProgram(): Command {
     .command('lineage')
     .description('an order back to its prediction, model version, data snapshot and git commit')
     .argument('<order_id>', 'order id or client_order_id')
-    .requiredOption('--team <file>', 'team file')
-    .option('--verify', 're-run the prediction from the workspace files and compare')
+    .option('--team <file>', 'team file')
+    .option('--workspace <dir>', 'the team workspace (instead of, or over, the team file\'s; e.g. a competition\'s workspaces/competitions/<id>/<team>)')
+    .option('--verify', 're-run the prediction from the workspace files and compare (needs --team)')
     .option('--json', 'print the chain as JSON')
-    .action(async (orderId: string, o: { team: string; verify?: boolean; json?: boolean }) => {
-      const team = await (await config()).loadTeam(o.team, { checkSecrets: false });
+    .action(async (orderId: string, o: { team?: string; workspace?: string; verify?: boolean; json?: boolean }) => {
+      if (!o.team && (!o.workspace || o.verify)) throw new UsageError(`--team: expected a team file${o.verify ? ' (--verify re-runs its model)' : ' or --workspace'}`);
+      const team = o.team ? await (await config()).loadTeam(o.team, { checkSecrets: false }) : null;
+      const workspace = o.workspace ? path.resolve(o.workspace) : (team?.workspaceDir as string);
       const { lineageOf, reproducePrediction } = await import('../lineage/lineage.ts');
       const { backendResolverFor } = await import('../../engine/wiring.ts');
-      const l = await lineageOf(team.workspaceDir, orderId);
+      const l = await lineageOf(workspace, orderId);
       let reproduced: number | null = null;
-      if (o.verify && l.prediction) reproduced = await reproducePrediction(team.workspaceDir, l.prediction, backendResolverFor(team));
+      if (o.verify && l.prediction && team) reproduced = await reproducePrediction(workspace, l.prediction, backendResolverFor(team));
       if (o.json) {
         process.stdout.write(JSON.stringify({ ...l, ...(o.verify ? { reproduced } : {}) }, null, 2) + '\n');
       } else {
@@ -454,6 +457,7 @@ export function buildProgram(): Command {
             `prediction ${p ? `${p.id} = ${p.value}` : 'none'}`,
             `model      ${l.model.version ?? 'none'} (${l.model.dir ?? '-'})${Object.entries(l.model.files_md5).map(([f, m]) => `\n             ${f} md5 ${m}`).join('')}`,
             `data       version ${l.data.version ?? '-'}; DVC ${Object.entries(l.data.md5).map(([k, v]) => `${k} ${v}`).join(', ') || 'not versioned'}`,
+            `config     ${l.config ? `${l.config.commit.slice(0, 12)} (${l.config.path} on ${l.config.branch} of ${l.config.repo})` : 'the team file (not following a branch)'}`,
             `commit     ${l.commit ?? 'none (not versioned)'}${l.commit ? (l.pushed ? ' (data pushed to the DVC remote)' : ' (data not pushed: no DVC remote, or the push is pending)') : ''}`,
             ...(o.verify ? [`verify     ${reproduced === null ? 'no prediction to reproduce' : `reproduced ${reproduced}: ${p && reproduced === p.value ? 'identical' : 'DIFFERENT'}`}`] : []),
           ].join('\n') + '\n',

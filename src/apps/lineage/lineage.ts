@@ -1,6 +1,7 @@
 /**
  * Lineage: an order back to the prediction that caused it, the model version and its files, the
- * data snapshot and the git commit that versions them; and the proof, re-running that prediction
+ * data snapshot and the git commit that versions them, the team config commit it ran with (a daemon
+ * following its branch); and the proof, re-running that prediction
  * from a workspace checkout (e.g. a fresh clone at that commit after `dvc pull`).
  */
 import { readFile } from 'node:fs/promises';
@@ -24,6 +25,8 @@ export interface Lineage {
   data: { version: string | null; snapshot: string; md5: Record<string, string> };
   commit: string | null;
   pushed: boolean;
+  /** The team config the order's cycle ran with, when the daemon followed a git branch: the commit that decided it. */
+  config: { commit: string; repo: string; branch: string; path: string } | null;
 }
 
 interface DirEntry {
@@ -54,6 +57,7 @@ export async function lineageOf(workspace: string, orderId: string): Promise<Lin
     const fetch = journal.get(date, 'fetch');
     const md5 = version?.md5 ?? {};
     const modelVersion = order.model_version;
+    const config = journal.get(date, 'config');
     return {
       team_date: date,
       order,
@@ -62,6 +66,7 @@ export async function lineageOf(workspace: string, orderId: string): Promise<Lin
       data: { version: fetch?.dataVersion ?? null, snapshot: 'data/', md5: Object.fromEntries(Object.entries(md5).filter(([k]) => k !== 'models')) },
       commit: version?.commit ?? null,
       pushed: version?.pushed ?? false,
+      config: config ? { commit: config.commit, repo: config.repo, branch: config.branch, path: config.path } : null,
     };
   }
   throw new UsageError(`ORDER_ID: no order "${orderId}" in ${journalFile(runDirs(workspace))}; expected an order id or client_order_id from the trading report`);
