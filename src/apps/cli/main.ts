@@ -97,6 +97,17 @@ function progressLine(p: { index: number; total: number; date: string; teams: { 
   return `[${String(p.index).padStart(width)}/${p.total}] ${p.date}  ${teams}${resumed}`;
 }
 
+/** Each class team's server port, as its team file on its branch says (compose publishes them). */
+async function teamPorts(teams: readonly { team: string; path: string; dir: string }[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of teams) {
+    const doc = YAML.parse(await readFile(path.join(t.dir, t.path), 'utf8').catch(() => '')) as { server?: { port?: unknown } } | null;
+    const port = doc?.server?.port;
+    out[t.team] = typeof port === 'number' && port > 0 ? port : 8401;
+  }
+  return out;
+}
+
 /** A team's model registry (and its name), for the `models` commands. */
 async function registryOf(teamFile: string) {
   const team = await (await config()).loadTeam(teamFile, { checkSecrets: false });
@@ -148,18 +159,68 @@ export function buildProgram(): Command {
   program
     .command('compete')
     .description('the shared exchange and one daemon process per team on an accelerated replay clock; a live leaderboard; same result as `arena season`')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .option('--teams <files>', 'comma-separated team files', splitList)
+    .option('--class <repo>', 'a class repository (arena class init): every team plays from its branch and follows it (a URL needs GIT_TOKEN in .env.secrets)')
+    .option('--secrets <file>', 'with --class: the class secrets file holding the key pairs (default: beside the repository, <name>.env.secrets)')
+    .option('--config <file>', "with --teams: the coordinator's competition.yml (its notify section)")
     .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
     .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
     .option('--out <dir>', 'reports directory', 'reports')
     .addOption(new Option('--seconds-per-day <s>', 'real seconds per trading day, at least (the clock also waits for every team)').default(2).argParser((v) => nonNegative('--seconds-per-day', v)))
     .addOption(new Option('--refresh-every <days>', 'rewrite the leaderboard every N trading days').default(1).argParser((v) => positiveInt('--refresh-every', v)))
+    .addOption(new Option('--port <port>', "the live leaderboard's port (default: any free one)").default(0).argParser((v) => parsePort(v)))
+    .option('--host <host>', "the live leaderboard's host", '127.0.0.1')
+    .option('--no-live', 'no live leaderboard server')
+    .option('--keep-serving', 'after the last day, keep the live leaderboard up until Ctrl-C')
     .option('--quiet', 'no per-day progress')
-    .action(async (o: { teams: string[]; from?: string; to?: string; out: string; secondsPerDay: number; refreshEvery: number; quiet?: boolean }) => {
-      const teams = await playingTeams(o.teams);
+    .action(async (o: { teams?: string[]; class?: string; secrets?: string; config?: string; from?: string; to?: string; out: string; secondsPerDay: number; refreshEvery: number; port: number; host: string; live: boolean; keepServing?: boolean; quiet?: boolean }) => {
+      if (!o.teams === !o.class) throw new UsageError('--teams, --class: expected exactly one of them');
+      if (o.secrets && !o.class) throw new UsageError('--secrets: expected only with --class');
+      if (o.config && !o.teams) throw new UsageError('--config: expected only with --teams (a class has its competition.yml on main)');
+      const { loadEnv } = await import('../../config/env.ts');
+      const env = loadEnv({ cwd: process.cwd() });
       const { runCompetition } = await import('../compete/compete.ts');
+      let teams: Awaited<ReturnType<typeof playingTeams>>;
+      let extra: Partial<Parameters<typeof runCompetition>[0]> = {};
+      if (o.class) {
+        const { loadClassTeams } = await import('../class/class-teams.ts');
+        const { classKey, readClassKeys } = await import('../class/class-repo.ts');
+        const { defaultSecretsFile } = await import('../class/class-init.ts');
+        const c = await loadClassTeams(o.class, { env, workspaces: path.resolve('workspaces') });
+        if (c.teams.length === 0 && c.refused[0]) throw c.refused[0].error;
+        for (const r of c.refused) process.stderr.write(`arena: ${r.error.message} — team ${r.team} not played, the others play\n`);
+        if (c.refused.length) process.exitCode = 2;
+        teams = c.teams;
+        const secretsFile = o.secrets ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(o.class) ? null : defaultSecretsFile(o.class));
+        if (!secretsFile) throw new UsageError('--secrets: expected the class secrets file (the key pairs arena class init wrote) for a class repository given by URL');
+        const branches = Object.fromEntries(c.cls.teams.map((t) => [t.team, { branch: t.branch, path: t.path }]));
+        extra = {
+          follow: { repo: c.cls.remote, branches, rulesText: c.cls.rulesText, key: classKey(c.cls.remote) },
+          keys: readClassKeys(secretsFile, teams.map((t) => t.team)),
+          ...(c.cls.config.universe ? { universe: c.cls.config.universe } : {}),
+          name: c.cls.config.name,
+          ...(c.cls.config.notify ? { notify: { config: c.cls.config.notify, secrets: env, display: 'competition.yml on main' } } : {}),
+        };
+      } else {
+        teams = await playingTeams(o.teams as string[]);
+        if (o.config) {
+          const { parseCompetition } = await import('../../config/competition.ts');
+          const text = await readFile(path.resolve(o.config), 'utf8').catch(() => {
+            throw new UsageError(`--config: cannot read ${o.config}; expected a competition.yml`);
+          });
+          const cfg = parseCompetition(text, o.config);
+          extra = { name: cfg.name, ...(cfg.notify ? { notify: { config: cfg.notify, secrets: env, display: o.config } } : {}) };
+        }
+      }
       await whileNotSignalled(async (signal, logger) => {
         const t0 = performance.now();
+        let printed = false;
+        const print = (r: Awaited<ReturnType<typeof runCompetition>>) => {
+          printed = true;
+          process.stdout.write(`\nCompetition ${r.id}: ${r.from} .. ${r.to} (${((performance.now() - t0) / 1000).toFixed(1)} s; daemon restarts: ${Object.entries(r.restarts).map(([t, n]) => `${t} ${n}`).join(', ')})\n\n`);
+          process.stdout.write(formatLeaderboard(r.leaderboard) + '\n\n');
+          process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}; state: ${r.stateDir}\n`);
+        };
         const r = await runCompetition({
           teams,
           teamFiles: teams.map((t) => path.resolve(t.root, t.file)),
@@ -170,26 +231,82 @@ export function buildProgram(): Command {
           signal,
           secondsPerDay: o.secondsPerDay,
           refreshEveryDays: o.refreshEvery,
+          live: o.live ? { host: o.host, port: o.port } : false,
+          onLive: (url) => process.stderr.write(`live leaderboard: ${url}\n`),
+          ...(o.keepServing ? { keepServing: true } : {}),
+          onFinished: print,
+          ...extra,
           onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine({ ...p, teams: p.teams.map((t) => ({ ...t, model: null, ran: true })) }) + '\n'),
         });
-        process.stdout.write(`\nCompetition ${r.id}: ${r.from} .. ${r.to} (${((performance.now() - t0) / 1000).toFixed(1)} s; daemon restarts: ${Object.entries(r.restarts).map(([t, n]) => `${t} ${n}`).join(', ')})\n\n`);
-        process.stdout.write(formatLeaderboard(r.leaderboard) + '\n\n');
-        process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}; state: ${r.stateDir}\n`);
+        if (!printed) print(r);
       });
+    });
+
+  const classCmd = program.command('class').description('a class of teams on git branches');
+  classCmd
+    .command('init')
+    .description('create a class repository: main with the rules (competition.yml), one branch per team from the template, the key pairs in a secrets file beside it (never committed)')
+    .requiredOption('--teams <n>', 'number of teams', (v) => positiveInt('--teams', v))
+    .requiredOption('--template <file>', 'the team file every team starts from (e.g. teams/red.yml)')
+    .requiredOption('--repo <path>', 'the bare git repository to create (e.g. class.git); push it to your git host, or use it where it is')
+    .option('--names <list>', 'comma-separated team names (default team-01 … team-NN)', splitList)
+    .option('--secrets <file>', 'where the key pairs go (default: beside the repository, <name>.env.secrets)')
+    .option('--name <name>', "the class's name (live leaderboard, notifications)")
+    .action(async (o: { teams: number; template: string; repo: string; names?: string[]; secrets?: string; name?: string }) => {
+      const template = await (await config()).loadTeam(o.template, { checkSecrets: false });
+      const { initClass } = await import('../class/class-init.ts');
+      const r = await initClass({ template, templateFile: template.file, teams: o.teams, repo: o.repo, ...(o.names ? { names: o.names } : {}), ...(o.secrets ? { secretsFile: o.secrets } : {}), ...(o.name ? { name: o.name } : {}) });
+      process.stdout.write(
+        [
+          `Class repository ${r.repo} (bare): main (competition.yml, README.md), ${r.teams.length} team branches`,
+          ...r.teams.map((t) => `  ${t.branch.padEnd(12)} ${t.path}  port ${t.port}  ${t.commit.slice(0, 7)}`),
+          `Key pairs: ${r.secretsFile} (mode 600; never commit it; add it to the coordinator's .env.secrets for compose or Kubernetes)`,
+          `Next: npx arena compete --class ${o.repo}`,
+        ].join('\n') + '\n',
+      );
+    });
+  classCmd
+    .command('compose')
+    .description('a docker compose file for the class: the exchange, MinIO and one container per team following its branch')
+    .requiredOption('--class <repo>', 'the class repository (read for its teams)')
+    .option('--repo-url <url>', 'the URL the containers fetch the class from (default: --class)')
+    .option('--image <image>', 'the paper-arena image', 'paper-arena:latest')
+    .option('--env-file <file>', 'the secrets file the containers read (the class key pairs, GIT_TOKEN, MinIO keys), relative to the compose file', '.env.secrets')
+    .action(async (o: { class: string; repoUrl?: string; image: string; envFile: string }) => {
+      const { loadEnv } = await import('../../config/env.ts');
+      const { openClass } = await import('../class/class-repo.ts');
+      const cls = await openClass(o.class, { env: loadEnv({ cwd: process.cwd() }), cacheDir: path.resolve('workspaces', 'class') });
+      const { classCompose } = await import('../deploy/compose.ts');
+      const teams = cls.teams.map((t) => ({ team: t.team, branch: t.branch, path: t.path }));
+      process.stdout.write(YAML.stringify(classCompose({ repoUrl: o.repoUrl ?? cls.remote, teams, ports: await teamPorts(cls.teams), image: o.image, envFile: o.envFile, name: cls.config.name })));
     });
 
   program
     .command('k8s')
-    .description('Kubernetes manifests from the team files: a StatefulSet + volume + Service per team, the exchange; secrets by reference')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .description('Kubernetes manifests from the team files (or a class: each daemon follows its branch): a StatefulSet + volume + Service per team, the exchange; secrets by reference')
+    .option('--teams <files>', 'comma-separated team files', splitList)
+    .option('--class <repo>', 'a class repository (arena class init): one daemon per team following its branch')
+    .option('--repo-url <url>', 'with --class: the URL the daemons fetch the class from (default: --class); GIT_TOKEN comes from the Secret')
     .option('--image <image>', 'the paper-arena image', K8S_DEFAULTS.image)
     .option('--namespace <ns>', 'namespace', K8S_DEFAULTS.namespace)
     .option('--secret <name>', 'the Secret made from .env.secrets (kubectl create secret generic NAME --from-env-file=.env.secrets)', K8S_DEFAULTS.secretName)
     .option('--storage <size>', 'workspace volume per team', K8S_DEFAULTS.storage)
-    .action(async (o: { teams: string[]; image: string; namespace: string; secret: string; storage: string }) => {
-      const teams = await (await config()).loadTeams(o.teams, { checkSecrets: false });
+    .action(async (o: { teams?: string[]; class?: string; repoUrl?: string; image: string; namespace: string; secret: string; storage: string }) => {
+      if (!o.teams === !o.class) throw new UsageError('--teams, --class: expected exactly one of them');
       const { k8sManifests } = await import('../deploy/k8s.ts');
-      const docs = k8sManifests(teams, o.teams, { image: o.image, namespace: o.namespace, secretName: o.secret, storage: o.storage });
+      const opts = { image: o.image, namespace: o.namespace, secretName: o.secret, storage: o.storage };
+      let docs: ReturnType<typeof k8sManifests>;
+      if (o.class) {
+        const { loadEnv } = await import('../../config/env.ts');
+        const { loadClassTeams } = await import('../class/class-teams.ts');
+        const c = await loadClassTeams(o.class, { env: loadEnv({ cwd: process.cwd() }), workspaces: path.resolve('workspaces') });
+        if (c.refused[0]) throw c.refused[0].error;
+        const branches = Object.fromEntries(c.cls.teams.map((t) => [t.team, { branch: t.branch, path: t.path }]));
+        docs = k8sManifests(c.teams, c.teams.map((t) => t.file), { ...opts, follow: { repo: o.repoUrl ?? c.cls.remote, branches, rulesBranch: 'main' } });
+      } else {
+        const teams = await (await config()).loadTeams(o.teams as string[], { checkSecrets: false });
+        docs = k8sManifests(teams, o.teams as string[], opts);
+      }
       process.stdout.write(docs.map((d) => YAML.stringify(d)).join('---\n'));
     });
 

@@ -5,9 +5,14 @@
  * seconds per trading day but never past a team that has not finished the day, so a slow or
  * restarted team changes nothing: the result equals `arena season` on the same inputs. A daemon that
  * dies is restarted (like a container restart policy) and resumes from its journal.
+ *
+ * With a class (`arena compete --class`), each daemon follows its team's git branch: a team changes
+ * its config by pushing, and the coordinator's copy of the rules (competition.yml from `main`) says
+ * what it may not change. The coordinator serves the live leaderboard while the days go by, and
+ * sends its own notifications (the day's standings, teams' config changes, daemons that die).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -29,6 +34,13 @@ import { emitSeasonReports, type SeasonTeamResult } from '../../engine/reporting
 import { journalFile, runDirs } from '../../engine/context.ts';
 import { loadMarket, seasonId, seasonSpan } from '../../engine/season.ts';
 import { PACKAGE_ROOT, TRAINING_NODE_FLAGS } from '../../core/paths.ts';
+import type { NotifyConfig } from '../../config/schema.ts';
+import type { Secrets } from '../../config/secrets.ts';
+import { redact } from '../../core/redact.ts';
+import { notifierFor, type Notifier } from '../../adapters/notify/notifier.ts';
+import { configNotice } from '../../engine/notices.ts';
+import { startLiveServer, type LiveServer } from './live-server.ts';
+import { liveStandings, type LiveSnapshot } from './standings.ts';
 
 export interface CompeteOptions {
   teams: TeamConfig[];
@@ -48,6 +60,34 @@ export interface CompeteOptions {
   onDay?: (p: { index: number; total: number; date: string; teams: { team: string; equity: number | null }[] }) => void;
   /** A team's daemon was (re)started: its pid (tests kill it). */
   onDaemon?: (e: { team: string; pid: number; start: number }) => void;
+  /** The teams follow their git branches (`arena compete --class`): each daemon runs `arena run --config-repo`. */
+  follow?: CompeteFollow;
+  /** The teams' key pairs on the exchange (a class's); default: made per competition and kept in its directory. */
+  keys?: Record<string, { key_id: string; secret_key: string }>;
+  /** Symbols the exchange serves besides the teams' own (a class's universe: a team may switch to them). */
+  universe?: string[];
+  /** Serve the live leaderboard (default on, any free port on 127.0.0.1). */
+  live?: { host: string; port: number } | false;
+  onLive?: (url: string) => void;
+  /** After the last day, keep the live page up until the signal aborts. */
+  keepServing?: boolean;
+  /** The coordinator's notifications (daily leaderboard, config changes, daemons that die), with the secrets holding the webhook URLs. */
+  notify?: { config: NotifyConfig; secrets: Secrets; display: string };
+  /** The competition's name on the live page. */
+  name?: string;
+  /** The result is final (called before keepServing waits). */
+  onFinished?: (r: CompeteResult) => void;
+}
+
+export interface CompeteFollow {
+  /** The repository (an absolute path or a URL). */
+  repo: string;
+  /** Team → its branch and team file. */
+  branches: Record<string, { branch: string; path: string }>;
+  /** The rules the daemons enforce (competition.yml), copied into the competition's directory. */
+  rulesText: string;
+  /** Identifies the class: the competition's id hashes it, not the configs (which change as teams push). */
+  key: string;
 }
 
 export interface CompeteResult {
@@ -57,6 +97,7 @@ export interface CompeteResult {
   leaderboard: Leaderboard;
   restarts: Record<string, number>;
   stateDir: string;
+  liveUrl?: string;
 }
 
 const keysSchema = z.record(z.string(), z.strictObject({ key_id: z.string().min(1), secret_key: z.string().min(1) }));
@@ -120,16 +161,30 @@ async function healthOf(d: Daemon): Promise<{ last_cycle: string | null; last_pr
 
 export async function runCompetition(opts: CompeteOptions): Promise<CompeteResult> {
   if (opts.teams.length !== opts.teamFiles.length) throw new Error('teams and teamFiles differ in length');
-  const market = await loadMarket(opts.teams, undefined);
+  // A class's universe is served too: a team that switches symbols on its branch finds them on the exchange.
+  const universeTeam = opts.universe && opts.teams[0] ? [{ ...opts.teams[0], symbols: opts.universe }] : [];
+  const market = await loadMarket([...opts.teams, ...universeTeam], undefined);
   const { from, to } = seasonSpan(market, opts.teams, opts.from, opts.to);
   const days = tradingDays(from, to);
-  const id = seasonId(opts.teams, from, to, market);
+  const id = opts.follow
+    ? `class-${createHash('sha256').update(JSON.stringify([opts.follow.key, from, to, opts.teams.map((t) => t.team), opts.universe ?? []])).digest('hex').slice(0, 12)}`
+    : seasonId(opts.teams, from, to, market);
   const root = path.join(path.dirname(opts.teams[0]?.workspaceDir as string), 'competitions', id);
   const lock = await acquireLock(path.join(root, 'lock'), { onWait: (pid) => opts.logger.warn(`competition ${id} is being run by pid ${pid}; waiting for it to finish`), ...(opts.signal ? { signal: opts.signal } : {}) });
   let exchange: AlpacaExchange | null = null;
+  let live: LiveServer | null = null;
+  let notifier: Notifier | null = null;
   const daemons: Daemon[] = [];
   try {
-    const keys = await teamKeys(path.join(root, 'keys.json'), opts.teams);
+    notifier = opts.notify ? notifierFor(opts.notify.config, opts.notify.secrets, opts.notify.display, opts.logger) : null;
+    const keys = opts.keys ?? (await teamKeys(path.join(root, 'keys.json'), opts.teams));
+    for (const t of opts.teams) if (!keys[t.team]) throw new ArenaError(`no exchange key pair for team ${t.team}`, { hint: 'run `arena class init` again for a new class, or add its keys to the class secrets file' });
+    let rulesFile: string | null = null;
+    if (opts.follow) {
+      rulesFile = path.join(root, 'competition.yml');
+      await fs.mkdir(root, { recursive: true });
+      await writeFileAtomic(rulesFile, opts.follow.rulesText);
+    }
     // Each team's journal, as its daemon has written it so far.
     const journalOf = (t: TeamConfig) => new Journal(journalFile(runDirs(path.join(root, t.team)))).load();
     // Resume: the clock restarts at the end of the last day every team completed.
@@ -185,7 +240,9 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
         // A daemon whose coordinator died (SIGKILL) stops too, instead of outliving its exchange.
         ARENA_PARENT_PID: String(process.pid),
       };
-      const args = [...TRAINING_NODE_FLAGS, BIN, 'run', '--team', d.file, '--workspace', d.workspace, '--port', String(d.port), '--host', '127.0.0.1', '--exchange', ex.url, '--first-day', from, '--drift-every', String(d.team.monitoring.season_drift_every_trading_days), '--out', opts.out];
+      const follow = opts.follow?.branches[d.team.team];
+      const source = opts.follow && follow && rulesFile ? ['--config-repo', opts.follow.repo, '--branch', follow.branch, '--path', follow.path, '--rules', rulesFile] : ['--team', d.file];
+      const args = [...TRAINING_NODE_FLAGS, BIN, 'run', ...source, '--workspace', d.workspace, '--port', String(d.port), '--host', '127.0.0.1', '--exchange', ex.url, '--first-day', from, '--drift-every', String(d.team.monitoring.season_drift_every_trading_days), '--out', opts.out];
       const log = createWriteStream(path.join(logs, `${d.team.team}.log`), { flags: 'a' });
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.pipe(log);
@@ -198,14 +255,34 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
         if (d.stopping) return;
         if (d.starts > MAX_RESTARTS) {
           opts.logger.error(`${d.team.team}: daemon exited (${signal ?? `code ${code}`}) ${d.starts} times; not restarting (see ${path.join(logs, `${d.team.team}.log`)})`);
+          notifier?.notify({ event: 'errors', team: d.team.team, level: 'error', title: 'daemon stopped for good', text: `exited (${signal ?? `code ${code}`}) ${d.starts} times; not restarted`, at: new Date().toISOString() });
           return;
         }
         opts.logger.warn(`${d.team.team}: daemon exited (${signal ?? `code ${code}`}); restarting it, it resumes from its journal`);
+        notifier?.notify({ event: 'errors', team: d.team.team, level: 'warn', title: 'daemon restarted', text: `exited (${signal ?? `code ${code}`}); restarted, it resumes from its journal`, at: new Date().toISOString() });
         setTimeout(() => {
           if (!d.stopping) start(d);
         }, 500);
       });
     };
+
+    // The live leaderboard: up before the first day, updated after each one.
+    const standings = async (done: number, finished: boolean): Promise<LiveSnapshot> =>
+      liveStandings({
+        name: opts.name ?? `competition ${id}`,
+        teams: await Promise.all(opts.teams.map(async (t) => ({ team: t.team, startingCash: t.broker.starting_cash, journal: await journalOf(t) }))),
+        market,
+        benchmark: (opts.teams[0] as TeamConfig).data.benchmark,
+        days,
+        done,
+        finished,
+        generatedAt: clock.now().toISO() ?? new Date().toISOString(),
+      });
+    if (opts.live !== false) {
+      live = await startLiveServer({ host: opts.live?.host ?? '127.0.0.1', port: opts.live?.port ?? 0, reportsDir: opts.out, initial: await standings(resume, false) });
+      opts.logger.info(`live leaderboard on ${live.url}`);
+      opts.onLive?.(live.url);
+    }
 
     for (const [i, team] of opts.teams.entries()) {
       const d: Daemon = { team, file: path.resolve(opts.teamFiles[i] as string), port: await freePort(), workspace: path.join(root, team.team), child: null, starts: 0, stopping: false };
@@ -258,6 +335,18 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       }
       const every = opts.refreshEveryDays ?? 1;
       if ((i + 1 - resume) % every === 0 && i < days.length - 1) await report(i + 1, true);
+      if (live || notifier) {
+        const snap = await standings(i + 1, false);
+        live?.update(snap);
+        if (notifier) {
+          for (const t of opts.teams) {
+            const e = (await journalOf(t)).get(date, 'config')?.event;
+            if (e) notifier.notify(configNotice(t.team, e, clock.now().toISO() ?? new Date().toISOString()));
+          }
+          const top = snap.teams.map((t) => `${t.rank}. ${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join(', ');
+          notifier.notify({ event: 'daily_summary', team: null, level: 'info', title: `${date}: day ${i + 1} of ${days.length}`, text: top, at: clock.now().toISO() ?? new Date().toISOString() });
+        }
+      }
       if (opts.onDay) {
         const teams = [];
         for (const t of opts.teams) {
@@ -268,10 +357,25 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       }
     }
     const { leaderboard } = await report(days.length, false);
-    return { id, from, to, leaderboard, restarts: Object.fromEntries(daemons.map((d) => [d.team.team, Math.max(0, d.starts - 1)])), stateDir: root };
+    const result = { id, from, to, leaderboard, restarts: Object.fromEntries(daemons.map((d) => [d.team.team, Math.max(0, d.starts - 1)])), stateDir: root, ...(live ? { liveUrl: live.url } : {}) };
+    if (live) {
+      live.update(await standings(days.length, true));
+      if (opts.keepServing && !opts.signal?.aborted) {
+        await stopDaemons(daemons, opts.logger);
+        opts.onFinished?.(result);
+        opts.logger.info(`the competition is over; the live leaderboard stays on ${live.url} until Ctrl-C`);
+        await new Promise<void>((resolve) => {
+          if (!opts.signal) return;
+          opts.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      }
+    }
+    return result;
   } finally {
     await stopDaemons(daemons, opts.logger);
     await exchange?.close();
+    await live?.close();
+    await notifier?.close(5000).catch((err: unknown) => opts.logger.warn(`notify: ${redact(String(err))}`));
     await lock.release();
   }
 }

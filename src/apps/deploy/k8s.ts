@@ -3,6 +3,7 @@
  * StatefulSet with one replica (a journal and a ledger have exactly one writer), a volume claim for
  * its workspace, a Service for its API and metrics; one exchange Deployment and Service. Secrets are
  * referenced from a Secret the operator creates from `.env.secrets` (never generated with values).
+ * For a class, each daemon follows its team's branch of the class repository (`run --config-repo`).
  * Pure: team configs in, plain objects out (the CLI prints them as YAML).
  */
 import type { TeamConfig } from '../../config/load.ts';
@@ -16,6 +17,8 @@ export interface K8sOptions {
   storage: string;
   /** MinIO endpoint inside the cluster. */
   minioEndpoint: string;
+  /** A class: each daemon follows its team's branch of this repository (GIT_TOKEN from the Secret), the rules on `rulesBranch`. */
+  follow?: { repo: string; branches: Record<string, { branch: string; path: string }>; rulesBranch: string };
 }
 
 export const K8S_DEFAULTS: K8sOptions = { image: 'paper-arena:latest', namespace: 'paper-arena', secretName: 'arena-secrets', storage: '5Gi', minioEndpoint: 'http://minio:9000' };
@@ -32,6 +35,13 @@ const POD_SECURITY = { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 };
 
 function service(name: string, namespace: string, selector: Record<string, string>, port: number): Manifest {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels: selector }, spec: { selector, ports: [{ name: 'http', port, targetPort: 'http' }] } };
+}
+
+/** The daemon's team file: baked into the image, or followed on the team's branch of the class repository. */
+function sourceArgs(team: TeamConfig, file: string, o: K8sOptions): string[] {
+  const f = o.follow?.branches[team.team];
+  if (!o.follow || !f) return ['run', '--team', file];
+  return ['run', '--config-repo', o.follow.repo, '--branch', f.branch, '--path', f.path, '--rules-branch', o.follow.rulesBranch, '--workspace', `/app/workspaces/${team.team}`];
 }
 
 function teamManifests(team: TeamConfig, file: string, o: K8sOptions): Manifest[] {
@@ -58,7 +68,7 @@ function teamManifests(team: TeamConfig, file: string, o: K8sOptions): Manifest[
               {
                 name: 'daemon',
                 image: o.image,
-                args: ['run', '--team', file, '--host', '0.0.0.0', '--exchange', `http://arena-exchange:${EXCHANGE_PORT}`],
+                args: [...sourceArgs(team, file, o), '--host', '0.0.0.0', '--exchange', `http://arena-exchange:${EXCHANGE_PORT}`],
                 ports: [{ name: 'http', containerPort: port }],
                 env: [
                   { name: 'ARENA_PORT', value: String(port) },
