@@ -96,7 +96,7 @@ describe('ConfigFollower (a daemon following its team branch)', () => {
     expect(fixed).toMatchObject({ kind: 'adopted', commit: g, retrain: false });
     expect(fixed?.changes.map((x) => x.field)).toEqual(['modules.strategy.module', 'strategy.kind']);
     expect(f.team.strategy.kind).toBe('daily-v3');
-    expect(f.team.strategy.decide({ predictions: [{ symbol: 'MSFT', expectedReturn: 0.01, probabilityUp: null }], closes: { MSFT: 80 }, cash: 1e5, equity: 1e5, positions: {} }).orders[0]?.reason).toBe('v3: one order a day');
+    expect(f.team.strategy.decide({ predictions: [{ symbol: 'MSFT', expectedReturn: 0.01, probabilityUp: null }], closes: { MSFT: 80 }, cash: 1e5, equity: 1e5, positions: {} }).orders[0]?.reason).toBe('v3: one order a day (qty 2)');
     expect(f.status().state).toBe('adopted');
 
     // The competition's rules: a pinned field, a symbol outside the universe.

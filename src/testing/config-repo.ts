@@ -79,7 +79,7 @@ export default {
     if (s === undefined || price === undefined) return { mode: 'none' as const, orders: [], notes: ['nothing to trade'] };
     const held = input.positions[s] ?? 0;
     const side = held > 0 ? ('sell' as const) : ('buy' as const);
-    return { mode: 'regression' as const, notes: ['${version}'], orders: [{ symbol: s, side, qty: side === 'sell' ? held : p.qty, intent: side === 'buy' ? ('buy_daily' as const) : ('sell_daily' as const), predicted: null, threshold: null, refPrice: price, reason: '${version}: one order a day' }] };
+    return { mode: 'regression' as const, notes: ['${version}'], orders: [{ symbol: s, side, qty: side === 'sell' ? held : p.qty, intent: side === 'buy' ? ('buy_daily' as const) : ('sell_daily' as const), predicted: null, threshold: null, refPrice: price, reason: \`${version}: one order a day (qty \${p.qty})\` }] };
   },
 };
 `;
