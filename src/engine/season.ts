@@ -21,6 +21,7 @@ import type { Leaderboard } from '../adapters/reports/types.ts';
 import type { MarketData } from '../ports.ts';
 import type { TeamContext } from './context.ts';
 import { runCycle } from './cycle.ts';
+import { checkJournalAndLedger } from './integrity.ts';
 import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
 import { CYCLE_STEPS } from './steps/index.ts';
 import { providerFor, seasonContext, universe, versionerFor } from './wiring.ts';
@@ -133,6 +134,8 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
   const stepSeconds: Record<string, number> = {};
   const order = [...runtimes].sort((a, b) => (a.team.schedule.after_close < b.team.schedule.after_close ? -1 : a.team.schedule.after_close > b.team.schedule.after_close ? 1 : 0));
   try {
+    // Journal and ledger must tell the same story before a day is replayed (a cut journal would trade again).
+    for (const rt of runtimes) await checkJournalAndLedger(rt, opts.logger);
     for (const [i, date] of days.entries()) {
       const progress: { team: string; equity: number | null; model: string | null; ran: boolean }[] = [];
       for (const rt of order) {
