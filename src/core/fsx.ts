@@ -170,12 +170,13 @@ export async function readJsonLines<T>(file: string, parse: (value: unknown, lin
   return (await readJsonLinesFrom(file, parse)).items;
 }
 
-/** Size of a file in bytes, 0 when it does not exist. */
-export async function fileSize(file: string): Promise<number> {
+/** Size and inode of a file (a rename over it, as writeFileAtomic does, changes the inode); null when it does not exist. */
+export async function fileIdentity(file: string): Promise<{ size: number; ino: number } | null> {
   try {
-    return (await fs.stat(file)).size;
+    const st = await fs.stat(file);
+    return { size: st.size, ino: st.ino };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     wrapFsError(file, err);
   }
 }

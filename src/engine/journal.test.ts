@@ -67,4 +67,18 @@ describe('journal', () => {
     expect(readFileSync(file, 'utf8')).toBe(lines.join('\n'));
     expect((await new Journal(file).load()).datesWith('version')).toEqual(['2017-11-09', '2017-11-10']);
   });
+
+  it('a long-lived reader re-reads a rewritten file even when it has grown past the old offset since', async () => {
+    const file = scratch();
+    const j = await new Journal(file).load();
+    await j.record('2017-11-09', 'predict', predict(0.01), 'a');
+    await j.record('2017-11-09', 'version', version, 'b');
+    const reader = await new Journal(file).load();
+    await j.forget([{ date: '2017-11-09', step: 'version' }]);
+    await j.record('2017-11-09', 'version', version, 'b');
+    await j.record('2017-11-10', 'predict', predict(0.5), 'c');
+    await reader.refresh();
+    expect(reader.datesWith('predict')).toEqual(['2017-11-09', '2017-11-10']);
+    expect(reader.get('2017-11-10', 'predict')?.predictions[0]?.value).toBe(0.5);
+  });
 });

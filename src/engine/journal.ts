@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { ArenaError } from '../core/errors.ts';
 import { promises as fs } from 'node:fs';
-import { appendLineDurable, fileSize, readJsonLinesFrom, repairJsonLines, wrapFsError, writeFileAtomic } from '../core/fsx.ts';
+import { appendLineDurable, fileIdentity, readJsonLinesFrom, repairJsonLines, wrapFsError, writeFileAtomic } from '../core/fsx.ts';
 import { isJournalKey, RECORD_SCHEMAS, type JournalKey, type RecordOf } from './records.ts';
 
 const entryLineSchema = z.object({ date: z.string(), step: z.string(), at: z.string(), record: z.unknown() });
@@ -34,6 +34,8 @@ export class Journal {
   private loaded = false;
   /** How far the file has been read (bytes, lines): `refresh` reads only what was appended since. */
   private read = { offset: 0, line: 0 };
+  /** Inode of the file when it was read: a rewrite (forget, a restore) is a new file, read from its start. */
+  private ino: number | null = null;
 
   constructor(readonly file: string) {}
 
@@ -70,14 +72,16 @@ export class Journal {
    */
   async refresh(): Promise<this> {
     if (!this.loaded) return this.load();
-    const size = await fileSize(this.file);
-    if (size === this.read.offset) return this;
-    if (size < this.read.offset) this.clear(); // rewritten (repaired) or replaced: read it again
+    const id = await fileIdentity(this.file);
+    if (id?.ino === this.ino && id?.size === this.read.offset) return this;
+    // Rewritten (forget), replaced or truncated: read it again from the start.
+    if (!id || id.ino !== this.ino || id.size < this.read.offset) this.clear();
     await this.readMore();
     return this;
   }
 
   private async readMore(): Promise<void> {
+    if (this.read.offset === 0) this.ino = (await fileIdentity(this.file))?.ino ?? null;
     const chunk = await readJsonLinesFrom(this.file, this.parseEntry, this.read);
     for (const e of chunk.items) this.put(e);
     this.read = { offset: chunk.end, line: chunk.lines };
