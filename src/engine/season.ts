@@ -152,10 +152,12 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
     const results: SeasonTeamResult[] = [];
     for (const rt of runtimes) {
       await rt.services.journal.load();
-      results.push({ rt: { team: rt.team, reportDir: rt.reportDir, journal: rt.services.journal, broker: rt.services.broker, clock: rt.services.clock }, days });
+      results.push({ rt: { team: rt.team, reportDir: rt.reportDir, journal: rt.services.journal, broker: rt.services.broker, clock: rt.services.clock, archiveDir: rt.dirs.reports, registry: rt.services.registry }, days });
     }
     const t0 = performance.now();
-    const { leaderboard } = await emitSeasonReports({ results, market, from, to, out: opts.out, seasonId: id });
+    // Every page is (re)built from durable state: a fresh --out gets the whole season's reports.
+    const { leaderboard, notes } = await emitSeasonReports({ results, market, from, to, out: opts.out, seasonId: id });
+    for (const n of notes) opts.logger.warn(n);
     stepSeconds.reports = (performance.now() - t0) / 1000;
     const versioning: SeasonResult['versioning'] = [];
     if (opts.version ?? true) {
