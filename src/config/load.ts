@@ -10,7 +10,7 @@ import { ConfigError } from '../core/errors.ts';
 import { BUNDLED_DATA_DIR } from '../core/paths.ts';
 import { teamSchema, type TeamFile } from './schema.ts';
 import { strategySpecSchema, type StrategySpec } from '../domain/trading/strategy-spec.ts';
-import { describeIssue } from './describe.ts';
+import { describeIssue, describeYamlError } from './describe.ts';
 import { planFeatures, FeatureSpecError } from '../domain/features/matrix.ts';
 import { alpacaKeyNames, type Secrets } from './secrets.ts';
 import { loadEnv, type Env } from './env.ts';
@@ -25,10 +25,18 @@ export interface TeamConfig extends TeamFile {
   workspaceDir: string;
 }
 
+/** A config file is a few KB; anything far larger was named by mistake (and is not read whole). */
+const MAX_CONFIG_BYTES = 1 << 20;
+
 async function readText(file: string, displayName: string): Promise<string> {
   try {
+    const st = await fs.stat(file);
+    if (st.isDirectory()) throw new ConfigError(displayName, '', 'expected a YAML file, got a directory');
+    if (!st.isFile()) throw new ConfigError(displayName, '', 'expected a YAML file, got a device or other special file');
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(displayName, '', `expected a YAML file of at most 1 MB, got ${(st.size / MAX_CONFIG_BYTES).toFixed(1)} MB`);
     return await fs.readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(displayName, '', code === 'ENOENT' ? 'file not found' : `cannot read (${code})`, { cause: err });
   }
@@ -37,12 +45,22 @@ async function readText(file: string, displayName: string): Promise<string> {
 function parseYaml(text: string, displayName: string): unknown {
   const lineCounter = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  // The parser's messages may quote the file: the one line is made from the error's code and position only.
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0] ?? (first.pos ? lineCounter.linePos(first.pos[0]) : undefined);
-    throw new ConfigError(displayName, pos ? `line ${pos.line}` : '', `expected valid YAML (${first.message.split('\n')[0]})`);
+    const { field, text: expected } = describeYamlError(first.code, pos);
+    throw new ConfigError(displayName, field, expected);
   }
-  return doc.toJS();
+  try {
+    // An alias bomb (anchors referencing anchors) expands exponentially: the parser stops it at 100 aliases.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const msg = String(err);
+    const code = err instanceof YAML.YAMLError ? err.code : /excessive alias/i.test(msg) ? 'RESOURCE_EXHAUSTION' : /unresolved alias/i.test(msg) ? 'BAD_ALIAS' : 'IMPOSSIBLE';
+    const { field, text: expected } = describeYamlError(code);
+    throw new ConfigError(displayName, field, expected, { cause: err });
+  }
 }
 
 function validate<S extends z.ZodType>(schema: S, value: unknown, displayName: string): z.infer<S> {
@@ -117,9 +135,15 @@ export async function loadTeam(file: string, opts: LoadTeamOptions = {}): Promis
   }
 
   const strategyFile = path.resolve(root, team.strategy);
-  if (!(await fs.stat(strategyFile).catch(() => null))?.isFile())
-    throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}", which does not exist`);
-  const strategySpec = await loadStrategy(strategyFile, path.relative(root, strategyFile));
+  const strategyStat = await fs.stat(strategyFile).catch(() => null);
+  if (!strategyStat?.isFile())
+    throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}", which ${!strategyStat ? 'does not exist' : strategyStat.isDirectory() ? 'is a directory' : 'is not a regular file'}`);
+  const strategyShown = path.relative(root, strategyFile).startsWith('..') ? strategyFile : path.relative(root, strategyFile);
+  const strategySpec = await loadStrategy(strategyFile, strategyShown).catch((err: unknown) => {
+    // Not a strategy at all (not YAML, not a mapping): name the team's field, not a line of that file.
+    if (err instanceof ConfigError && err.field === '') throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}": ${err.expected}`, { cause: err });
+    throw err;
+  });
   if (strategySpec.kind === 'equal-weight-top-k' && strategySpec.k > team.symbols.length)
     throw new ConfigError(path.relative(root, strategyFile), 'k', `expected at most ${team.symbols.length} (the team's symbol count), got ${strategySpec.k}`);
 

@@ -29,7 +29,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function isoDate(flag: string) {
   return (v: string): string => {
-    if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    // Date.parse rolls 2017-02-30 over to March 2nd; luxon says such a day does not exist.
+    if (!ISO_DATE.test(v)) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    if (!DateTime.fromISO(v, { zone: 'utc' }).isValid) throw new UsageError(`${flag}: expected a calendar date YYYY-MM-DD, got "${v}", which does not exist`);
     return v;
   };
 }
@@ -77,6 +79,13 @@ async function whileNotSignalled(fn: (signal: AbortSignal, logger: ReturnType<ty
 
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** `--teams`: at least one team file. */
+function teamFiles(v: string): string[] {
+  const files = splitList(v);
+  if (!files.length) throw new UsageError(`--teams: expected a comma-separated list of team files such as teams/red.yml,teams/blue.yml, got "${v}"`);
+  return files;
+}
+
 function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
   const width = String(p.total).length;
   const teams = p.teams.map((t) => `${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join('  ');
@@ -102,7 +111,7 @@ export function buildProgram(): Command {
   program
     .command('season')
     .description('replay every team\'s daily cycle over history: same market, same clock')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .requiredOption('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
     .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
     .option('--data-dir <dir>', 'directory of SYMBOL.csv files used instead of each team\'s data source')
@@ -135,7 +144,7 @@ export function buildProgram(): Command {
   program
     .command('compete')
     .description('the shared exchange and one daemon process per team on an accelerated replay clock; a live leaderboard; same result as `arena season`')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .requiredOption('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
     .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
     .option('--out <dir>', 'reports directory', 'reports')
@@ -168,7 +177,7 @@ export function buildProgram(): Command {
   program
     .command('k8s')
     .description('Kubernetes manifests from the team files: a StatefulSet + volume + Service per team, the exchange; secrets by reference')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .requiredOption('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--image <image>', 'the paper-arena image', K8S_DEFAULTS.image)
     .option('--namespace <ns>', 'namespace', K8S_DEFAULTS.namespace)
     .option('--secret <name>', 'the Secret made from .env.secrets (kubectl create secret generic NAME --from-env-file=.env.secrets)', K8S_DEFAULTS.secretName)
