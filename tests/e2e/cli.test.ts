@@ -76,6 +76,15 @@ describe('arena CLI', () => {
     expect(r.stderr).toMatch(/missing secret ALPHAVANTAGE_API_KEY/);
   });
 
+  it('arena doctor reads MLFLOW_TRACKING_URI from .env.secrets and prints it without the password', { timeout: 60_000 }, async () => {
+    const dir = project();
+    writeFileSync(path.join(dir, '.env.secrets'), 'MLFLOW_TRACKING_URI=http://alice:s3cr3t-pw@127.0.0.1:9\n');
+    const r = await arena(dir, ['doctor', '--team', 'teams/red.yml']);
+    const line = r.stdout.split('\n').find((l) => /^\S+ +mlflow /.test(l));
+    expect(line).toMatch(/mlflow +http:\/\/\*\*\*@127\.0\.0\.1:9/);
+    expect(r.stdout + r.stderr).not.toMatch(/s3cr3t-pw|alice/);
+  });
+
   it('bad usage exits 2; --help exits 0', { timeout: 60_000 }, async () => {
     const dir = project();
     expect((await arena(dir, ['season'])).code).toBe(2);
