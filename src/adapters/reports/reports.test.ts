@@ -212,6 +212,14 @@ describe('monitoring', () => {
     expect(rows).toHaveLength(3);
   });
 
+  it("states Evidently's column-type and test rules, and lists text columns as not tested", () => {
+    expect(html).toContain('Column types and tests follow Evidently 0.7’s defaults');
+    expect(html).toContain('Difference from Evidently: a text column gets Evidently’s text-content test there');
+    const drift = data.drift as NonNullable<typeof data.drift>;
+    const withText = renderMonitoring({ ...data, drift: { ...drift, text_columns: ['note'] } });
+    expect(withText).toContain('Text columns, not tested and not counted in the share: note');
+  });
+
   it('a note instead of drift before it can be computed', () => {
     const none = renderMonitoring({ ...data, drift: null });
     expect(none).toContain('Not computed yet');

@@ -288,18 +288,20 @@ export function buildProgram(): Command {
     .requiredOption('--current <file>', 'current CSV')
     .requiredOption('--out <file>', 'output JSON')
     .action(async (o: { reference: string; current: string; out: string }) => {
-      const { datasetDrift, tableFromCsvText } = await import('../../domain/monitoring/drift/index.ts');
+      const { datasetDrift, readCsvTable } = await import('../../domain/monitoring/drift/index.ts');
       const read = async (f: string) => {
         const text = await readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
           throw new UsageError(`${f}: cannot read (${err.code ?? err.message}); expected a CSV file`);
         });
         try {
-          return tableFromCsvText(text, f);
+          return readCsvTable(text, f);
         } catch (err) {
           throw new UsageError(errorMessage(err));
         }
       };
-      const report = datasetDrift(await read(o.reference), await read(o.current), { emptyColumns: 'skip' });
+      const current = await read(o.current);
+      // Column types follow Evidently's rule on the current file's pandas dtypes.
+      const report = datasetDrift((await read(o.reference)).table, current.table, { emptyColumns: 'skip', dtypes: current.dtypes });
       await writeFileAtomic(path.resolve(o.out), JSON.stringify(report, null, 2) + '\n');
       process.stdout.write(`${o.out}: dataset drift ${report.dataset_drift} (${report.number_of_drifted_columns}/${report.number_of_columns} columns drifted)\n`);
     });
