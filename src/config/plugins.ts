@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
 import { ConfigError, errorMessage } from '../core/errors.ts';
 import { anyStrategy, StrategyParamError, type AnyStrategy, type Strategy, type TeamStrategy } from '../domain/trading/strategy.ts';
 import { BUILTIN_STRATEGIES } from '../domain/trading/strategies/index.ts';
@@ -97,6 +98,11 @@ function bindChecked(entry: AnyStrategy, params: unknown, team: Pick<TeamFile, '
   }
 }
 
+/** A strategy YAML as a mapping (a file that is not one is described by its kind, never by its content). */
+export async function readStrategyFile(file: string, shown: string): Promise<Record<string, unknown>> {
+  return validate(z.record(z.string(), z.unknown()), parseYaml(await readText(file, shown), shown), shown);
+}
+
 /** Loads and checks every plug-in the team file names (modules, parameters), and binds its strategy. */
 export async function resolveTeamPlugins(team: TeamFile, root: string, display: string): Promise<TeamPlugins> {
   const modules: TeamPlugins['modules'] = [];
@@ -111,17 +117,23 @@ export async function resolveTeamPlugins(team: TeamFile, root: string, display: 
   let strategyFile: string;
   if (typeof team.strategy === 'string') {
     strategyFile = path.resolve(root, team.strategy);
-    const shown = path.relative(root, strategyFile) || team.strategy;
+    const shown = path.relative(root, strategyFile).startsWith('..') ? strategyFile : path.relative(root, strategyFile) || team.strategy;
+    const expectedFile = `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}"`;
     const st = await fs.stat(strategyFile).catch(() => null);
-    if (!st) throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}", which does not exist`);
-    if (!st.isFile()) throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}", which is a directory`);
-    const doc = parseYaml(await readText(strategyFile, shown), shown);
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(shown, '', 'expected a mapping with name, kind and the strategy parameters');
-    const { name, kind } = doc as Record<string, unknown>;
+    if (!st?.isFile()) throw new ConfigError(display, 'strategy', `${expectedFile}, which ${!st ? 'does not exist' : st.isDirectory() ? 'is a directory' : 'is not a regular file'}`);
+    let doc: Record<string, unknown>;
+    try {
+      doc = await readStrategyFile(strategyFile, shown);
+    } catch (err) {
+      // Not a strategy at all (not YAML, not a mapping): name the team's field, never a line of that file.
+      if (err instanceof ConfigError && err.field === '') throw new ConfigError(display, 'strategy', `${expectedFile}: ${err.expected}`, { cause: err });
+      throw err;
+    }
+    const { name, kind } = doc;
     if (typeof name !== 'string' || !name) throw new ConfigError(shown, 'name', 'expected a non-empty name');
     const entry = typeof kind === 'string' ? BUILTIN_STRATEGIES.get(kind) : undefined;
     if (!entry) throw new ConfigError(shown, 'kind', `expected one of ${[...BUILTIN_STRATEGIES.keys()].join(', ')} (or a module: strategy: { module: ./teams/<team>/strategy.ts } in the team file), got ${JSON.stringify(kind)}`);
-    strategy = bindChecked(entry, withoutKeys(doc as Record<string, unknown>, ['name', 'kind', 'description']), team, shown, '');
+    strategy = bindChecked(entry, withoutKeys(doc, ['name', 'kind', 'description']), team, shown, '');
   } else {
     const value = await load(team.strategy.module, 'strategy.module');
     requireShape(value, { kind: 'string', schema: 'object', decide: 'function' }, display, 'strategy.module', 'Strategy');

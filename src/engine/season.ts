@@ -21,6 +21,7 @@ import type { Leaderboard } from '../adapters/reports/types.ts';
 import type { MarketData } from '../ports.ts';
 import type { TeamContext } from './context.ts';
 import { runCycle } from './cycle.ts';
+import { checkJournalAndLedger } from './integrity.ts';
 import { emitSeasonReports, type SeasonTeamResult } from './reporting.ts';
 import { CYCLE_STEPS } from './steps/index.ts';
 import { providerFor, seasonContext, universe, versionerFor } from './wiring.ts';
@@ -134,6 +135,8 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
   const stepSeconds: Record<string, number> = {};
   const order = [...runtimes].sort((a, b) => (a.team.schedule.after_close < b.team.schedule.after_close ? -1 : a.team.schedule.after_close > b.team.schedule.after_close ? 1 : 0));
   try {
+    // Journal and ledger must tell the same story before a day is replayed (a cut journal would trade again).
+    for (const rt of runtimes) await checkJournalAndLedger(rt, opts.logger);
     for (const [i, date] of days.entries()) {
       const progress: { team: string; equity: number | null; model: string | null; ran: boolean }[] = [];
       for (const rt of order) {
@@ -150,10 +153,12 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
     const results: SeasonTeamResult[] = [];
     for (const rt of runtimes) {
       await rt.services.journal.load();
-      results.push({ rt: { team: rt.team, reportDir: rt.reportDir, journal: rt.services.journal, broker: rt.services.broker, clock: rt.services.clock }, days });
+      results.push({ rt: { team: rt.team, reportDir: rt.reportDir, journal: rt.services.journal, broker: rt.services.broker, clock: rt.services.clock, archiveDir: rt.dirs.reports, registry: rt.services.registry }, days });
     }
     const t0 = performance.now();
-    const { leaderboard } = await emitSeasonReports({ results, market, from, to, out: opts.out, seasonId: id });
+    // Every page is (re)built from durable state: a fresh --out gets the whole season's reports.
+    const { leaderboard, notes } = await emitSeasonReports({ results, market, from, to, out: opts.out, seasonId: id });
+    for (const n of notes) opts.logger.warn(n);
     stepSeconds.reports = (performance.now() - t0) / 1000;
     const versioning: SeasonResult['versioning'] = [];
     if (opts.version ?? true) {

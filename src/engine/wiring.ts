@@ -63,8 +63,8 @@ export function backendResolverFor(team: Pick<TeamConfig, 'plugins' | 'file'>): 
 }
 
 /** The team's own data source (also what `arena features` and `arena doctor` read). */
-export function marketFor(team: TeamConfig, env: Env, logger: Logger): Promise<MarketData> {
-  return providerFor(team).create(team, { env, workspace: team.workspaceDir, logger });
+export function marketFor(team: TeamConfig, env: Env, logger: Logger, clock?: Clock): Promise<MarketData> {
+  return providerFor(team).create(team, { env, workspace: team.workspaceDir, logger, ...(clock ? { clock } : {}) });
 }
 
 /** Every symbol's full local history up to `asOf`, in memory: what a replay reads and the paper engine prices with. */
@@ -168,7 +168,7 @@ export async function seasonContext(team: TeamConfig, w: SeasonWiring): Promise<
       journal: new Journal(journalFile(dirs)),
       clock: w.clock,
       logger: w.logger,
-      reports: htmlReports(reportDir),
+      reports: htmlReports(reportDir, dirs.reports),
       snapshots: noSnapshots,
       features: new FeatureCache(team.features, team.plugins.features),
     },
@@ -189,7 +189,7 @@ export interface LiveWiring extends CommonWiring {
 export async function liveContext(team: TeamConfig, w: LiveWiring): Promise<TeamContext> {
   const dirs: RunDirs = runDirs(team.workspaceDir);
   const provider = providerFor(team);
-  const market = await marketFor(team, w.env, w.logger);
+  const market = await marketFor(team, w.env, w.logger, w.clock);
   const prices = team.broker.kind === 'local' || provider.replayable ? await historyOf(market, universe(team), w.asOf) : null;
   const broker =
     team.broker.kind === 'alpaca'
@@ -212,7 +212,7 @@ export async function liveContext(team: TeamConfig, w: LiveWiring): Promise<Team
       journal: new Journal(journalFile(dirs)),
       clock: w.clock,
       logger: w.logger,
-      reports: htmlReports(reportDir),
+      reports: htmlReports(reportDir, dirs.reports),
       snapshots: workspaceSnapshots(dirs),
       features: new FeatureCache(team.features, team.plugins.features),
     },

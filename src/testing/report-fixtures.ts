@@ -1,5 +1,6 @@
 /** Realistic report data for the renderer tests (shapes from src/adapters/reports/types.ts). */
 import type { ModelCard } from '../adapters/models/registry.ts';
+import { METRIC_DEFINITIONS } from '../adapters/reports/legend.ts';
 import type { LeaderboardView, MonitoringReportData, TradingReportData, TrainingReportData } from '../adapters/reports/types.ts';
 
 const dates = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2017, 9, 2 + i)).toISOString().slice(0, 10));
@@ -13,10 +14,11 @@ export function leaderboardView(over: Partial<LeaderboardView> = {}): Leaderboar
       from: dates[0] as string,
       to: dates[dates.length - 1] as string,
       teams: [
-        { team: 'red', final_equity: 101_234.56, total_return: 0.0123456, sharpe: 0.71, max_drawdown: 0.031, trades: 12, hit_rate: 0.5 },
-        { team: 'blue', final_equity: 104_000.1, total_return: 0.040001, sharpe: 1.9, max_drawdown: 0.02, trades: 20, hit_rate: 0.65 },
+        { team: 'red', final_equity: 101_234.56, total_return: 0.0123456, sharpe: 0.71, max_drawdown: 0.031, trades: 12, hit_rate: 0.5, excess_return: -0.0076544, beat_benchmark: false, directional_accuracy: 0.55, predictions_scored: 87, refused_orders: 1 },
+        { team: 'blue', final_equity: 104_000.1, total_return: 0.040001, sharpe: 1.9, max_drawdown: 0.02, trades: 20, hit_rate: 0.65, excess_return: 0.020001, beat_benchmark: true, directional_accuracy: 0.48, predictions_scored: 87, refused_orders: 0 },
       ],
-      benchmark: { name: 'SPX buy & hold', total_return: 0.02, sharpe: 1.1, max_drawdown: 0.025 },
+      benchmark: { name: 'SPX buy & hold', total_return: 0.02, sharpe: 1.1, max_drawdown: 0.025, final_equity: 102_000, start: dates[0] as string, bought: { date: dates[1] as string, price: 2550.1, qty: 39.21, commission: 1 } },
+      definitions: { ...METRIC_DEFINITIONS },
     },
     curves: [
       { name: 'red', points: curve(0.0004) },
@@ -155,6 +157,9 @@ export function tradingData(): TradingReportData {
     positions: [{ symbol: 'MSFT', qty: 747, avg_entry_price: 83.9, market_value: 62_700, unrealized_pl: -30.2 }],
     orders: [
       { date: '2017-11-09', client_order_id: 'arena-red-2017-11-09-MSFT-buy', order_id: 'o1', symbol: 'MSFT', side: 'buy', qty: 747, status: 'filled', fill_price: 83.95, filled_at: '2017-11-10T09:30:00-05:00', reason: `best predicted gain 0.30% ${EVIL}`, predicted: 0.003, threshold: 0.001, model_version: 'v0002', prediction_href: '2017-11-09/monitoring.html' },
+    ],
+    refused_orders: [
+      { date: '2017-11-08', client_order_id: 'arena-red-2017-11-08-AAPL-buy', order_id: null, symbol: 'AAPL', side: 'buy', qty: 300, status: 'rejected', fill_price: null, filled_at: null, reason: 'best predicted gain 0.20% (refused: insufficient buying power)', predicted: 0.002, threshold: 0.001, model_version: 'v0002', prediction_href: null },
     ],
     refusals: [{ date: '2017-10-02', reason: 'no champion model' }],
   };

@@ -297,6 +297,35 @@ describe('technical indicators', () => {
   });
 });
 
+describe('the slow fault: one fetch deadline per cycle', () => {
+  it('stops sending and retrying when the deadline is spent, and serves every symbol from the cache, stale', { timeout: 20_000 }, async () => {
+    const store = new MemoryStore();
+    // Production timings: 30 s per request, 3 attempts; without the deadline this cycle would take ~4.5 minutes.
+    const p = provider({ store, timeoutMs: 30_000, retry: { attempts: 3, baseMs: 1000, maxMs: 20_000 } });
+    const symbols = ['AAPL', 'MSFT', 'GOOGL'];
+    for (const symbol of symbols) await p.daily({ symbol, asOf: '2017-06-30' });
+    emu.setAsOf('2017-07-14');
+    emu.setFault({ mode: 'slow', delayMs: 60_000 });
+    const r0 = emu.requests;
+    const deadline = Date.now() + 400;
+    const served = [];
+    for (const symbol of symbols) served.push(await p.daily({ symbol, asOf: '2017-07-14', deadline }));
+    // At most the first request went out (it is not retried); nothing is sent once the deadline is spent.
+    expect(emu.requests - r0).toBeLessThanOrEqual(1);
+    for (const s of served) {
+      expect(s.stale).toBe(true);
+      expect(s.bars.at(-1)?.date).toBe('2017-06-30');
+      expect(s.staleReason).toMatch(/^timeout: .*(fetch deadline).*; serving the cache fetched /);
+    }
+    expect(served[1]?.staleReason).toMatch(/the cycle's fetch deadline was spent before this request \(TIME_SERIES_DAILY compact\); not sent/);
+    // Indicators share the deadline.
+    const ind = await p.indicator('MSFT', { function: 'RSI', timePeriod: 14 }, { asOf: '2017-07-14', deadline }).catch((e: unknown) => e);
+    expect(ind).toBeInstanceOf(MarketDataError);
+    expect((ind as MarketDataError).message).toMatch(/fetch deadline was spent/);
+    emu.setFault(null);
+  });
+});
+
 describe('faults: typed errors, the cache intact, stale data served', () => {
   const cases: [FaultMode, MarketDataErrorKind, number][] = [
     ['rate_limit', 'rate_limit', 1],

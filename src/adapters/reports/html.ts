@@ -140,6 +140,7 @@ th{background:#f6f8fa;font-weight:600}td.num,th.num{text-align:right;font-varian
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;background:#eef1f4}
 .badge.fail{background:#fdecea}.badge.ok{background:#e8f5ec}
 ul.notes{color:#5b6b7b}footer{margin-top:32px;color:#8a97a5;font-size:12px}
+dl.legend{font-size:13px;color:#3d4b59}dl.legend dt{font-weight:600;margin-top:6px}dl.legend dd{margin:0 0 0 16px}p.verdict{margin:4px 0}
 `;
 
 export function page(opts: { title: string; body: string; refreshSeconds?: number; charts?: ChartSpec[]; footer?: string }): string {

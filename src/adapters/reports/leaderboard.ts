@@ -1,23 +1,59 @@
-import type { LeaderboardView } from './types.ts';
-import { alignSeries, chartDiv, escapeHtml, fmtMoney, fmtPct, page, table, type ChartSpec } from './html.ts';
+import type { LeaderboardRow, LeaderboardView } from './types.ts';
+import { alignSeries, chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, table, type ChartSpec } from './html.ts';
+import { legendHtml } from './legend.ts';
+
+/** Percentage points with their sign: "+1.23 pp". */
+export const fmtPp = (x: number | null | undefined): string => {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const s = fmtPct(x);
+  return `${x > 0 && s !== '0.00%' ? '+' : ''}${s.replace('%', ' pp')}`;
+};
+
+/** "62.5% of 40" — an accuracy and what it is over. */
+export const fmtAccuracy = (r: Pick<LeaderboardRow, 'directional_accuracy' | 'predictions_scored'>): string =>
+  r.directional_accuracy === null ? '—' : `${fmtPct(r.directional_accuracy, 1)} of ${r.predictions_scored}`;
+
+const names = (xs: readonly LeaderboardRow[]) => xs.map((t) => escapeHtml(t.team)).join(', ');
+
+/** One sentence each: who beat the index, and whose model called the direction right more often than not. */
+function verdicts(rows: readonly LeaderboardRow[], benchmark: string): string {
+  const beat = rows.filter((t) => t.beat_benchmark);
+  const lost = rows.filter((t) => !t.beat_benchmark);
+  const index =
+    (beat.length ? `${names(beat)} beat ${escapeHtml(benchmark)} (${beat.map((t) => `${escapeHtml(t.team)} ${fmtPp(t.excess_return)}`).join(', ')})` : `No team beat ${escapeHtml(benchmark)}`) +
+    (lost.length && beat.length ? `; ${names(lost)} did not (${lost.map((t) => `${escapeHtml(t.team)} ${fmtPp(t.excess_return)}`).join(', ')})` : lost.length ? ` (${lost.map((t) => `${escapeHtml(t.team)} ${fmtPp(t.excess_return)}`).join(', ')})` : '');
+  const scored = rows.filter((t) => t.directional_accuracy !== null);
+  const right = scored.filter((t) => (t.directional_accuracy as number) > 0.5);
+  const model = !scored.length
+    ? 'No model prediction has met its truth yet.'
+    : `${right.length ? `The model of ${names(right)} called the next day’s direction right more often than not` : 'No model called the next day’s direction right more often than not'} (${scored.map((t) => `${escapeHtml(t.team)} ${fmtAccuracy(t)}`).join(', ')}).`;
+  return `<p class="verdict">${index}.</p><p class="verdict">${model}</p>`;
+}
 
 export function renderLeaderboard(view: LeaderboardView): string {
   const lb = view.leaderboard;
   const rows = [...lb.teams].sort((a, b) => b.final_equity - a.final_equity);
-  const body = rows.map((t, i) => [i + 1, t.team, fmtMoney(t.final_equity), fmtPct(t.total_return), t.sharpe.toFixed(2), fmtPct(t.max_drawdown), t.trades, fmtPct(t.hit_rate, 1)]);
-  body.push(['', lb.benchmark.name, '', fmtPct(lb.benchmark.total_return), lb.benchmark.sharpe.toFixed(2), fmtPct(lb.benchmark.max_drawdown), '', '']);
+  const body = rows.map((t, i) => [i + 1, t.team, fmtMoney(t.final_equity), fmtPct(t.total_return), fmtPp(t.excess_return), t.sharpe.toFixed(2), fmtPct(t.max_drawdown), t.trades, t.refused_orders, fmtPct(t.hit_rate, 1), fmtAccuracy(t)]);
+  body.push(['', lb.benchmark.name, fmtMoney(lb.benchmark.final_equity), fmtPct(lb.benchmark.total_return), '', lb.benchmark.sharpe.toFixed(2), fmtPct(lb.benchmark.max_drawdown), '', '', '', '']);
   const aligned = alignSeries(view.curves.map((c) => ({ label: c.name, points: c.points.map((p) => ({ date: p.date, value: p.equity })) })));
-  const chart: ChartSpec = { id: 'equity', title: 'Equity (benchmark scaled to the same starting cash)', ...aligned, yFormat: 'money' };
+  const chart: ChartSpec = { id: 'equity', title: 'Equity (benchmark bought with the same starting cash, at the teams’ first fill)', ...aligned, yFormat: 'money' };
   const progress = view.progress ? `<p class="sub">Running: trading day ${view.progress.done} of ${view.progress.total}${view.refresh_seconds ? ` · this page reloads every ${view.refresh_seconds} s` : ''}</p>` : '';
   const links = rows.map((t) => `<a href="${escapeHtml(encodeURIComponent(t.team))}/trading.html">${escapeHtml(t.team)}: trading report</a>`).join(' · ');
+  const bought = lb.benchmark.bought;
+  const benchmarkNote = `<p class="sub">Benchmark: in cash at the close of ${escapeHtml(lb.benchmark.start)}, as the teams; ${
+    bought ? `bought ${fmtNum(bought.qty, 8)} at ${fmtMoney(bought.price)} (slippage included) on the ${escapeHtml(bought.date)} session, commission ${fmtMoney(bought.commission)}, then held.` : 'not bought yet (no session after the first day).'
+  }</p>`;
   return page({
     title: `Leaderboard ${lb.from} – ${lb.to}`,
     refreshSeconds: view.refresh_seconds,
     charts: [chart],
     footer: `generated ${view.generated_at}`,
     body: `<h1>Leaderboard</h1><p class="sub">${escapeHtml(lb.from)} – ${escapeHtml(lb.to)} · ranked by final equity</p>${progress}
-${table(['#', 'team', 'final equity', 'total return', 'Sharpe', 'max drawdown', 'trades', 'hit rate'], body, { numeric: [true, false, true, true, true, true, true, true], className: 'leaderboard' })}
+${verdicts(rows, lb.benchmark.name)}
+${table(['#', 'team', 'final equity', 'total return', 'vs index', 'Sharpe', 'max drawdown', 'trades', 'refused', 'hit rate', 'model direction right'], body, { numeric: [true, false, true, true, true, true, true, true, true, true, true], className: 'leaderboard' })}
+${benchmarkNote}
 <p>${links} · <a href="index.html">all reports</a></p>
-${chartDiv(chart)}`,
+${chartDiv(chart)}
+${legendHtml()}`,
   });
 }

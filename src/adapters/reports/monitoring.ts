@@ -15,8 +15,17 @@ function driftSection(d: MonitoringReportData): string {
   return `<p>${verdict} ${dr.number_of_drifted_columns} of ${dr.number_of_columns} columns drifted (share ${fmtNum(dr.drift_share, 3)}, threshold ${fmtNum(dr.share_threshold, 3)}).
 Reference: ${escapeHtml(dr.reference)} (${dr.reference_rows} rows); current: ${escapeHtml(dr.current)} (${dr.current_rows} rows).</p>
 ${table(['column', 'type', 'stattest', 'score', 'threshold', 'drifted'], cols.map(([name, c]) => [name, c.type, c.test, fmtNum(c.score), fmtNum(c.threshold), raw(c.drift ? '<span class="fail">yes</span>' : '<span class="ok">no</span>')]), { numeric: [false, false, false, true, true, false] })}
-${dr.skipped_columns?.length ? `<p class="sub">Skipped (no usable values): ${escapeHtml(dr.skipped_columns.join(', '))}</p>` : ''}`;
+${dr.skipped_columns?.length ? `<p class="sub">Skipped (no usable values): ${escapeHtml(dr.skipped_columns.join(', '))}</p>` : ''}
+${dr.text_columns?.length ? `<p class="warn">Text columns, not tested and not counted in the share: ${escapeHtml(dr.text_columns.join(', '))}</p>` : ''}
+<p class="sub legend">${escapeHtml(DRIFT_LEGEND)}</p>`;
 }
+
+/** How the drift table is made, and the one way it departs from Evidently's DataDriftPreset defaults. */
+export const DRIFT_LEGEND =
+  'Column types and tests follow Evidently 0.7’s defaults: the type is inferred on the current window (integers with at most 10 distinct values and no missing cell are categorical, other numbers numerical; strings categorical, or text when more than half of them are distinct); ' +
+  'reference ≤ 1000 rows: K-S (numerical, > 5 values), chi-square (3–5 values or categorical > 2), Z-test (≤ 2 values); larger references: Wasserstein (numerical, > 5 values) or Jensen-Shannon. ' +
+  'p-value tests drift below 0.05 (K-S at or below), distances at or above 0.1; the dataset drifts when the drifted share reaches the threshold. ' +
+  'Difference from Evidently: a text column gets Evidently’s text-content test there (a TF-IDF domain classifier); here it is listed and left out of the share.';
 
 function qualitySection(q: MonitoringReportData['data_quality']): string {
   const counts = (title: string, m: Record<string, number>, header: string): string => {

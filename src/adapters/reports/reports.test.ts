@@ -117,10 +117,28 @@ describe('leaderboard', () => {
   it('ranks teams by final equity, then the benchmark row, with the formatted numbers', () => {
     const rows = tableAfter(html, 'class="leaderboard"');
     expect(rows.map((r) => r[1])).toEqual(['blue', 'red', 'SPX buy &amp; hold']);
-    expect(rows[0]).toEqual(['1', 'blue', '$104,000.10', '4.00%', '1.90', '2.00%', '20', '65.0%']);
-    expect(rows[1]).toEqual(['2', 'red', '$101,234.56', '1.23%', '0.71', '3.10%', '12', '50.0%']);
-    expect(rows[2]?.[3]).toBe('2.00%');
+    expect(rows[0]).toEqual(['1', 'blue', '$104,000.10', '4.00%', '+2.00 pp', '1.90', '2.00%', '20', '0', '65.0%', '48.0% of 87']);
+    expect(rows[1]).toEqual(['2', 'red', '$101,234.56', '1.23%', '-0.77 pp', '0.71', '3.10%', '12', '1', '50.0%', '55.0% of 87']);
+    expect(rows[2]?.slice(1, 4)).toEqual(['SPX buy &amp; hold', '$102,000.00', '2.00%']);
     expect(html).toContain('2017-10-02 – 2017-10-31');
+  });
+
+  it('says who beat the index and whose model called the direction right', () => {
+    const verdicts = [...html.matchAll(/<p class="verdict">([\s\S]*?)<\/p>/g)].map((m) => m[1]);
+    expect(verdicts[0]).toBe('blue beat SPX buy &amp; hold (blue +2.00 pp); red did not (red -0.77 pp).');
+    expect(verdicts[1]).toBe('The model of red called the next day’s direction right more often than not (blue 48.0% of 87, red 55.0% of 87).');
+    expect(html).toContain('Benchmark: in cash at the close of 2017-10-02, as the teams; bought 39.21 at $2,550.10 (slippage included) on the 2017-10-03 session, commission $1.00, then held.');
+  });
+
+  it('states what every number means (Sharpe, drawdown sign, trades, hit rate, the benchmark)', () => {
+    const legend = html.slice(html.indexOf('How these numbers are computed'));
+    expect(legend).toMatch(/Sharpe<\/dt><dd>mean of the daily returns ÷ their sample standard deviation \(n − 1\) × √252; risk-free rate 0/);
+    expect(legend).toMatch(/max drawdown<\/dt><dd>[^<]*positive fraction/);
+    expect(legend).toMatch(/trades<\/dt><dd>filled orders, each buy and each sell once \(not round trips\)/);
+    expect(legend).toMatch(/hit rate<\/dt><dd>share of sell fills that realised a profit/);
+    expect(legend).toMatch(/benchmark<\/dt><dd>the index bought as a team could: in cash at the first day’s close/);
+    expect(legend).toMatch(/model direction right<\/dt><dd>share of the model’s predictions/);
+    expect(legend).toMatch(/total return<\/dt><dd>final equity ÷ starting cash − 1/);
   });
 
   it('draws one equity curve per team and the benchmark, values carried exactly', () => {
@@ -192,6 +210,14 @@ describe('monitoring', () => {
     expect(rows).toContainEqual(['dow', 'cat', 'chisquare', '0.7', '0.05', 'no']);
     expect(rows).toContainEqual(['rsi_14', 'num', 'ks', '0.001', '0.05', 'yes']);
     expect(rows).toHaveLength(3);
+  });
+
+  it("states Evidently's column-type and test rules, and lists text columns as not tested", () => {
+    expect(html).toContain('Column types and tests follow Evidently 0.7’s defaults');
+    expect(html).toContain('Difference from Evidently: a text column gets Evidently’s text-content test there');
+    const drift = data.drift as NonNullable<typeof data.drift>;
+    const withText = renderMonitoring({ ...data, drift: { ...drift, text_columns: ['note'] } });
+    expect(withText).toContain('Text columns, not tested and not counted in the share: note');
   });
 
   it('a note instead of drift before it can be computed', () => {
@@ -341,7 +367,9 @@ describe('trading', () => {
   it('summary with the formatted numbers', () => {
     selfContained(html);
     expect(html).not.toContain(EVIL);
-    expect(tableAfter(html, 'Trading: red')[0]).toEqual(['$101,234.56', '1.23%', '0.71', '3.10%', '12', '50.0%']);
+    expect(tableAfter(html, 'Trading: red')[0]).toEqual(['$101,234.56', '1.23%', '-0.77 pp', '0.71', '3.10%', '12', '1', '50.0%', '55.0% of 87']);
+    expect(html).toMatch(/trades<\/dt><dd>filled orders/);
+    expect(html).toMatch(/Sharpe<\/dt><dd>mean of the daily returns/);
     expect(html).toContain('starting cash $100,000.00');
   });
 
@@ -367,6 +395,13 @@ describe('trading', () => {
     expect(order).toEqual(['2017-11-09', 'MSFT', 'buy', '747', 'filled', '$83.95', `best predicted gain 0.30% ${escapeHtml(EVIL)}`, '0.003', '0.001', 'v0002', 'prediction']);
     expect(html).toContain('<a href="2017-11-09/monitoring.html">prediction</a>');
     expect(tableAfter(html, 'Days without trading')).toEqual([['2017-10-02', 'no champion model']]);
+  });
+
+  it('lists refused orders apart from the orders the broker took, with their reason', () => {
+    expect(tableAfter(html, 'class="orders"').map((r) => r[4])).toEqual(['filled']);
+    const refused = tableAfter(html, 'class="refused-orders"');
+    expect(refused).toEqual([['2017-11-08', 'AAPL', 'buy', '300', 'rejected', '—', 'best predicted gain 0.20% (refused: insufficient buying power)', '0.002', '0.001', 'v0002', '—']]);
+    expect(html).toContain('Refused orders (1, newest first)');
   });
 
   it('no link for an order without a prediction report, and never a script URL', () => {

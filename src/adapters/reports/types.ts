@@ -10,22 +10,47 @@ export interface EquityPoint {
   equity: number;
 }
 
-/** `reports/leaderboard.json` (DESIGN.md). */
+/**
+ * `reports/leaderboard.json` (DESIGN.md fixes the first seven fields; the rest were added after).
+ * What each number means: adapters/reports/legend.ts (also in the JSON as `definitions`).
+ */
 export interface LeaderboardRow {
   team: string;
   final_equity: number;
   total_return: number;
   sharpe: number;
   max_drawdown: number;
+  /** Filled orders (every fill, not round trips), counted over the whole account history. */
   trades: number;
   hit_rate: number | null;
+  /** total_return − the benchmark's total_return. */
+  excess_return: number;
+  beat_benchmark: boolean;
+  /** The model's directional accuracy over the season's predictions that met their truth; null when none did. */
+  directional_accuracy: number | null;
+  /** How many predictions that accuracy is over. */
+  predictions_scored: number;
+  /** Orders the broker refused at submission. */
+  refused_orders: number;
 }
 
 export interface Leaderboard {
   from: string;
   to: string;
   teams: LeaderboardRow[];
-  benchmark: { name: string; total_return: number; sharpe: number; max_drawdown: number };
+  benchmark: {
+    name: string;
+    total_return: number;
+    sharpe: number;
+    max_drawdown: number;
+    final_equity: number;
+    /** Where the teams start: in cash at this day's close. */
+    start: string;
+    /** The buy: session, price (slippage included), quantity, commission; null when it never filled. */
+    bought: { date: string; price: number; qty: number; commission: number } | null;
+  };
+  /** Metric name → what it means (legend.ts). */
+  definitions: Record<string, string>;
 }
 
 export interface LeaderboardView {
@@ -128,7 +153,10 @@ export interface TradingReportData {
   equity: EquityPoint[];
   benchmark: { name: string; points: EquityPoint[] } | null;
   positions: { symbol: string; qty: number; avg_entry_price: number; market_value: number; unrealized_pl: number }[];
+  /** Orders the broker accepted (filled, open, expired, canceled; or not submitted: dry run). */
   orders: TradingOrderRow[];
+  /** Orders the broker refused at submission, with its reason; listed apart (summary.refused_orders counts them). */
+  refused_orders: TradingOrderRow[];
   /** Days the strategy did not trade, with the reason (market closed, stale data, model gate, dry run). */
   refusals: { date: string; reason: string }[];
 }

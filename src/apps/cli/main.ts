@@ -29,7 +29,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function isoDate(flag: string) {
   return (v: string): string => {
-    if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    // Date.parse rolls 2017-02-30 over to March 2nd; luxon says such a day does not exist.
+    if (!ISO_DATE.test(v)) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    if (!DateTime.fromISO(v, { zone: 'utc' }).isValid) throw new UsageError(`${flag}: expected a calendar date YYYY-MM-DD, got "${v}", which does not exist`);
     return v;
   };
 }
@@ -89,6 +91,13 @@ async function playingTeams(files: readonly string[]) {
   return teams;
 }
 
+/** `--teams`: at least one team file. */
+function teamFiles(v: string): string[] {
+  const files = splitList(v);
+  if (!files.length) throw new UsageError(`--teams: expected a comma-separated list of team files such as teams/red.yml,teams/blue.yml, got "${v}"`);
+  return files;
+}
+
 function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
   const width = String(p.total).length;
   const teams = p.teams.map((t) => `${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join('  ');
@@ -114,7 +123,7 @@ export function buildProgram(): Command {
   program
     .command('season')
     .description('replay every team\'s daily cycle over history: same market, same clock')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .requiredOption('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
     .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
     .option('--data-dir <dir>', 'directory of SYMBOL.csv files used instead of each team\'s data source')
@@ -147,7 +156,7 @@ export function buildProgram(): Command {
   program
     .command('compete')
     .description('the shared exchange and one daemon process per team on an accelerated replay clock; a live leaderboard; same result as `arena season`')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .requiredOption('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
     .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
     .option('--out <dir>', 'reports directory', 'reports')
@@ -180,7 +189,7 @@ export function buildProgram(): Command {
   program
     .command('k8s')
     .description('Kubernetes manifests from the team files: a StatefulSet + volume + Service per team, the exchange; secrets by reference')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .requiredOption('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--image <image>', 'the paper-arena image', K8S_DEFAULTS.image)
     .option('--namespace <ns>', 'namespace', K8S_DEFAULTS.namespace)
     .option('--secret <name>', 'the Secret made from .env.secrets (kubectl create secret generic NAME --from-env-file=.env.secrets)', K8S_DEFAULTS.secretName)
@@ -291,18 +300,20 @@ export function buildProgram(): Command {
     .requiredOption('--current <file>', 'current CSV')
     .requiredOption('--out <file>', 'output JSON')
     .action(async (o: { reference: string; current: string; out: string }) => {
-      const { datasetDrift, tableFromCsvText } = await import('../../domain/monitoring/drift/index.ts');
+      const { datasetDrift, readCsvTable } = await import('../../domain/monitoring/drift/index.ts');
       const read = async (f: string) => {
         const text = await readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
           throw new UsageError(`${f}: cannot read (${err.code ?? err.message}); expected a CSV file`);
         });
         try {
-          return tableFromCsvText(text, f);
+          return readCsvTable(text, f);
         } catch (err) {
           throw new UsageError(errorMessage(err));
         }
       };
-      const report = datasetDrift(await read(o.reference), await read(o.current), { emptyColumns: 'skip' });
+      const current = await read(o.current);
+      // Column types follow Evidently's rule on the current file's pandas dtypes.
+      const report = datasetDrift((await read(o.reference)).table, current.table, { emptyColumns: 'skip', dtypes: current.dtypes });
       await writeFileAtomic(path.resolve(o.out), JSON.stringify(report, null, 2) + '\n');
       process.stdout.write(`${o.out}: dataset drift ${report.dataset_drift} (${report.number_of_drifted_columns}/${report.number_of_columns} columns drifted)\n`);
     });

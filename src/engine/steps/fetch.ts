@@ -38,7 +38,7 @@ interface LoadedIndicators {
  * A failed refresh is served from the cache marked stale; with no cache yet the symbol gets no values
  * (so no feature rows). Either way the symbol is not traded today, and the cycle goes on.
  */
-async function loadIndicators(ctx: TeamContext, date: string): Promise<LoadedIndicators | undefined> {
+async function loadIndicators(ctx: TeamContext, date: string, deadline?: number): Promise<LoadedIndicators | undefined> {
   const { team } = ctx;
   const { market, logger } = ctx.services;
   const wanted = team.features.alphavantage;
@@ -55,7 +55,7 @@ async function loadIndicators(ctx: TeamContext, date: string): Promise<LoadedInd
     for (const ind of wanted) {
       const spec = providerSpec(ind);
       try {
-        const s = await market.indicator(symbol, spec, { asOf: date });
+        const s = await market.indicator(symbol, spec, { asOf: date, ...(deadline !== undefined ? { deadline } : {}) });
         answers.push({ indicator: ind, values: s.values });
         records[s.key] = { last: [...s.values.keys()].at(-1) ?? null, stale: s.stale, ...(s.staleReason ? { staleReason: s.staleReason } : {}) };
         if (s.stale) {
@@ -77,16 +77,16 @@ async function loadIndicators(ctx: TeamContext, date: string): Promise<LoadedInd
   return out;
 }
 
-async function load(ctx: TeamContext, date: string): Promise<Map<string, DailySeries>> {
+async function load(ctx: TeamContext, date: string, deadline?: number): Promise<Map<string, DailySeries>> {
   const series = new Map<string, DailySeries>();
-  for (const symbol of ctx.team.symbols) series.set(symbol, await ctx.services.market.daily({ symbol, asOf: date }));
+  for (const symbol of ctx.team.symbols) series.set(symbol, await ctx.services.market.daily({ symbol, asOf: date, ...(deadline !== undefined ? { deadline } : {}) }));
   return series;
 }
 
-async function loadBenchmark(ctx: TeamContext, date: string): Promise<DailySeries | null> {
+async function loadBenchmark(ctx: TeamContext, date: string, deadline?: number): Promise<DailySeries | null> {
   const b = ctx.team.data.benchmark;
   try {
-    return await ctx.services.market.daily({ symbol: b, asOf: date });
+    return await ctx.services.market.daily({ symbol: b, asOf: date, ...(deadline !== undefined ? { deadline } : {}) });
   } catch (err) {
     ctx.services.logger.warn(`benchmark ${b} unavailable: ${errorMessage(err)}`);
     return null;
@@ -154,9 +154,11 @@ export const fetchStep: StepDef<'fetch'> = {
   name: 'fetch',
   async run(ctx, date) {
     const { snapshots, logger } = ctx.services;
-    const series = await load(ctx, date);
-    const benchmark = await loadBenchmark(ctx, date);
-    const indicators = await loadIndicators(ctx, date);
+    // One deadline for every request of this step (real time: it bounds the network, not the replay).
+    const deadline = Date.now() + ctx.team.data.fetch_deadline_seconds * 1000;
+    const series = await load(ctx, date, deadline);
+    const benchmark = await loadBenchmark(ctx, date, deadline);
+    const indicators = await loadIndicators(ctx, date, deadline);
     const { findings, blocked } = gate(ctx, date, series);
     for (const [symbol, why] of Object.entries(indicators?.stale ?? {})) blocked[symbol] ??= why;
     const columns = externalColumns(ctx.team.features);
