@@ -84,7 +84,14 @@ export function trainingData(): TrainingReportData {
     metrics: { mae: 0.0081, directional_accuracy: 0.667 },
     baselines: { moving_average: { mae: 0.009, directional_accuracy: 0.5 }, zero: { mae: 0.0085, directional_accuracy: 0.48 } },
     champion_metrics: { mae: 0.0079, directional_accuracy: 0.6 },
-    gate: { passed: false, reasons: ['pass: directional accuracy 0.667 ≥ 0.45', 'FAIL: mae 0.0081 does not beat the champion (0.0079)'] },
+    gate: {
+      passed: false,
+      checks: [
+        { name: 'min_directional_accuracy', passed: true, value: 0.6667, threshold: 0.45, message: 'directional accuracy 0.667 ≥ 0.45' },
+        { name: 'beat_champion', passed: false, value: 0.0081, threshold: 0.0079, message: 'mae 0.0081 does not beat the champion (0.0079)' },
+      ],
+      reasons: ['pass: directional accuracy 0.667 ≥ 0.45', 'FAIL: mae 0.0081 does not beat the champion (0.0079)'],
+    },
     history: Array.from({ length: 12 }, (_, i) => ({ epoch: i + 1, loss: 1 / (i + 1), val_loss: i === 0 ? null : 1.2 / (i + 1) })),
     trials: [],
   };

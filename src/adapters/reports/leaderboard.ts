@@ -1,5 +1,5 @@
 import type { LeaderboardRow, LeaderboardView } from './types.ts';
-import { alignSeries, chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, table, type ChartSpec } from './html.ts';
+import { alignSeries, chartDiv, fmtMoney, fmtNum, fmtPct, html, joinHtml, link, page, table, type ChartSpec } from './html.ts';
 import { legendHtml } from './legend.ts';
 
 /** Percentage points with their sign: "+1.23 pp". */
@@ -13,21 +13,22 @@ export const fmtPp = (x: number | null | undefined): string => {
 export const fmtAccuracy = (r: Pick<LeaderboardRow, 'directional_accuracy' | 'predictions_scored'>): string =>
   r.directional_accuracy === null ? '—' : `${fmtPct(r.directional_accuracy, 1)} of ${r.predictions_scored}`;
 
-const names = (xs: readonly LeaderboardRow[]) => xs.map((t) => escapeHtml(t.team)).join(', ');
+const names = (xs: readonly LeaderboardRow[]): string => xs.map((t) => t.team).join(', ');
+const excessList = (xs: readonly LeaderboardRow[]): string => xs.map((t) => `${t.team} ${fmtPp(t.excess_return)}`).join(', ');
 
-/** One sentence each: who beat the index, and whose model called the direction right more often than not. */
-function verdicts(rows: readonly LeaderboardRow[], benchmark: string): string {
+/** One sentence each: who beat the index, and whose model called the direction right more often than not (plain text). */
+export function verdicts(rows: readonly LeaderboardRow[], benchmark: string): { index: string; model: string } {
   const beat = rows.filter((t) => t.beat_benchmark);
   const lost = rows.filter((t) => !t.beat_benchmark);
   const index =
-    (beat.length ? `${names(beat)} beat ${escapeHtml(benchmark)} (${beat.map((t) => `${escapeHtml(t.team)} ${fmtPp(t.excess_return)}`).join(', ')})` : `No team beat ${escapeHtml(benchmark)}`) +
-    (lost.length && beat.length ? `; ${names(lost)} did not (${lost.map((t) => `${escapeHtml(t.team)} ${fmtPp(t.excess_return)}`).join(', ')})` : lost.length ? ` (${lost.map((t) => `${escapeHtml(t.team)} ${fmtPp(t.excess_return)}`).join(', ')})` : '');
+    (beat.length ? `${names(beat)} beat ${benchmark} (${excessList(beat)})` : `No team beat ${benchmark}`) +
+    (lost.length && beat.length ? `; ${names(lost)} did not (${excessList(lost)})` : lost.length ? ` (${excessList(lost)})` : '');
   const scored = rows.filter((t) => t.directional_accuracy !== null);
   const right = scored.filter((t) => (t.directional_accuracy as number) > 0.5);
   const model = !scored.length
     ? 'No model prediction has met its truth yet.'
-    : `${right.length ? `The model of ${names(right)} called the next day’s direction right more often than not` : 'No model called the next day’s direction right more often than not'} (${scored.map((t) => `${escapeHtml(t.team)} ${fmtAccuracy(t)}`).join(', ')}).`;
-  return `<p class="verdict">${index}.</p><p class="verdict">${model}</p>`;
+    : `${right.length ? `The model of ${names(right)} called the next day’s direction right more often than not` : 'No model called the next day’s direction right more often than not'} (${scored.map((t) => `${t.team} ${fmtAccuracy(t)}`).join(', ')}).`;
+  return { index: `${index}.`, model };
 }
 
 export function renderLeaderboard(view: LeaderboardView): string {
@@ -37,22 +38,22 @@ export function renderLeaderboard(view: LeaderboardView): string {
   body.push(['', lb.benchmark.name, fmtMoney(lb.benchmark.final_equity), fmtPct(lb.benchmark.total_return), '', lb.benchmark.sharpe.toFixed(2), fmtPct(lb.benchmark.max_drawdown), '', '', '', '']);
   const aligned = alignSeries(view.curves.map((c) => ({ label: c.name, points: c.points.map((p) => ({ date: p.date, value: p.equity })) })));
   const chart: ChartSpec = { id: 'equity', title: 'Equity (benchmark bought with the same starting cash, at the teams’ first fill)', ...aligned, yFormat: 'money' };
-  const progress = view.progress ? `<p class="sub">Running: trading day ${view.progress.done} of ${view.progress.total}${view.refresh_seconds ? ` · this page reloads every ${view.refresh_seconds} s` : ''}</p>` : '';
-  const links = rows.map((t) => `<a href="${escapeHtml(encodeURIComponent(t.team))}/trading.html">${escapeHtml(t.team)}: trading report</a>`).join(' · ');
+  const progress = view.progress ? html`<p class="sub">Running: trading day ${view.progress.done} of ${view.progress.total}${view.refresh_seconds ? ` · this page reloads every ${view.refresh_seconds} s` : ''}</p>` : '';
+  const links = joinHtml([...rows.map((t) => link(`${encodeURIComponent(t.team)}/trading.html`, `${t.team}: trading report`)), link('index.html', 'all reports')], ' · ');
   const bought = lb.benchmark.bought;
-  const benchmarkNote = `<p class="sub">Benchmark: in cash at the close of ${escapeHtml(lb.benchmark.start)}, as the teams; ${
-    bought ? `bought ${fmtNum(bought.qty, 8)} at ${fmtMoney(bought.price)} (slippage included) on the ${escapeHtml(bought.date)} session, commission ${fmtMoney(bought.commission)}, then held.` : 'not bought yet (no session after the first day).'
-  }</p>`;
+  const said = verdicts(rows, lb.benchmark.name);
   return page({
     title: `Leaderboard ${lb.from} – ${lb.to}`,
     refreshSeconds: view.refresh_seconds,
     charts: [chart],
     footer: `generated ${view.generated_at}`,
-    body: `<h1>Leaderboard</h1><p class="sub">${escapeHtml(lb.from)} – ${escapeHtml(lb.to)} · ranked by final equity</p>${progress}
-${verdicts(rows, lb.benchmark.name)}
+    body: html`<h1>Leaderboard</h1><p class="sub">${lb.from} – ${lb.to} · ranked by final equity</p>${progress}
+<p class="verdict">${said.index}</p><p class="verdict">${said.model}</p>
 ${table(['#', 'team', 'final equity', 'total return', 'vs index', 'Sharpe', 'max drawdown', 'trades', 'refused', 'hit rate', 'model direction right'], body, { numeric: [true, false, true, true, true, true, true, true, true, true, true], className: 'leaderboard' })}
-${benchmarkNote}
-<p>${links} · <a href="index.html">all reports</a></p>
+<p class="sub">Benchmark: in cash at the close of ${lb.benchmark.start}, as the teams; ${
+      bought ? `bought ${fmtNum(bought.qty, 8)} at ${fmtMoney(bought.price)} (slippage included) on the ${bought.date} session, commission ${fmtMoney(bought.commission)}, then held.` : 'not bought yet (no session after the first day).'
+    }</p>
+<p>${links}</p>
 ${chartDiv(chart)}
 ${legendHtml()}`,
   });

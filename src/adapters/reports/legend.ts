@@ -2,7 +2,7 @@
  * What each number on the leaderboard and trading pages means, stated once: the pages render it as a
  * legend, leaderboard.json carries it as `definitions`, and the README quotes the same sentences.
  */
-import { escapeHtml } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 
 export const METRIC_DEFINITIONS = {
   final_equity: 'cash plus positions marked at the last day’s close',
@@ -23,7 +23,7 @@ export const METRIC_DEFINITIONS = {
 export type MetricName = keyof typeof METRIC_DEFINITIONS;
 
 /** A definition list of the given metrics (all by default). */
-export function legendHtml(names: readonly MetricName[] = Object.keys(METRIC_DEFINITIONS) as MetricName[]): string {
+export function legendHtml(names: readonly MetricName[] = Object.keys(METRIC_DEFINITIONS) as MetricName[]): SafeHtml {
   const label: Record<MetricName, string> = {
     final_equity: 'final equity',
     total_return: 'total return',
@@ -36,5 +36,5 @@ export function legendHtml(names: readonly MetricName[] = Object.keys(METRIC_DEF
     directional_accuracy: 'model direction right',
     benchmark: 'benchmark',
   };
-  return `<h2>How these numbers are computed</h2><dl class="legend">${names.map((n) => `<dt>${escapeHtml(label[n])}</dt><dd>${escapeHtml(METRIC_DEFINITIONS[n])}</dd>`).join('')}</dl>`;
+  return html`<h2>How these numbers are computed</h2><dl class="legend">${names.map((n) => html`<dt>${label[n]}</dt><dd>${METRIC_DEFINITIONS[n]}</dd>`)}</dl>`;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, safeHref, scriptJson, table, type ChartSpec } from './html.ts';
+import { chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, html, joinHtml, link, page, raw, safeHref, scriptJson, table, type ChartSpec } from './html.ts';
 import { renderIndex } from './index-page.ts';
 import { renderLeaderboard } from './leaderboard.ts';
 import { renderMonitoring } from './monitoring.ts';
@@ -65,7 +65,7 @@ describe('html helpers', () => {
   });
 
   it('table escapes every cell and right-aligns numeric columns', () => {
-    const html = table(['name', 'value'], [[EVIL, 1.5], ['b', null]], { numeric: [false, true] });
+    const html = table(['name', 'value'], [[EVIL, 1.5], ['b', null]], { numeric: [false, true] }).html;
     expect(html).not.toContain(EVIL);
     expect(html).toContain(`<td>${escapeHtml(EVIL)}</td><td class="num">1.5</td>`);
     expect(html).toContain('<td class="num">—</td>');
@@ -84,7 +84,7 @@ describe('html helpers', () => {
 
   it('every chart carries its key numbers in a table for readers without JavaScript', () => {
     const spec: ChartSpec = { id: 'eq', title: 'Equity', x: ['2017-01-03', '2017-01-04', '2017-01-05'], series: [{ label: 'red', values: [100_000, null, 99_000.5] }], yFormat: 'money' };
-    const div = chartDiv(spec);
+    const div = chartDiv(spec).html;
     expect(div).toContain('id="eq" data-chart');
     expect(div).toMatch(/<noscript>[\s\S]*<table[\s\S]*<\/noscript>/);
     expect(tableAfter(div, '<noscript>')).toEqual([['red', '$100,000.00', '$99,000.50', '$99,000.50', '$100,000.00']]);
@@ -92,15 +92,42 @@ describe('html helpers', () => {
   });
 
   it('a page without charts carries no script at all', () => {
-    const html = page({ title: 'plain', body: '<p>hi</p>' });
+    const html = page({ title: 'plain', body: raw('<p>hi</p>') });
     expect(html).not.toContain('<script');
     expect(html).not.toContain('http-equiv="refresh"');
   });
 
-  it('only relative links survive', () => {
+  it('only relative links survive, and their text and href are escaped', () => {
     expect(safeHref('red/2017-11-09/monitoring.html')).toBe('red/2017-11-09/monitoring.html');
-    expect(safeHref('a"b.html')).toBe('a&quot;b.html');
     for (const bad of ['javascript:alert(1)', 'JaVa\tscript:alert(1)', 'https://example.com', '//evil.example/x', 'data:text/html,x']) expect(safeHref(bad)).toBe('#');
+    expect(link('a"b.html', EVIL).html).toBe(`<a href="a&quot;b.html">${escapeHtml(EVIL)}</a>`);
+    expect(link('javascript:alert(1)', 'x').html).toBe('<a href="#">x</a>');
+  });
+
+  it('the html tag escapes every placeholder unless it is SafeHtml, and joins lists', () => {
+    const inner = html`<b>${EVIL}</b>`;
+    expect(inner.html).toBe(`<b>${escapeHtml(EVIL)}</b>`);
+    // Nested fragments are not escaped twice; text is escaped once however deep.
+    expect(html`<p>${inner}</p>`.html).toBe(`<p><b>${escapeHtml(EVIL)}</b></p>`);
+    expect(html`<ul>${['<a>', html`<li>&amp;</li>`, 3]}</ul>`.html).toBe('<ul>&lt;a&gt;<li>&amp;</li>3</ul>');
+    expect(html`${null}${undefined}${false}|${0}`.html).toBe('|0');
+    expect(html`<a title="${`" onmouseover="x`}">`.html).toBe('<a title="&quot; onmouseover=&quot;x">');
+    expect(raw('<i>').html).toBe('<i>');
+    expect(joinHtml(['a', '', html`<i>b</i>`, null], ' · ').html).toBe('a · <i>b</i>');
+    expect(String(inner)).toBe(inner.html);
+  });
+
+  it('no renderer writes markup outside the html tag (escaping is the default, raw() the visible exception)', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const dir = new URL('.', import.meta.url);
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
+      const src = await readFile(new URL(f, dir), 'utf8');
+      // An untagged template literal that opens an element (`<p…`, `<td…`) would bypass escaping.
+      const code = src.split('\n').map((l) => (/^\s*(\*|\/\*|\/\/)/.test(l) ? '' : l));
+      const untagged = code.flatMap((l, i) => (/(^|[^\w])`<[a-z!]/i.test(l) ? [i + 1] : []));
+      expect({ file: f, lines: untagged }).toEqual({ file: f, lines: [] });
+      expect(src.includes('escapeHtml(') && f !== 'html.ts' ? f : null).toBeNull();
+    }
   });
 });
 
@@ -262,15 +289,21 @@ describe('training', () => {
   const data = trainingData();
   const html = renderTraining(data);
 
-  it('shows the gate verdict, with FAIL reasons in red', () => {
+  it('shows the gate verdict as its checks (value against threshold), failures in red', () => {
     selfContained(html);
     expect(html).toContain('<span class="badge fail">failed</span>');
-    expect(html).toContain('<li class="fail">FAIL: mae 0.0081 does not beat the champion (0.0079)</li>');
-    expect(html).toContain('<li class="ok">pass: directional accuracy 0.667 ≥ 0.45</li>');
+    expect(tableAfter(html, 'Gate:')).toEqual([
+      ['min_directional_accuracy', '0.6667', '0.45', 'pass', 'directional accuracy 0.667 ≥ 0.45'],
+      ['beat_champion', '0.0081', '0.0079', 'FAIL', 'mae 0.0081 does not beat the champion (0.0079)'],
+    ]);
+    expect(html).toContain('<span class="fail">FAIL</span>');
     expect(html).toContain('status rejected');
-    const passed = renderTraining({ ...data, status: 'champion', gate: { passed: true, reasons: ['pass: mae 0.0075 beats the champion (0.0079)'] } });
+    const passed = renderTraining({ ...data, status: 'champion', gate: { passed: true, checks: [{ name: 'beat_champion', passed: true, value: 0.0075, threshold: 0.0079, message: 'mae 0.0075 beats the champion (0.0079)' }], reasons: ['pass: mae 0.0075 beats the champion (0.0079)'] } });
     expect(passed).toContain('<span class="badge ok">passed</span>');
     expect(passed).not.toContain('class="fail"');
+    // A card written before gate checks existed still lists its sentences.
+    const legacy = renderTraining({ ...data, gate: { passed: false, reasons: ['FAIL: <old> reason'] } });
+    expect(legacy).toContain('<li>FAIL: &lt;old&gt; reason</li>');
   });
 
   it('compares the candidate with every baseline and the champion, metric by metric', () => {

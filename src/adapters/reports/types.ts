@@ -118,7 +118,8 @@ export interface TrainingReportData {
   metrics: MetricValues;
   baselines: Record<string, MetricValues>;
   champion_metrics: MetricValues | null;
-  gate: { passed: boolean; reasons: string[] };
+  /** The gate's verdict: its checks (value against threshold) and one sentence per check. */
+  gate: { passed: boolean; checks?: { name: string; passed: boolean; value: number | null; threshold: number | null; message: string }[]; reasons: string[] };
   history: { epoch: number; loss: number; val_loss: number | null }[];
   /** Hyper-parameter trials, when a search ran. */
   trials: { trial: number; params: Record<string, string | number>; score: number | null }[];
