@@ -18,6 +18,7 @@ import { writeReport } from '../adapters/reports/write.ts';
 import type { TeamConfig } from '../config/load.ts';
 import type { Broker, Clock } from '../ports.ts';
 import type { Journal } from './journal.ts';
+import { MONITORING_PAGE, monitoringIndexEntries } from './monitoring-page.ts';
 
 /** Reports carry the replay clock's time, so a resumed season writes byte-identical JSON. */
 function generatedAt(rt: Pick<ReportRuntime, 'clock'>): string {
@@ -88,7 +89,7 @@ function orderRows(rt: ReportRuntime, days: readonly string[], fills: ReadonlyMa
         predicted: p.predicted,
         threshold: p.threshold,
         model_version: p.model_version,
-        prediction_href: rt.journal.has(date, 'monitor') ? `${reportHrefPrefix}${date}/monitoring.html` : null,
+        prediction_href: rt.journal.has(date, 'monitor') ? `${reportHrefPrefix}${MONITORING_PAGE}#${date}` : null,
       });
     }
   }
@@ -112,11 +113,9 @@ async function listReports(out: string): Promise<IndexEntry[]> {
         for (const f of (await readdir(path.join(dir, 'training'))).filter((f) => f.endsWith('.html')).sort()) {
           entries.push({ team, kind: 'training', date: null, title: `${team}: model ${f.replace(/\.html$/, '')}`, href: `${team}/training/${f}` });
         }
-      } else if (/^\d{4}-\d{2}-\d{2}$/.test(d.name)) {
-        const files = await readdir(path.join(dir, d.name));
-        if (files.includes('monitoring.html')) entries.push({ team, kind: 'monitoring', date: d.name, title: `${team}: monitoring ${d.name}`, href: `${team}/${d.name}/monitoring.html` });
       }
     }
+    entries.push(...(await monitoringIndexEntries(out, team)));
   }
   return entries;
 }

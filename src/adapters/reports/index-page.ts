@@ -10,6 +10,11 @@ export function renderIndex(entries: readonly IndexEntry[], generatedAt: string)
     const groups = KIND_ORDER.map((kind) => {
       const list = mine.filter((e) => e.kind === kind).sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.title.localeCompare(a.title));
       if (!list.length) return '';
+      // A season has hundreds of monitored days, each an anchor into the team's one monitoring page: one line of dates.
+      if (kind === 'monitoring' && list.every((e) => e.date)) {
+        const days = list.map((e) => `<a href="${safeHref(e.href)}" title="${escapeHtml(e.title)}">${escapeHtml(e.date as string)}</a>`).join(' · ');
+        return `<h3>${escapeHtml(kind)} (${list.length})</h3><p class="days">${days}</p>`;
+      }
       const items = list.map((e) => `<li><a href="${safeHref(e.href)}">${escapeHtml(e.title)}</a></li>`).join('');
       return `<h3>${escapeHtml(kind)} (${list.length})</h3><ul>${items}</ul>`;
     }).join('');
