@@ -37,6 +37,8 @@ export interface ReportRuntime {
 export interface SeasonTeamResult {
   rt: ReportRuntime;
   days: readonly string[];
+  /** Set when the team stopped before the end (its row is marked with it). */
+  error?: string;
 }
 
 /** Each team's equity after each day's cycle, from the trade step's journal records. */
@@ -149,12 +151,12 @@ export async function emitSeasonReports(input: SeasonReportInput): Promise<{ lea
   const benchmark = benchmarkCurve(input.market, benchmarkSymbol, first.days, startingCash, dayBefore);
   const rows: LeaderboardRow[] = [];
   const curves: LeaderboardView['curves'] = [];
-  for (const { rt, days } of input.results) {
+  for (const { rt, days, error } of input.results) {
     const curve = equityCurve(rt, days);
     const all = await rt.broker.orders({ status: 'all', direction: 'asc' });
     const filled = all.filter((o) => o.status === 'filled' || o.filled_qty > 0);
     const realized = (rt.broker as PaperAccount).realizedTrades?.() ?? [];
-    const r = row(rt.team.team, curve, rt.team.broker.starting_cash, filled.length, hitRate(realized));
+    const r = { ...row(rt.team.team, curve, rt.team.broker.starting_cash, filled.length, hitRate(realized)), ...(error ? { error } : {}) };
     rows.push(r);
     curves.push({ name: rt.team.team, points: curve });
     const fills = new Map(all.map((o) => [o.client_order_id, o]));

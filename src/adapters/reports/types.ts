@@ -19,6 +19,8 @@ export interface LeaderboardRow {
   max_drawdown: number;
   trades: number;
   hit_rate: number | null;
+  /** A team that stopped before the end of the season: when and why (its figures stop there). */
+  error?: string;
 }
 
 export interface Leaderboard {
