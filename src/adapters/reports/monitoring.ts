@@ -114,6 +114,40 @@ export function monitoringPageData(days: readonly MonitoringDay[], generatedAt: 
   return data;
 }
 
+/** One day of a page's data with its names put back (what the day view shows), or null when the page has no such day. */
+export function pageDay(d: MonitoringPageData, date: string): {
+  date: string;
+  model_version: string | null;
+  comparisons: number;
+  notes: string[];
+  pooled: MetricValues;
+  by_symbol: Record<string, MetricValues>;
+  drift: (Omit<NonNullable<MonitoringPageDay['drift']>, 'columns'> & { columns: Record<string, { type: string; test: string; score: number; threshold: number; drift: boolean }> }) | null;
+  findings: Finding[];
+  pairs: { date: string; symbol: string; predicted: number; actual: number }[];
+} | null {
+  const i = d.dates.indexOf(date);
+  const day = d.days[i];
+  if (!day) return null;
+  const metrics = (values: readonly (number | null)[]): MetricValues => Object.fromEntries(d.metrics.flatMap((k, j) => (values[j] === null || values[j] === undefined ? [] : [[k, values[j]]])));
+  return {
+    date,
+    model_version: day.model_version,
+    comparisons: day.comparisons,
+    notes: day.notes,
+    pooled: metrics(day.pooled),
+    by_symbol: Object.fromEntries(day.by_symbol.map(([s, m]) => [d.symbols[s] as string, metrics(m)])),
+    drift: day.drift
+      ? {
+          ...day.drift,
+          columns: Object.fromEntries(day.drift.columns.map(([c, t, score, threshold, drift]) => [d.drift_columns[c] as string, { type: (d.drift_tests[t] as [string, string])[0], test: (d.drift_tests[t] as [string, string])[1], score, threshold, drift: drift === 1 }])),
+        }
+      : null,
+    findings: day.quality.findings.map((k) => d.findings[k] as Finding),
+    pairs: d.pairs.filter((p) => p[4] <= date).map(([pd, s, predicted, actual]) => ({ date: pd, symbol: d.symbols[s] as string, predicted, actual })),
+  };
+}
+
 function seasonCharts(d: MonitoringPageData): ChartSpec[] {
   const charts: ChartSpec[] = [];
   if (d.rolling.dates.length > 1) {

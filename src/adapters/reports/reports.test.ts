@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, safeHref, scriptJson, table, type ChartSpec } from './html.ts';
 import { renderIndex } from './index-page.ts';
 import { renderLeaderboard } from './leaderboard.ts';
-import { monitoringPageData, renderMonitoringPage } from './monitoring.ts';
+import { monitoringPageData, pageDay, renderMonitoringPage } from './monitoring.ts';
 import { renderTraining, trainingReportData, writeTrainingReport, type TrainingReport } from './training.ts';
 import { renderTrading } from './trading.ts';
 import type { IndexEntry, LeaderboardView, MonitoringDay, MonitoringPageData, MonitoringPageDay } from './types.ts';
@@ -204,6 +204,16 @@ describe('monitoring page (one per team, every day)', () => {
     expect(pairs?.series[1]?.values[0]).toBeCloseTo((0.002 * Math.cos(1) + 0.001) / 2, 6);
     expect(drift?.x).toHaveLength(29);
     expect(drift?.series[0]?.values[0]).toBe(0.2);
+  });
+
+  it('pageDay puts a day\'s names back (what tools and the day view read)', () => {
+    const d = pageDay(data, '2017-10-03');
+    const src = days[1] as MonitoringDay;
+    expect(d?.drift?.columns).toEqual(Object.fromEntries(Object.entries(src.drift?.columns ?? {}).map(([k, c]) => [k, { ...c, score: Number(c.score.toPrecision(6)) }])));
+    expect(d?.by_symbol.AAPL).toEqual(src.metrics.by_symbol.AAPL);
+    expect(d?.findings).toEqual(src.data_quality.findings);
+    expect(d?.pairs).toHaveLength(2);
+    expect(pageDay(data, '1999-01-01')).toBeNull();
   });
 
   it('a rounded copy: 6 significant digits', () => {
