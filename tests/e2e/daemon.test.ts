@@ -137,7 +137,9 @@ describe('arena doctor', () => {
     const dir = project();
     const r = await arena(dir, ['doctor', '--team', 'teams/red.yml']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    for (const check of ['config', 'secrets', 'data', 'broker', 'minio', 'dvc', 'git', 'mlflow']) expect(r.stdout).toMatch(new RegExp(`^(ok|warn) +${check} `, 'm'));
+    for (const check of ['config', 'secrets', 'data', 'broker', 'minio', 'dvc', 'git', 'engine', 'mlflow']) expect(r.stdout).toMatch(new RegExp(`^(ok|warn) +${check} `, 'm'));
+    // The engine rule's verdict for the team's model (engineFor), and whether native TensorFlow is here.
+    expect(r.stdout).toMatch(/^ok +engine +\S+ \((linear|mlp), \d+ inputs.*\): js dense kernel: [\d,]+ weights ≤ 100,000 .*; tfjs-node (not )?installed/m);
     expect(r.stdout).toMatch(/^warn +data .*history only/m);
   });
 });
