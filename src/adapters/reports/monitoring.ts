@@ -253,9 +253,9 @@ export function renderMonitoringPage(d: MonitoringPageData): string {
     footer: `generated ${d.generated_at}`,
     body: `<h1>Monitoring: ${escapeHtml(d.team)}</h1>
 <p class="sub">${escapeHtml(d.task)} · ${span} · <a href="trading.html">trading report</a> · <a href="../index.html">all reports</a> · the numbers: <a href="monitoring.json">monitoring.json</a></p>
-${charts.map(chartDiv).join('\n')}
 <p><label for="day">Day </label><select id="day">${options}</select> <button type="button" id="prev">◀ earlier</button> <button type="button" id="next">later ▶</button></p>
 <div id="day-view"><noscript><p class="sub">The day view needs JavaScript; monitoring.json beside this page holds every day's numbers.</p></noscript></div>
+${charts.length ? `<h2>The season so far</h2>\n${charts.map(chartDiv).join('\n')}` : ''}
 <script type="application/json" id="monitoring-data">${scriptJson(d)}</script>
 <script>${DAY_SCRIPT}</script>`,
   });
