@@ -91,7 +91,7 @@ export function monitoringPageData(days: readonly MonitoringDay[], generatedAt: 
             reference: dr.reference,
             current: dr.current,
             ...(dr.skipped_columns?.length ? { skipped_columns: dr.skipped_columns } : {}),
-            columns: Object.entries(dr.columns).map(([name, c]) => [column(name), test([c.type, c.test]), round(c.score), c.threshold, c.drift ? 1 : 0]),
+            columns: Object.entries(dr.columns).map(([name, c]) => [column(name), test([c.type, c.test, c.threshold]), round(c.score), c.drift ? 1 : 0]),
           }
         : null,
       quality: {
@@ -140,7 +140,7 @@ export function pageDay(d: MonitoringPageData, date: string): {
     drift: day.drift
       ? {
           ...day.drift,
-          columns: Object.fromEntries(day.drift.columns.map(([c, t, score, threshold, drift]) => [d.drift_columns[c] as string, { type: (d.drift_tests[t] as [string, string])[0], test: (d.drift_tests[t] as [string, string])[1], score, threshold, drift: drift === 1 }])),
+          columns: Object.fromEntries(day.drift.columns.map(([c, t, score, drift]) => { const [type, test, threshold] = d.drift_tests[t] as [string, string, number]; return [d.drift_columns[c] as string, { type, test, score, threshold, drift: drift === 1 }]; })),
         }
       : null,
     findings: day.quality.findings.map((k) => d.findings[k] as Finding),
@@ -215,9 +215,9 @@ const DAY_SCRIPT = `
     else {
       h.push('<p>' + (dr.dataset_drift ? '<span class="badge fail">dataset drift</span>' : '<span class="badge ok">no dataset drift</span>') + ' ' + dr.number_of_drifted_columns + ' of ' + dr.number_of_columns +
         ' columns drifted (share ' + num(dr.drift_share, 3) + ', threshold ' + num(dr.share_threshold, 3) + '). Reference: ' + esc(dr.reference) + ' (' + dr.reference_rows + ' rows); current: ' + esc(dr.current) + ' (' + dr.current_rows + ' rows).</p>');
-      var cols = dr.columns.slice().sort(function(a, b){ return b[4] - a[4]; });
+      var cols = dr.columns.slice().sort(function(a, b){ return b[3] - a[3]; });
       h.push('<div id="drift-table">' + table(['column', 'type', 'stattest', 'score', 'threshold', 'drifted'], cols.map(function(r){ var t = D.drift_tests[r[1]];
-        return [D.drift_columns[r[0]], t[0], t[1], num(r[2]), num(r[3]), { html: r[4] ? '<span class="fail">yes</span>' : '<span class="ok">no</span>' }]; }), [false, false, false, true, true, false]) + '</div>');
+        return [D.drift_columns[r[0]], t[0], t[1], num(r[2]), num(t[2]), { html: r[3] ? '<span class="fail">yes</span>' : '<span class="ok">no</span>' }]; }), [false, false, false, true, true, false]) + '</div>');
       if (dr.skipped_columns && dr.skipped_columns.length) h.push('<p class="sub">Skipped (no usable values): ' + esc(dr.skipped_columns.join(', ')) + '</p>');
     }
     var q = day.quality, f = q.findings.map(function(k){ return D.findings[k]; });

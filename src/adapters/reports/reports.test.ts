@@ -176,11 +176,11 @@ describe('monitoring page (one per team, every day)', () => {
   it('names repeated from day to day are listed once; a day refers to them by index', () => {
     expect(data.symbols).toEqual(['AAPL', 'MSFT']);
     expect(data.drift_columns).toEqual(['rsi_14', EVIL, 'dow']);
-    expect(data.drift_tests).toEqual([['num', 'ks'], ['num', 'wasserstein'], ['cat', 'chisquare']]);
+    expect(data.drift_tests).toEqual([['num', 'ks', 0.05], ['num', 'wasserstein', 0.1], ['cat', 'chisquare', 0.05]]);
     expect(data.findings).toHaveLength(1);
     expect(data.days.every((d) => d.quality.findings.length === 1 && d.quality.findings[0] === 0)).toBe(true);
     const d1 = data.days[1] as MonitoringPageDay;
-    expect(d1.drift?.columns).toEqual([[0, 0, 0.0011, 0.05, 1], [1, 1, 0.3, 0.1, 1], [2, 2, 0.7, 0.05, 0]]);
+    expect(d1.drift?.columns).toEqual([[0, 0, 0.0011, 1], [1, 1, 0.3, 1], [2, 2, 0.7, 0]]);
     expect(data.days[2]?.drift).toBeNull();
     expect(data.metrics.slice(0, 4)).toEqual(['n', 'mae', 'rmse', 'directional_accuracy']);
     expect(d1.pooled.slice(0, 4)).toEqual([2, 0.00851, 0.012, 0.53]);

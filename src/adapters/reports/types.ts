@@ -106,8 +106,8 @@ export interface MonitoringPageData {
   metrics: string[];
   /** Drift column names; a day's drift rows refer to them by index. */
   drift_columns: string[];
-  /** Distinct drift tests as [type, test]; rows refer to them by index. */
-  drift_tests: [string, string][];
+  /** Distinct drift tests as [type, test, threshold]; rows refer to them by index. */
+  drift_tests: [string, string, number][];
   /** Distinct data-quality findings; days refer to them by index. */
   findings: Finding[];
   days: MonitoringPageDay[];
@@ -135,8 +135,8 @@ export interface MonitoringPageDay {
     reference: string;
     current: string;
     skipped_columns?: string[];
-    /** [column index, test index, score, threshold, drifted 0/1]. */
-    columns: [number, number, number, number, number][];
+    /** [column index, test index, score, drifted 0/1]. */
+    columns: [number, number, number, number][];
   } | null;
   quality: {
     findings: number[];
