@@ -26,8 +26,6 @@ import { addTradingDays } from '../src/domain/calendar/nyse.ts';
 import { DEFAULT_SEASON_TRADING_DAYS, loadMarket, runSeason, seasonSpan } from '../src/engine/season.ts';
 import { barsCsv, sampleMarketData } from '../src/adapters/market/csv.ts';
 import { seededRandom } from '../src/domain/models/rng.ts';
-import { benchFeatures } from './features.ts';
-import { benchDense } from './models.ts';
 import { datasetDrift, type Table } from '../src/domain/monitoring/drift/index.ts';
 import { regressionMetrics } from '../src/domain/monitoring/metrics/index.ts';
 
@@ -45,6 +43,12 @@ function dirSize(dir: string): { bytes: number; files: number; largestHtml: numb
     if (e.name === 'monitoring.html') largestHtml = Math.max(largestHtml, size);
   }
   return { bytes, files, largestHtml };
+}
+
+/** bench/features.ts (benchFeatures) or bench/models.ts (benchDense) run as their own script, output inline. */
+function benchInChild(script: string, args: string[]): void {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=2048', '--import', 'tsx', '--import', './bench/source-maps-off.mjs', path.join('bench', script), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) console.log(`  ${script}: failed (exit ${r.status ?? r.signal})`);
 }
 
 const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -278,8 +282,10 @@ let season: SeasonFigures | null = null;
 if (only.has('season') || only.has('reports')) season = await benchSeasons(only.has('season'));
 if (only.has('reports')) benchReports(season);
 if (only.has('replay')) await benchReplay();
-if (only.has('features')) await benchFeatures();
-if (only.has('models')) await benchDense();
+// Their own processes: they hold millions of bars / samples at once, more than the 256 MB heap this
+// script runs with (npm start's cap, kept for the in-process replay).
+if (only.has('features')) benchInChild('features.ts', []);
+if (only.has('models')) benchInChild('models.ts', ['dense']);
 if (only.has('drift')) benchDrift();
 if (only.has('cycle')) await benchCycle();
 console.log(`machine load average at the end: ${loadAverage()}`);
