@@ -1,7 +1,7 @@
 /**
  * Season reports from a real paper account and journal (no cycle, no model): trades counted from the
  * whole ledger, the benchmark bought at the teams' first fill, refused orders apart, the model's
- * season accuracy, and pages rebuilt from the workspace's data when the reports folder lacks them.
+ * season accuracy, and "prediction" links only to a monitoring page that is there.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +18,12 @@ import { writeFileAtomic } from '../core/fsx.ts';
 import { tradingDays } from '../domain/calendar/nyse.ts';
 import type { Bar } from '../domain/market/types.ts';
 import { BrokerError } from '../domain/trading/errors.ts';
-import { monitoringData } from '../testing/report-fixtures.ts';
+import { monitoringDays } from '../testing/report-fixtures.ts';
 import { REPO_ROOT } from '../testing/services.ts';
 import { Journal } from './journal.ts';
 import type { PlacedOrder } from './records.ts';
 import { emitSeasonReports } from './reporting.ts';
-import { MONITORING_DATA_FILE } from './report-sink.ts';
+import { monitoringDaysFile, writeMonitoringPage } from './monitoring-page.ts';
 
 const days = tradingDays('2017-08-01', '2017-10-31'); // 65 trading days
 let team: TeamConfig;
@@ -32,7 +32,6 @@ let dir: string;
 let broker: PaperAccount;
 let lb: Leaderboard;
 let trading: TradingReportData;
-let notes: string[];
 
 const bars = (symbol: string): Bar[] => [...market.bars(symbol)];
 const barOn = (symbol: string, date: string): Bar => bars(symbol).find((b) => b.date === date) as Bar;
@@ -47,7 +46,9 @@ beforeAll(async () => {
   const clock = new ReplayClock({ start: nyDateTime(days[0] as string, '00:00') });
   broker = await PaperAccount.open({ ledgerFile: path.join(dir, 'state', 'ledger.jsonl'), accountId: 'red-test', clock, prices: market, startingCash: 100_000, slippageBps: 5, commissionPerShare: 0.005, commissionMin: 1, multiplier: 1 });
   const journal = await new Journal(path.join(dir, 'state', 'journal.jsonl')).load();
-  const archive = path.join(dir, 'workspace-reports');
+  const kept = path.join(dir, 'workspace');
+  const fixtureDays = monitoringDays();
+  const daysKept: string[] = [];
   for (const [i, date] of days.entries()) {
     clock.advanceTo(nyDateTime(date, '16:30'));
     const close = barOn('AAPL', date).close;
@@ -71,14 +72,16 @@ beforeAll(async () => {
     const positions = Object.fromEntries((await broker.positions()).map((p) => [p.symbol, p.qty]));
     if (i === 10 || i === 11) {
       await journal.record(date, 'monitor', { summary: { dataset_drift: false, drift_share: 0, live_directional_accuracy: null }, comparisons: 0, pooled: {} });
-      // The workspace kept the page's data of day 10 only.
-      if (i === 10) await writeFileAtomic(path.join(archive, date, MONITORING_DATA_FILE), JSON.stringify({ ...monitoringData(), date }));
+      daysKept.push(JSON.stringify({ ...fixtureDays[i], date }));
     }
     await journal.record(date, 'trade', { equity: account.equity, cash: account.cash, positions, orders: placed, refused: null, notes: [] });
   }
+  // The monitor's days as the workspace keeps them; the season writes the team's page before its reports.
+  await writeFileAtomic(monitoringDaysFile({ reports: kept }), daysKept.join('\n') + '\n');
   const out = path.join(dir, 'reports');
+  await writeMonitoringPage(path.join(out, 'red'), monitoringDaysFile({ reports: kept }), 'x');
   const r = await emitSeasonReports({
-    results: [{ rt: { team, journal, broker, reportDir: path.join(out, 'red'), clock, archiveDir: archive }, days }],
+    results: [{ rt: { team, journal, broker, reportDir: path.join(out, 'red'), clock }, days }],
     market,
     from: days[0] as string,
     to: days[days.length - 1] as string,
@@ -86,7 +89,6 @@ beforeAll(async () => {
     seasonId: 'test',
   });
   lb = r.leaderboard;
-  notes = r.notes;
   trading = JSON.parse(readFileSync(path.join(out, 'red', 'trading.json'), 'utf8')) as TradingReportData;
 });
 
@@ -143,12 +145,20 @@ describe('season reports', () => {
     expect(lb.definitions.trades).toMatch(/not round trips/);
   });
 
-  it('a missing monitoring page is rebuilt from the kept data and linked; one that cannot be is not linked', () => {
-    const [kept, lost] = [days[10] as string, days[11] as string];
-    expect(existsSync(path.join(dir, 'reports', 'red', kept, 'monitoring.html'))).toBe(true);
-    expect(JSON.parse(readFileSync(path.join(dir, 'reports', 'red', kept, 'monitoring.json'), 'utf8'))).toMatchObject({ team: 'red', date: kept });
-    expect(trading.orders.find((o) => o.date === kept)?.prediction_href).toBe(`${kept}/monitoring.html`);
-    expect(trading.orders.find((o) => o.date === lost)?.prediction_href).toBeNull();
-    expect(notes).toEqual([expect.stringMatching(new RegExp(`^red ${lost}: monitoring page not rebuilt \\(.*is missing`))]);
+  it('orders link to their day on the team\'s monitoring page, and only when the page is there', async () => {
+    const [d10, d11] = [days[10] as string, days[11] as string];
+    expect(JSON.parse(readFileSync(path.join(dir, 'reports', 'red', 'monitoring.json'), 'utf8'))).toMatchObject({ team: 'red', dates: [d10, d11] });
+    expect(trading.orders.find((o) => o.date === d10)?.prediction_href).toBe(`monitoring.html#${d10}`);
+    expect(trading.orders.find((o) => o.date === d11)?.prediction_href).toBe(`monitoring.html#${d11}`);
+    // A day without a monitor record has no link.
+    expect(trading.orders.find((o) => o.date === days[12])?.prediction_href).toBeNull();
+    // A reports folder without the page: no dead link.
+    const bare = path.join(dir, 'bare');
+    const journal = await new Journal(path.join(dir, 'state', 'journal.jsonl')).load();
+    const clock = new ReplayClock({ start: nyDateTime(days[days.length - 1] as string, '16:30') });
+    await emitSeasonReports({ results: [{ rt: { team, journal, broker, reportDir: path.join(bare, 'red'), clock }, days }], market, from: days[0] as string, to: days[days.length - 1] as string, out: bare, seasonId: 'test' });
+    const t = JSON.parse(readFileSync(path.join(bare, 'red', 'trading.json'), 'utf8')) as TradingReportData;
+    expect(t.orders.every((o) => o.prediction_href === null)).toBe(true);
+    expect(existsSync(path.join(bare, 'red', 'monitoring.html'))).toBe(false);
   });
 });

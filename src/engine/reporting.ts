@@ -2,13 +2,12 @@
  * Turns journals, ledgers and model cards into the people-facing reports (HTML + the JSON they
  * were rendered from). Reports are always rebuilt from durable state, so a season resumed after a
  * kill writes the same files as an uninterrupted one, and a season re-run into a fresh `--out`
- * writes every page again (monitoring pages from the data the workspace keeps, training pages from
- * the model cards) instead of linking to pages that are not there.
+ * writes every page again (the monitoring page from the days the workspace keeps, engine/monitoring-page.ts;
+ * training pages from the model cards) instead of linking to pages that are not there.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
 import type { InMemoryMarketData } from '../adapters/market/memory.ts';
 import type { ModelRegistry } from '../adapters/models/registry.ts';
 import { Book } from '../domain/trading/book.ts';
@@ -17,20 +16,18 @@ import { buyAndHold, hitRate, summarize, type BuyAndHold } from '../domain/tradi
 import type { Order } from '../domain/trading/types.ts';
 import { joinPredictionsWithTruth, pairMetrics } from '../domain/monitoring/pairs.ts';
 import type { DailySeries } from '../domain/market/types.ts';
-import type { EquityPoint, IndexEntry, Leaderboard, LeaderboardRow, LeaderboardView, MonitoringReportData, TradingOrderRow, TradingReportData } from '../adapters/reports/types.ts';
+import type { EquityPoint, IndexEntry, Leaderboard, LeaderboardRow, LeaderboardView, TradingOrderRow, TradingReportData } from '../adapters/reports/types.ts';
 import { renderIndex } from '../adapters/reports/index-page.ts';
 import { renderLeaderboard } from '../adapters/reports/leaderboard.ts';
 import { METRIC_DEFINITIONS } from '../adapters/reports/legend.ts';
-import { renderMonitoring } from '../adapters/reports/monitoring.ts';
 import { writeTrainingReport } from '../adapters/reports/training.ts';
 import { renderTrading } from '../adapters/reports/trading.ts';
 import { writeReport } from '../adapters/reports/write.ts';
 import { pathExists } from '../core/fsx.ts';
-import { errorMessage } from '../core/errors.ts';
 import type { TeamConfig } from '../config/load.ts';
 import type { Broker, Clock } from '../ports.ts';
 import type { Journal } from './journal.ts';
-import { MONITORING_DATA_FILE } from './report-sink.ts';
+import { MONITORING_PAGE, monitoringIndexEntries } from './monitoring-page.ts';
 
 /** Reports carry the replay clock's time, so a resumed season writes byte-identical JSON. */
 function generatedAt(rt: Pick<ReportRuntime, 'clock'>): string {
@@ -44,8 +41,6 @@ export interface ReportRuntime {
   broker: Broker;
   reportDir: string;
   clock: Clock;
-  /** Where the workspace keeps each monitoring page's data (`<date>/monitoring.json`), to rebuild a missing page. */
-  archiveDir?: string;
   /** The team's model registry: every training page is (re)written from its cards at the end. */
   registry?: ModelRegistry;
 }
@@ -53,6 +48,8 @@ export interface ReportRuntime {
 export interface SeasonTeamResult {
   rt: ReportRuntime;
   days: readonly string[];
+  /** Set when the team stopped before the end (its row is marked with it). */
+  error?: string;
 }
 
 /** Each team's equity after each day's cycle, from the trade step's journal records. */
@@ -127,13 +124,13 @@ async function orderRows(rt: ReportRuntime, days: readonly string[], byClientId:
   const orders: TradingOrderRow[] = [];
   const refused: TradingOrderRow[] = [];
   const refusals: { date: string; reason: string }[] = [];
+  const pageThere = await pathExists(path.join(rt.reportDir, MONITORING_PAGE));
   for (const date of days) {
     const rec = rt.journal.get(date, 'trade');
     if (!rec) continue;
     if (rec.refused) refusals.push({ date, reason: rec.refused });
-    // Linked only when the page is there (written now or rebuilt above): no dead link.
-    const monitoring = path.join(rt.reportDir, date, 'monitoring.html');
-    const href = rt.journal.has(date, 'monitor') && (await pathExists(monitoring)) ? `${date}/monitoring.html` : null;
+    // Linked only when the team's monitoring page is there (written before the reports): no dead link.
+    const href = rt.journal.has(date, 'monitor') && pageThere ? `${MONITORING_PAGE}#${date}` : null;
     for (const p of rec.orders) {
       const o = byClientId.get(p.client_order_id);
       const row: TradingOrderRow = {
@@ -159,32 +156,11 @@ async function orderRows(rt: ReportRuntime, days: readonly string[], byClientId:
   return { orders, refused, refusals };
 }
 
-const archivedMonitoringSchema = z.looseObject({ team: z.string(), date: z.string(), metrics: z.object({}).loose(), data_quality: z.object({}).loose(), pairs: z.array(z.unknown()) });
-
-/**
- * Writes what the reports folder lacks for these days and rewrites the training pages from the model
- * cards (with each version's status at the end). Returns what could not be rebuilt, one line each.
- */
-async function rebuildTeamPages(rt: ReportRuntime, days: readonly string[]): Promise<string[]> {
-  const notes: string[] = [];
-  if (rt.archiveDir) {
-    for (const date of days) {
-      if (!rt.journal.has(date, 'monitor') || (await pathExists(path.join(rt.reportDir, date, 'monitoring.html')))) continue;
-      const source = path.join(rt.archiveDir, date, MONITORING_DATA_FILE);
-      try {
-        const raw: unknown = JSON.parse(await readFile(source, 'utf8'));
-        archivedMonitoringSchema.parse(raw); // checked, but rendered as kept: the same key order, so the same JSON
-        const data = raw as MonitoringReportData;
-        await writeReport(path.join(rt.reportDir, date, 'monitoring.html'), renderMonitoring(data), data);
-      } catch (err) {
-        notes.push(`${rt.team.team} ${date}: monitoring page not rebuilt (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? `${source} is missing: the season ran before its pages' data was kept` : errorMessage(err)}); it is not linked`);
-      }
-    }
-  }
+/** Rewrites the training pages from the model cards (with each version's status at the end): a fresh --out gets them all. */
+async function rebuildTrainingPages(rt: ReportRuntime): Promise<void> {
   if (rt.registry) {
     for (const v of await rt.registry.list()) if (v.card) await writeTrainingReport(rt.reportDir, v.card, v.status);
   }
-  return notes;
 }
 
 async function listReports(out: string): Promise<IndexEntry[]> {
@@ -204,11 +180,9 @@ async function listReports(out: string): Promise<IndexEntry[]> {
         for (const f of (await readdir(path.join(dir, 'training'))).filter((f) => f.endsWith('.html')).sort()) {
           entries.push({ team, kind: 'training', date: null, title: `${team}: model ${f.replace(/\.html$/, '')}`, href: `${team}/training/${f}` });
         }
-      } else if (/^\d{4}-\d{2}-\d{2}$/.test(d.name)) {
-        const files = await readdir(path.join(dir, d.name));
-        if (files.includes('monitoring.html')) entries.push({ team, kind: 'monitoring', date: d.name, title: `${team}: monitoring ${d.name}`, href: `${team}/${d.name}/monitoring.html` });
       }
     }
+    entries.push(...(await monitoringIndexEntries(out, team)));
   }
   return entries;
 }
@@ -232,7 +206,7 @@ export interface SeasonReportInput {
   progress?: { done: number; total: number; refreshSeconds: number };
 }
 
-export async function emitSeasonReports(input: SeasonReportInput): Promise<{ leaderboard: Leaderboard; view: LeaderboardView; notes: string[] }> {
+export async function emitSeasonReports(input: SeasonReportInput): Promise<{ leaderboard: Leaderboard; view: LeaderboardView }> {
   const first = input.results[0];
   if (!first) throw new Error('a season needs at least one team');
   const at = generatedAt(first.rt);
@@ -242,9 +216,8 @@ export async function emitSeasonReports(input: SeasonReportInput): Promise<{ lea
   const b = summarize(bench.points, startingCash);
   const rows: LeaderboardRow[] = [];
   const curves: LeaderboardView['curves'] = [];
-  const notes: string[] = [];
-  for (const { rt, days } of input.results) {
-    notes.push(...(await rebuildTeamPages(rt, days)));
+  for (const { rt, days, error } of input.results) {
+    await rebuildTrainingPages(rt);
     const curve = equityCurve(rt, days);
     const history = await accountHistory(rt.broker);
     const fills = history.orders.filter((o) => o.status === 'filled' || o.filled_qty > 0).length;
@@ -267,6 +240,7 @@ export async function emitSeasonReports(input: SeasonReportInput): Promise<{ lea
       directional_accuracy: accuracy.accuracy,
       predictions_scored: accuracy.n,
       refused_orders: refused.length,
+      ...(error ? { error } : {}),
     };
     rows.push(r);
     curves.push({ name: rt.team.team, points: curve });
@@ -303,5 +277,5 @@ export async function emitSeasonReports(input: SeasonReportInput): Promise<{ lea
   };
   await writeReport(path.join(input.out, 'leaderboard.html'), renderLeaderboard(view), leaderboard);
   await writeIndex(input.out, at);
-  return { leaderboard, view, notes };
+  return { leaderboard, view };
 }

@@ -23,6 +23,7 @@ import type { Broker, Clock, MarketData, Versioner } from '../ports.ts';
 import { journalFile, runDirs, type RunDirs, type TeamContext } from './context.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { Journal } from './journal.ts';
+import { liveMonitoring, seasonMonitoring } from './monitoring-page.ts';
 import { htmlReports } from './report-sink.ts';
 import { noSnapshots, workspaceSnapshots } from './snapshots.ts';
 
@@ -168,7 +169,7 @@ export async function seasonContext(team: TeamConfig, w: SeasonWiring): Promise<
       journal: new Journal(journalFile(dirs)),
       clock: w.clock,
       logger: w.logger,
-      reports: htmlReports(reportDir, dirs.reports),
+      reports: htmlReports(reportDir, seasonMonitoring(dirs)),
       snapshots: noSnapshots,
       features: new FeatureCache(team.features, team.plugins.features),
     },
@@ -212,7 +213,7 @@ export async function liveContext(team: TeamConfig, w: LiveWiring): Promise<Team
       journal: new Journal(journalFile(dirs)),
       clock: w.clock,
       logger: w.logger,
-      reports: htmlReports(reportDir, dirs.reports),
+      reports: htmlReports(reportDir, liveMonitoring(dirs, reportDir, w.clock)),
       snapshots: workspaceSnapshots(dirs),
       features: new FeatureCache(team.features, team.plugins.features),
     },

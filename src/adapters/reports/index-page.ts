@@ -1,5 +1,5 @@
 import type { IndexEntry } from './types.ts';
-import { html, link, page } from './html.ts';
+import { html, joinHtml, link, page, safeHref } from './html.ts';
 
 const KIND_ORDER: IndexEntry['kind'][] = ['leaderboard', 'trading', 'training', 'monitoring'];
 
@@ -9,7 +9,13 @@ export function renderIndex(entries: readonly IndexEntry[], generatedAt: string)
     const mine = entries.filter((e) => e.team === team);
     const groups = KIND_ORDER.map((kind) => {
       const list = mine.filter((e) => e.kind === kind).sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.title.localeCompare(a.title));
-      return list.length ? html`<h3>${kind} (${list.length})</h3><ul>${list.map((e) => html`<li>${link(e.href, e.title)}</li>`)}</ul>` : '';
+      if (!list.length) return '';
+      // A season has hundreds of monitored days, each an anchor into the team's one monitoring page: one line of dates.
+      if (kind === 'monitoring' && list.every((e) => e.date)) {
+        const days = list.map((e) => html`<a href="${safeHref(e.href)}" title="${e.title}">${e.date}</a>`);
+        return html`<h3>${kind} (${list.length})</h3><p class="days">${joinHtml(days, ' · ')}</p>`;
+      }
+      return html`<h3>${kind} (${list.length})</h3><ul>${list.map((e) => html`<li>${link(e.href, e.title)}</li>`)}</ul>`;
     });
     return html`<h2>${team === 'all' ? 'Competition' : `Team ${team}`}</h2>${groups}\n`;
   });

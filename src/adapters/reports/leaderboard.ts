@@ -34,7 +34,7 @@ export function verdicts(rows: readonly LeaderboardRow[], benchmark: string): { 
 export function renderLeaderboard(view: LeaderboardView): string {
   const lb = view.leaderboard;
   const rows = [...lb.teams].sort((a, b) => b.final_equity - a.final_equity);
-  const body = rows.map((t, i) => [i + 1, t.team, fmtMoney(t.final_equity), fmtPct(t.total_return), fmtPp(t.excess_return), t.sharpe.toFixed(2), fmtPct(t.max_drawdown), t.trades, t.refused_orders, fmtPct(t.hit_rate, 1), fmtAccuracy(t)]);
+  const body = rows.map((t, i) => [i + 1, t.error ? html`${t.team} <span class="fail">stopped</span>` : t.team, fmtMoney(t.final_equity), fmtPct(t.total_return), fmtPp(t.excess_return), t.sharpe.toFixed(2), fmtPct(t.max_drawdown), t.trades, t.refused_orders, fmtPct(t.hit_rate, 1), fmtAccuracy(t)]);
   body.push(['', lb.benchmark.name, fmtMoney(lb.benchmark.final_equity), fmtPct(lb.benchmark.total_return), '', lb.benchmark.sharpe.toFixed(2), fmtPct(lb.benchmark.max_drawdown), '', '', '', '']);
   const aligned = alignSeries(view.curves.map((c) => ({ label: c.name, points: c.points.map((p) => ({ date: p.date, value: p.equity })) })));
   const chart: ChartSpec = { id: 'equity', title: 'Equity (benchmark bought with the same starting cash, at the teams’ first fill)', ...aligned, yFormat: 'money' };
@@ -42,13 +42,15 @@ export function renderLeaderboard(view: LeaderboardView): string {
   const links = joinHtml([...rows.map((t) => link(`${encodeURIComponent(t.team)}/trading.html`, `${t.team}: trading report`)), link('index.html', 'all reports')], ' · ');
   const bought = lb.benchmark.bought;
   const said = verdicts(rows, lb.benchmark.name);
+  const stopped = rows.filter((t) => t.error);
+  const failures = stopped.length ? html`<p class="warn">Stopped before the end (their figures stop there): ${joinHtml(stopped.map((t) => `${t.team} ${t.error}`), '; ')}</p>` : '';
   return page({
     title: `Leaderboard ${lb.from} – ${lb.to}`,
     refreshSeconds: view.refresh_seconds,
     charts: [chart],
     footer: `generated ${view.generated_at}`,
     body: html`<h1>Leaderboard</h1><p class="sub">${lb.from} – ${lb.to} · ranked by final equity</p>${progress}
-<p class="verdict">${said.index}</p><p class="verdict">${said.model}</p>
+<p class="verdict">${said.index}</p><p class="verdict">${said.model}</p>${failures}
 ${table(['#', 'team', 'final equity', 'total return', 'vs index', 'Sharpe', 'max drawdown', 'trades', 'refused', 'hit rate', 'model direction right'], body, { numeric: [true, false, true, true, true, true, true, true, true, true, true], className: 'leaderboard' })}
 <p class="sub">Benchmark: in cash at the close of ${lb.benchmark.start}, as the teams; ${
       bought ? `bought ${fmtNum(bought.qty, 8)} at ${fmtMoney(bought.price)} (slippage included) on the ${bought.date} session, commission ${fmtMoney(bought.commission)}, then held.` : 'not bought yet (no session after the first day).'

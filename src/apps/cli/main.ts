@@ -129,8 +129,9 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'directory of SYMBOL.csv files used instead of each team\'s data source')
     .option('--out <dir>', 'reports directory', 'reports')
     .option('--no-version', 'do not version the season state with DVC + git')
+    .option('--sequential', 'play the teams one after another in this process (default: each team in a worker process, same results)')
     .option('--quiet', 'no per-day progress')
-    .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; quiet?: boolean }) => {
+    .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; sequential?: boolean; quiet?: boolean }) => {
       const teams = await playingTeams(o.teams);
       const { runSeason } = await import('../../engine/season.ts');
       await whileNotSignalled(async (signal, logger) => {
@@ -144,12 +145,16 @@ export function buildProgram(): Command {
           logger,
           signal,
           version: o.version,
+          parallel: !o.sequential,
           onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine(p) + '\n'),
         });
         process.stdout.write(`\nSeason ${result.id}: ${result.from} .. ${result.to} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
         process.stdout.write(formatLeaderboard(result.leaderboard) + '\n\n');
         for (const v of result.versioning) process.stdout.write(`${v.team}: ${v.commit ? `versioned as commit ${v.commit.slice(0, 10)}` : 'not versioned'}${v.notes.length ? ` (${v.notes.join('; ')})` : ''}\n`);
         process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}\n`);
+        for (const f of result.failures) process.stdout.write(`${f.team}: FAILED ${f.date ? `on ${f.date}` : 'to start'}: ${f.error} (its row stops there; fix it and run the season again: it resumes from the journal)\n`);
+        // 1 for a team that failed while playing, unless a refused team file already set 2.
+        if (result.failures.length) process.exitCode ||= 1;
       });
     });
 
