@@ -182,15 +182,6 @@ export async function playTeams(o: PlayTeamsOptions): Promise<void> {
         o.onFailure({ team: team.team, date: null, error: errorMessage(err) });
       }
     }
-    // Journal and ledger must tell the same story before a day is replayed (a cut journal would trade again).
-    for (const rt of runtimes) {
-      try {
-        await checkJournalAndLedger(rt, o.logger);
-      } catch (err) {
-        failed.add(rt.team.team);
-        o.onFailure({ team: rt.team.team, date: null, error: errorMessage(err) });
-      }
-    }
     // Teams run in the order of their after-close time on the shared clock.
     const order = [...runtimes].sort((a, b) => (a.team.schedule.after_close < b.team.schedule.after_close ? -1 : a.team.schedule.after_close > b.team.schedule.after_close ? 1 : 0));
     for (const [i, date] of o.days.entries()) {
@@ -278,6 +269,12 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
     opts.logger.error(`${f.team}: ${f.date ? `the cycle of ${f.date} failed` : 'could not start'}: ${f.error}; the other teams play on`);
     progress.failed(f.team, f.date);
   };
+  // Journal and ledger must tell the same story before a day is replayed (a cut journal would trade
+  // again): checked here, before any worker starts, so a refusal stops the season with nothing run.
+  for (const team of opts.teams) {
+    const ctx = await seasonContext(team, { seasonId: id, market, clock: new ReplayClock({ start: nyDateTime(from, '00:00') }), logger: silentLogger(), reportsOut: opts.out });
+    await checkJournalAndLedger(ctx, opts.logger);
+  }
   const play = { market, seasonId: id, from, days, out: opts.out, logger: opts.logger, ...(opts.signal ? { signal: opts.signal } : {}), onDay, onFailure };
   const [mine = [], ...others] = (opts.parallel ?? true) ? dealTeams(byAfterClose) : [[...opts.teams]];
   // This process plays the first share while the workers play theirs; every player ends before the reports.
