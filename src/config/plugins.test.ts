@@ -1,7 +1,7 @@
 /**
  * A team's own modules: the example team green loads its strategy, model family and feature family
  * from teams/green/; a broken plug-in (missing, a directory, a syntax error, a throw at load, the wrong
- * shape, bad parameters) is one ConfigError naming the file and the field, never the module's source.
+ * shape, bad parameters) is one PluginError (a ConfigError: exit 2) naming the file and the field, never the module's source.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
