@@ -16,7 +16,7 @@
  * BENCH_ONLY=season,replay,reports,features,models,drift,cycle (comma-separated) runs a subset.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
@@ -86,18 +86,29 @@ function treeRss(pid: number): number {
   return sum;
 }
 
+/** The teams `npm start` plays (package.json's start script), so the bench measures what a user runs. */
+function startTeams(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const m = /--teams\s+(\S+)/.exec(start);
+  if (!m) throw new Error(`package.json's start script names no --teams: ${start}`);
+  return (m[1] as string).split(',');
+}
+
 /** `npm start`'s command line on `days` trading days ending at the default end, in a scratch project, timed by /usr/bin/time. */
 async function seasonRun(days: number, extra: string[] = []): Promise<SeasonRun> {
   const work = mkdtempSync(path.join(tmpdir(), `arena-bench-season-${days}-`));
   cpSync('teams', path.join(work, 'teams'), { recursive: true });
   cpSync('strategies', path.join(work, 'strategies'), { recursive: true });
-  const teams = await loadTeams(['teams/red.yml', 'teams/blue.yml']);
+  // A plug-in team (green) imports ../../src/plugin-api.ts and zod: the scratch project sees the repository's.
+  for (const d of ['src', 'node_modules', 'package.json']) symlinkSync(path.resolve(d), path.join(work, d));
+  const teamFiles = startTeams();
+  const teams = await loadTeams(teamFiles);
   const market = await loadMarket(teams, undefined);
   const { to } = seasonSpan(market, teams);
   const from = addTradingDays(to, -(days - 1));
   const out = path.join(work, 'reports');
   // The same flags as `npm start` (package.json).
-  const args = ['-f', 'bench_time %e %U %S %M', process.execPath, '--max-old-space-size=256', path.resolve('bin/arena.mjs'), 'season', '--teams', 'teams/red.yml,teams/blue.yml', '--from', from, '--to', to, '--no-version', '--quiet', '--out', out, ...extra];
+  const args = ['-f', 'bench_time %e %U %S %M', process.execPath, '--max-old-space-size=256', path.resolve('bin/arena.mjs'), 'season', '--teams', teamFiles.join(','), '--from', from, '--to', to, '--no-version', '--quiet', '--out', out, ...extra];
   const child = spawn('/usr/bin/time', args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -120,7 +131,7 @@ async function benchSeasons(run: boolean): Promise<SeasonFigures> {
   const s252 = await seasonRun(DEFAULT_SEASON_TRADING_DAYS);
   runs.push(s252);
   if (!run) return { runs };
-  console.log(`default season (npm start: red + blue, bundled data), as \`npm start\` runs it (teams in parallel, ${availableParallelism()} CPUs):`);
+  console.log(`default season (npm start: ${startTeams().map((f) => path.basename(f, '.yml')).join(' + ')}, bundled data), as \`npm start\` runs it (teams in parallel, ${availableParallelism()} CPUs):`);
   console.log(seasonLine(s252, '252 trading days'));
   console.log(`    target: ≤ 30 s CPU and ≤ 30 s wall (issue 18: 110–149 s CPU, 112–190 s wall before)`);
   const seq = await seasonRun(DEFAULT_SEASON_TRADING_DAYS, ['--sequential']);

@@ -74,8 +74,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 export async function appendLineDurable(file: string, line: string): Promise<void> {
   if (line.includes('\n')) throw new Error('appendLineDurable: line must not contain a newline');
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const handle = await fs.open(file, 'a');
+    // The folder nearly always exists: open first, create it only when the open says it is missing.
+    const handle = await fs.open(file, 'a').catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      return fs.open(file, 'a');
+    });
     try {
       await handle.write(line + '\n');
       await handle.sync();
