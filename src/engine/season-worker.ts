@@ -8,7 +8,7 @@
 import { errorMessage } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { loadMarket, playTeams, SeasonInterrupted } from './season.ts';
-import type { FromWorker, ToWorker, WorkerJob } from './season-workers.ts';
+import { teamInWorker, type FromWorker, type ToWorker, type WorkerJob } from './season-workers.ts';
 
 const controller = new AbortController();
 let started = false;
@@ -26,9 +26,10 @@ for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => controller.a
 async function play(job: WorkerJob): Promise<void> {
   const logger = createLogger({ stderr: true });
   try {
-    const market = await loadMarket(job.allTeams, job.dataDir);
+    const allTeams = await Promise.all(job.allTeams.map(teamInWorker));
+    const market = await loadMarket(allTeams, job.dataDir);
     await playTeams({
-      teams: job.teams,
+      teams: await Promise.all(job.teams.map(teamInWorker)),
       market,
       seasonId: job.seasonId,
       from: job.from,

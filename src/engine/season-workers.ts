@@ -10,7 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { TeamConfig } from '../config/load.ts';
+import { loadTeam, type TeamConfig } from '../config/load.ts';
 
 /** One team's finished day, as the day loop reports it. */
 export interface TeamDay {
@@ -30,11 +30,38 @@ export interface TeamFailure {
   error: string;
 }
 
+/**
+ * A team as it crosses to a worker: its data without the code it loaded (functions do not cross a
+ * process boundary). The worker loads the team file again for the code, checks it is the same code
+ * (`code`), and keeps the parent's data (a caller may have moved the workspace, as the tests do).
+ */
+export interface TeamForWorker {
+  data: Omit<TeamConfig, 'strategy' | 'plugins'>;
+  code: string;
+}
+
+/** The strategy's kind and parameters and every plug-in module's digest: what a reload must match. */
+function codeOf(team: TeamConfig): string {
+  return JSON.stringify({ strategy: { kind: team.strategy.kind, params: team.strategy.params }, modules: team.plugins.modules.map((m) => `${m.field}:${m.digest}`) });
+}
+
+export function teamForWorker(team: TeamConfig): TeamForWorker {
+  const { strategy: _s, plugins: _p, ...data } = team;
+  return { data, code: codeOf(team) };
+}
+
+/** The worker's side: the team file loaded again, refused if its code changed since the season started. */
+export async function teamInWorker(t: TeamForWorker): Promise<TeamConfig> {
+  const loaded = await loadTeam(t.data.file, { root: t.data.root, checkSecrets: false });
+  if (codeOf(loaded) !== t.code) throw new Error(`${t.data.file}: its strategy or plug-in modules changed after the season started; run the season again`);
+  return { ...loaded, ...t.data };
+}
+
 /** What a worker is asked to play. */
 export interface WorkerJob {
-  teams: TeamConfig[];
+  teams: TeamForWorker[];
   /** Every team of the season: the worker loads the same market the parent did. */
-  allTeams: TeamConfig[];
+  allTeams: TeamForWorker[];
   dataDir?: string;
   seasonId: string;
   from: string;
@@ -100,7 +127,7 @@ export function runWorker(teams: TeamConfig[], o: PlayInWorkersOptions): Promise
       if (!ended && !o.signal?.aborted) fail(`its worker process exited (${signal ?? `code ${code}`}) before the season ended`);
       resolve();
     });
-    child.send({ type: 'start', job: { teams, allTeams: [...o.allTeams], ...(o.dataDir ? { dataDir: o.dataDir } : {}), seasonId: o.seasonId, from: o.from, days: [...o.days], out: o.out } } satisfies ToWorker);
+    child.send({ type: 'start', job: { teams: teams.map(teamForWorker), allTeams: o.allTeams.map(teamForWorker), ...(o.dataDir ? { dataDir: o.dataDir } : {}), seasonId: o.seasonId, from: o.from, days: [...o.days], out: o.out } } satisfies ToWorker);
   });
 }
 

@@ -69,6 +69,7 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
     'leaderboard/equity': ['date', 'red', 'blue', 'SPX buy & hold'],
     'monitoring/rolling': ['date', 'mae', 'directional_accuracy'],
     'monitoring/pairs': ['date', 'predicted', 'actual'],
+    'monitoring/drift': ['date', 'drift share', 'threshold'],
     'training/loss': ['epoch', 'loss', 'val_loss'],
     'trading/equity': ['date', 'red', 'SPX'],
     'trading/drawdown': ['date', 'drawdown'],
