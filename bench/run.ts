@@ -1,26 +1,31 @@
 /**
- * `npm run bench`: prints the figures DESIGN.md budgets (never asserted in tests).
- * - the default season (2 teams, bundled data, 252 trading days) from scratch: wall time, peak RSS
- *   (run with the same heap cap as `npm start`, see package.json);
- * - drift + regression metrics on 10,000 rows × 50 columns;
- * - the size of a daily report and of the whole season's reports.
+ * `npm run bench`: every row of issue 18's table, each figure next to its peer in the same run
+ * (figures are never asserted in tests; the machine is shared, so CPU seconds are printed beside wall
+ * seconds and ratios are taken back to back):
+ * - season: the default season (`npm start`: red + blue, bundled data) at 252 and 504 trading days as
+ *   `npm start` runs it (a fresh CLI process, teams in parallel), CPU and wall seconds, peak RSS (the
+ *   largest process and the whole process tree), the 504/252 ratio (target ≤ 2.2); the 252-day season
+ *   again with `--sequential` (same leaderboard, printed);
+ * - reports: that season's reports, size and file count (target ≤ 10 MB);
+ * - replay: trading days per second per team with retraining off (the model trained once, then
+ *   reloaded), CPU and wall (target ≥ 50);
+ * - features: 100 symbols × 5,040 bars next to TA-Lib (bench/features.ts, target within 3×);
+ * - models: the MLP 32-16-1 next to scikit-learn's MLPRegressor (bench/models.ts, target within 2×);
+ * - drift: drift + regression metrics on 10,000 × 50 next to Evidently;
+ * - cycle: the live cycle (10 symbols, retraining, DVC + git) as the daemon runs it (≤ 10 s, ≤ 300 MB).
+ * BENCH_ONLY=season,replay,reports,features,models,drift,cycle (comma-separated) runs a subset.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTeams } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { TRAINING_NODE_FLAGS } from '../src/core/paths.ts';
-import { runSeason } from '../src/engine/season.ts';
-import { barsCsv } from '../src/adapters/market/csv.ts';
-import { availableFields, buildFeatureMatrix, planFeatures } from '../src/domain/features/matrix.ts';
-import type { Bar } from '../src/domain/market/types.ts';
-import { sampleMarketData } from '../src/adapters/market/csv.ts';
+import { addTradingDays } from '../src/domain/calendar/nyse.ts';
+import { DEFAULT_SEASON_TRADING_DAYS, loadMarket, runSeason, seasonSpan } from '../src/engine/season.ts';
+import { barsCsv, sampleMarketData } from '../src/adapters/market/csv.ts';
 import { seededRandom } from '../src/domain/models/rng.ts';
-import { initBackend, resetBackendForBench } from '../src/adapters/models/tfjs/backend.ts';
-import type { Sample } from '../src/domain/models/dataset.ts';
-import { trainModel } from '../src/adapters/models/tfjs/train.ts';
 import { datasetDrift, type Table } from '../src/domain/monitoring/drift/index.ts';
 import { regressionMetrics } from '../src/domain/monitoring/metrics/index.ts';
 
@@ -40,36 +45,155 @@ function dirSize(dir: string): { bytes: number; files: number; largestHtml: numb
   return { bytes, files, largestHtml };
 }
 
-async function benchSeason(): Promise<void> {
-  const work = mkdtempSync(path.join(tmpdir(), 'arena-bench-'));
-  const teams = (await loadTeams(['teams/red.yml', 'teams/blue.yml'])).map((t) => ({ ...t, workspaceDir: path.join(work, 'workspaces', t.team) }));
+/** bench/features.ts (benchFeatures) or bench/models.ts (benchDense) run as their own script, output inline. */
+function benchInChild(script: string, args: string[]): void {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=2048', '--import', 'tsx', '--import', './bench/source-maps-off.mjs', path.join('bench', script), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) console.log(`  ${script}: failed (exit ${r.status ?? r.signal})`);
+}
+
+const loadAverage = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+interface SeasonRun {
+  days: number;
+  cpu: number;
+  wall: number;
+  /** Largest single process (maxrss of /usr/bin/time) and the sampled sum over the process tree. */
+  maxRss: number;
+  treeRss: number;
+  out: string;
+  leaderboard: string;
+  stdout: string;
+}
+
+interface SeasonFigures {
+  runs: SeasonRun[];
+}
+
+/** Resident set of `pid` and every descendant, from ps (0 when it is gone). */
+function treeRss(pid: number): number {
+  const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' });
+  const rows = (ps.stdout ?? '').trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const kids = new Map<number, number[]>();
+  for (const [p, pp] of rows) kids.set(pp, [...(kids.get(pp) ?? []), p]);
+  const rss = new Map(rows.map(([p, , r]) => [p, r]));
+  let sum = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop() as number;
+    sum += (rss.get(p) ?? 0) * 1024;
+    stack.push(...(kids.get(p) ?? []));
+  }
+  return sum;
+}
+
+/** The teams `npm start` plays (package.json's start script), so the bench measures what a user runs. */
+function startTeams(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const m = /--teams\s+(\S+)/.exec(start);
+  if (!m) throw new Error(`package.json's start script names no --teams: ${start}`);
+  return (m[1] as string).split(',');
+}
+
+/** `npm start`'s command line on `days` trading days ending at the default end, in a scratch project, timed by /usr/bin/time. */
+async function seasonRun(days: number, extra: string[] = []): Promise<SeasonRun> {
+  const work = mkdtempSync(path.join(tmpdir(), `arena-bench-season-${days}-`));
+  cpSync('teams', path.join(work, 'teams'), { recursive: true });
+  cpSync('strategies', path.join(work, 'strategies'), { recursive: true });
+  // A plug-in team (green) imports ../../src/plugin-api.ts and zod: the scratch project sees the repository's.
+  for (const d of ['src', 'node_modules', 'package.json']) symlinkSync(path.resolve(d), path.join(work, d));
+  const teamFiles = startTeams();
+  const teams = await loadTeams(teamFiles);
+  const market = await loadMarket(teams, undefined);
+  const { to } = seasonSpan(market, teams);
+  const from = addTradingDays(to, -(days - 1));
   const out = path.join(work, 'reports');
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  const t0 = performance.now();
-  let lastPrint = 0;
+  // The same flags as `npm start` (package.json).
+  const args = ['-f', 'bench_time %e %U %S %M', process.execPath, '--max-old-space-size=256', path.resolve('bin/arena.mjs'), 'season', '--teams', teamFiles.join(','), '--from', from, '--to', to, '--no-version', '--quiet', '--out', out, ...extra];
+  const child = spawn('/usr/bin/time', args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let peakTree = 0;
+  const sampler = setInterval(() => (peakTree = Math.max(peakTree, treeRss(child.pid as number))), 250);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(sampler);
+  const m = /bench_time ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+  if (code !== 0 || !m) throw new Error(`season of ${days} days failed (exit ${code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  return { days, wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), maxRss: Number(m[4]) * 1024, treeRss: peakTree, out, leaderboard: readFileSync(path.join(out, 'leaderboard.json'), 'utf8'), stdout };
+}
+
+const seasonLine = (r: SeasonRun, label: string): string =>
+  `  ${label}: ${r.cpu.toFixed(1)} s CPU (all processes), ${r.wall.toFixed(1)} s wall, peak RSS ${mb(r.maxRss)} (largest process; the whole tree ${mb(r.treeRss)})`;
+
+async function benchSeasons(run: boolean): Promise<SeasonFigures> {
+  const runs: SeasonRun[] = [];
+  const s252 = await seasonRun(DEFAULT_SEASON_TRADING_DAYS);
+  runs.push(s252);
+  if (!run) return { runs };
+  console.log(`default season (npm start: ${startTeams().map((f) => path.basename(f, '.yml')).join(' + ')}, bundled data), as \`npm start\` runs it (teams in parallel, ${availableParallelism()} CPUs):`);
+  console.log(seasonLine(s252, '252 trading days'));
+  console.log(`    target: ≤ 30 s CPU and ≤ 30 s wall (issue 18: 110–149 s CPU, 112–190 s wall before)`);
+  const seq = await seasonRun(DEFAULT_SEASON_TRADING_DAYS, ['--sequential']);
+  console.log(seasonLine(seq, '252 trading days, --sequential (one process)'));
+  console.log(`    same leaderboard.json as the parallel run: ${seq.leaderboard === s252.leaderboard ? 'yes, byte for byte' : 'NO'}; parallel/sequential wall ${(s252.wall / seq.wall).toFixed(2)}×, CPU ${(s252.cpu / seq.cpu).toFixed(2)}×`);
+  const s504 = await seasonRun(2 * DEFAULT_SEASON_TRADING_DAYS);
+  console.log(seasonLine(s504, '504 trading days'));
+  console.log(`    504/252: CPU ${(s504.cpu / s252.cpu).toFixed(2)}×, wall ${(s504.wall / s252.wall).toFixed(2)}× (target ≤ 2.2)`);
+  console.log(s252.stdout.trim().split('\n').filter((l) => /^\d|SPX|team/.test(l.trim())).map((l) => `    ${l}`).join('\n'));
+  runs.push(seq, s504);
+  return { runs };
+}
+
+function benchReports(figures: SeasonFigures | null): void {
+  for (const r of figures?.runs.filter((x, i) => i === 0 || x.days !== DEFAULT_SEASON_TRADING_DAYS) ?? []) {
+    const size = dirSize(r.out);
+    console.log(`reports of the ${r.days}-day season: ${size.files} files, ${mb(size.bytes)} (target ≤ 10 MB; issue 18: ~1,000 files, ~47 MB at 252 days); largest monitoring page ${(size.largestHtml / 1024).toFixed(0)} KB (one per team, every day)`);
+  }
+}
+
+/**
+ * Replay with the model reloaded, not retrained: the default teams with scheduled and drift retraining
+ * off (each trains its first model on day 1, then reloads it), both in this process one after the other.
+ * Days per second per team = team-days ÷ seconds, from the end of day 1 to the end of the last day.
+ */
+async function benchReplay(): Promise<void> {
+  const work = mkdtempSync(path.join(tmpdir(), 'arena-bench-replay-'));
+  const teams = (await loadTeams(['teams/red.yml', 'teams/blue.yml'])).map((t) => ({
+    ...t,
+    workspaceDir: path.join(work, 'workspaces', t.team),
+    lifecycle: { ...t.lifecycle, retrain: { ...t.lifecycle.retrain, every_trading_days: 0, on_drift: false } },
+  }));
+  let cpu0: NodeJS.CpuUsage | null = null;
+  let wall0 = 0;
+  let cpu = 0;
+  let wall = 0;
+  let days = 0;
   const result = await runSeason({
     teams,
-    out,
+    out: path.join(work, 'reports'),
     logger: createLogger({ console: false }),
     version: false,
+    parallel: false,
     onDay: (p) => {
-      if (p.index - lastPrint >= 50 || p.index === p.total) {
-        process.stderr.write(`  season day ${p.index}/${p.total}\n`);
-        lastPrint = p.index;
+      if (p.index === 1) {
+        cpu0 = process.cpuUsage();
+        wall0 = performance.now();
+        return;
       }
+      const c = process.cpuUsage(cpu0 ?? undefined);
+      cpu = (c.user + c.system) / 1e6;
+      wall = (performance.now() - wall0) / 1000;
+      days = p.index - 1;
     },
   });
-  const secs = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.resourceUsage().maxRSS * 1024);
-  const size = dirSize(out);
-  console.log(`season ${result.from}..${result.to} (2 teams, ${result.leaderboard.teams.length} rows): ${secs.toFixed(1)} s wall, peak RSS ${mb(peak)} (budget: < 120 s; the 300 MB budget is per daemon, this is both teams in one process)`);
-  console.log(`  seconds by step (both teams): ${Object.entries(result.stepSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-  console.log(`  per trading day: ${((secs * 1000) / 252).toFixed(0)} ms for both teams`);
-  console.log(`reports: ${size.files} files, ${mb(size.bytes)} total (budget < 50 MB); largest daily monitoring.html ${(size.largestHtml / 1024).toFixed(0)} KB (budget < 300 KB)`);
-  console.log(`  (work dir ${work})`);
+  const teamDays = days * teams.length;
+  const trained = Object.keys(result.stepSeconds).length ? result.stepSeconds : {};
+  console.log(`replay with retraining off (model reloaded; ${teams.length} teams × ${days} days after the first, in one process): ${(teamDays / cpu).toFixed(0)} trading days/s per team on CPU (${((cpu * 1000) / teamDays).toFixed(1)} ms CPU per team-day), ${(teamDays / wall).toFixed(0)} /s on the wall (target ≥ 50; issue 18: ~6 before)`);
+  const perDay = Object.entries(trained).filter(([k]) => k !== 'reports').map(([k, v]) => `${k} ${((v * 1000) / (teamDays + teams.length)).toFixed(1)}`);
+  console.log(`  wall ms per team-day by step: ${perDay.join(', ')}`);
 }
+
 
 function benchDrift(): void {
   let s = 42;
@@ -161,57 +285,18 @@ async function benchCycle(): Promise<void> {
   }
 }
 
-/** Feature-matrix throughput on 500 symbols × 20 years of (synthetic, random-walk) daily bars, the red team's features. */
-async function benchFeatures(): Promise<void> {
-  const [red] = await loadTeams(['teams/red.yml']);
-  const spec = (red as NonNullable<typeof red>).features;
-  const rand = seededRandom(1);
-  const days = 20 * 252;
-  const dates = Array.from({ length: days }, (_, i) => new Date(Date.UTC(2000, 0, 3) + i * 86_400_000).toISOString().slice(0, 10));
-  let bars = 0;
-  let ms = 0;
-  let rows = 0;
-  for (let s = 0; s < 500; s++) {
-    let close = 20 + rand() * 200;
-    const series: Bar[] = dates.map((date) => {
-      const open = close;
-      close = Math.max(1, close * (1 + (rand() - 0.5) * 0.04));
-      return { date, open, high: Math.max(open, close) * (1 + rand() * 0.01), low: Math.min(open, close) * (1 - rand() * 0.01), close, volume: Math.round(1e6 * (0.5 + rand())) };
-    });
-    const plan = planFeatures(spec, availableFields([{ bars: series }]));
-    const t0 = performance.now();
-    rows += buildFeatureMatrix(`S${s}`, series, spec, plan).length;
-    ms += performance.now() - t0;
-    bars += series.length;
-  }
-  console.log(`feature matrix, 500 symbols × 20 years (${(bars / 1e6).toFixed(2)} M bars, ${rows} rows): ${(ms / 1000).toFixed(1)} s, ${Math.round(bars / (ms / 1000)).toLocaleString('en-US')} bars/s`);
-}
-
-/** Training time and samples/second per backend: 10 symbols × 10 years, the red team's model, 30 features. */
-async function benchTraining(): Promise<void> {
-  const [red] = await loadTeams(['teams/red.yml']);
-  const spec = { ...(red as NonNullable<typeof red>).model, trainer: { ...(red as NonNullable<typeof red>).model.trainer, early_stopping_patience: 0 } };
-  const rand = seededRandom(2);
-  const samples: Sample[] = [];
-  for (let sym = 0; sym < 10; sym++)
-    for (let d = 0; d < 2520; d++)
-      samples.push({ symbol: `S${sym}`, date: new Date(Date.UTC(2008, 0, 1) + d * 86_400_000).toISOString().slice(0, 10), close: 100, x: Array.from({ length: 30 }, () => rand() - 0.5), y: (rand() - 0.5) * 0.02 });
-  const columns = Array.from({ length: 30 }, (_, i) => `f${i}`);
-  for (const backend of ['wasm', 'cpu'] as const) {
-    resetBackendForBench();
-    const got = await initBackend(backend);
-    const t0 = performance.now();
-    const r = await trainModel({ samples, spec, columns });
-    const secs = (performance.now() - t0) / 1000;
-    console.log(`training (${got}), 10 symbols × 10 years = ${samples.length} samples × 30 features, ${r.history.length} epochs: ${secs.toFixed(1)} s, ${Math.round((r.trainSamples * r.history.length) / secs).toLocaleString('en-US')} samples/s`);
-  }
-  resetBackendForBench();
-}
-
 // BENCH_ONLY=drift,season (comma-separated) runs a subset.
-const only = new Set((process.env.BENCH_ONLY ?? 'drift,training,features,cycle,season').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'season,reports,replay,features,models,drift,cycle').split(','));
+const load = loadAverage();
+console.log(`machine: ${availableParallelism()} CPUs, load average ${load} at the start (other work on the machine moves wall times; CPU seconds and ratios hold)`);
+let season: SeasonFigures | null = null;
+if (only.has('season') || only.has('reports')) season = await benchSeasons(only.has('season'));
+if (only.has('reports')) benchReports(season);
+if (only.has('replay')) await benchReplay();
+// Their own processes: they hold millions of bars / samples at once, more than the 256 MB heap this
+// script runs with (npm start's cap, kept for the in-process replay).
+if (only.has('features')) benchInChild('features.ts', []);
+if (only.has('models')) benchInChild('models.ts', ['dense']);
 if (only.has('drift')) benchDrift();
-if (only.has('training')) await benchTraining();
-if (only.has('features')) await benchFeatures();
 if (only.has('cycle')) await benchCycle();
-if (only.has('season')) await benchSeason();
+console.log(`machine load average at the end: ${loadAverage()}`);

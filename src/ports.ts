@@ -35,7 +35,8 @@ export type IndicatorSpec =
 
 /** A MarketData source that also serves Alpha Vantage technical indicators (the fetch step asks for them). */
 export interface IndicatorSource {
-  indicator(symbol: string, spec: IndicatorSpec, opts?: { asOf?: string }): Promise<IndicatorSeries>;
+  /** `deadline`: as DailyRequest's, the cycle's fetch deadline (epoch ms). */
+  indicator(symbol: string, spec: IndicatorSpec, opts?: { asOf?: string; deadline?: number }): Promise<IndicatorSeries>;
 }
 
 export interface IndicatorSeries {

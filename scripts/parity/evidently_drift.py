@@ -2,7 +2,7 @@
 
 Usage: python evidently_drift.py JOB.json
 JOB.json: {"cases": [{"name", "reference": "ref.csv", "current": "cur.csv",
-                      "numerical": [...], "categorical": [...], "overrides": {"col": "psi"}}]}
+                      "numerical": [...], "categorical": [...], "text": [...], "overrides": {"col": "psi"}}]}
 Output (stdout): {"versions": {...}, "cases": {name: {"dataset_drift", "drift_share", "number_of_drifted_columns",
   "columns": {col: {"test", "score", "threshold", "drift"}}, "inferred": {col: "num"|"cat"|"text"|...}}}}
 Column types are passed explicitly (DataDefinition) so that the comparison is about the tests, not about
@@ -41,6 +41,8 @@ TEST_NAMES = {
     "Wasserstein distance (normed)": "wasserstein",
     "Jensen-Shannon distance": "jensenshannon",
     "PSI": "psi",
+    "Percentile text content drift": "perc_text_content_drift",
+    "Absolute text content drift": "abs_text_content_drift",
 }
 
 
@@ -53,7 +55,9 @@ def read(path):
 def run_case(case):
     ref = read(case["reference"])
     cur = read(case["current"])
-    definition = DataDefinition(numerical_columns=case["numerical"], categorical_columns=case["categorical"])
+    definition = DataDefinition(
+        numerical_columns=case["numerical"], categorical_columns=case["categorical"], text_columns=case.get("text") or None
+    )
     preset = DataDriftPreset(per_column_method=case.get("overrides") or None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

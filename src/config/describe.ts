@@ -123,9 +123,22 @@ export function describeSchema(s: AnySchema | undefined): string | undefined {
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing (the key is missing)';
+  // JSON would print these as null: say what YAML read (1e400 is Infinity, .nan is NaN).
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : `${v > 0 ? '' : '-'}Infinity (a number too large to hold)`;
+  if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? '' : 's'}`;
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+/** What a whole document was, without its content (a file named by mistake, e.g. /etc/passwd, is never echoed). */
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'an empty document';
+  if (typeof v === 'string') return `a plain text of ${v.length} characters`;
+  if (Array.isArray(v)) return `a list of ${v.length} items`;
+  return `a ${typeof v}`;
+}
+
+const ITEMS: Record<string, string> = { array: 'items', string: 'characters', set: 'items', file: 'bytes' };
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -150,10 +163,46 @@ function closest(word: string, options: string[]): string | undefined {
   return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? best[0] : undefined;
 }
 
+/** What each YAML parse error code means (the parser's own message may quote the file: it is never shown). */
+const YAML_ERRORS: Record<string, string> = {
+  ALIAS_PROPS: 'an alias without an anchor or tag of its own',
+  BAD_ALIAS: 'aliases that name an anchor defined before them',
+  BAD_DIRECTIVE: 'a known %YAML or %TAG directive',
+  BAD_DQ_ESCAPE: 'valid escapes in a double-quoted string',
+  BAD_INDENT: 'consistent indentation',
+  BAD_PROP_ORDER: 'an anchor or tag before its value',
+  BAD_SCALAR_START: 'a value that does not start with a reserved character (@ or `)',
+  BLOCK_AS_IMPLICIT_KEY: 'a simple key (a block cannot be a key)',
+  BLOCK_IN_FLOW: 'no block collection inside [ ] or { }',
+  DUPLICATE_KEY: 'each key once',
+  IMPOSSIBLE: 'valid YAML',
+  KEY_OVER_1024_CHARS: 'keys shorter than 1024 characters',
+  MISSING_CHAR: 'a closing quote or bracket',
+  MULTILINE_IMPLICIT_KEY: 'each key on one line',
+  MULTIPLE_ANCHORS: 'at most one anchor per value',
+  MULTIPLE_DOCS: 'a single YAML document',
+  MULTIPLE_TAGS: 'at most one tag per value',
+  NON_STRING_KEY: 'plain keys',
+  RESOURCE_EXHAUSTION: 'aliases that expand to a reasonable size (this looks like an alias bomb)',
+  TAB_AS_INDENT: 'spaces for indentation, not tabs',
+  TAG_RESOLVE_FAILED: 'values valid for their tag',
+  UNEXPECTED_TOKEN: 'YAML syntax (a character is out of place)',
+  BAD_COLLECTION_TYPE: 'a collection of the tagged type',
+};
+
+/** One line for a YAML error, from its code and position only. */
+export function describeYamlError(code: string, pos?: { line: number; col: number }): { field: string; text: string } {
+  return { field: pos ? `line ${pos.line}, column ${pos.col}` : '', text: `expected valid YAML: ${YAML_ERRORS[code] ?? 'valid YAML'} (${code})` };
+}
+
 /** One line per issue: `[field, expectation]`. */
 export function describeIssue(root: AnySchema, issue: z.core.$ZodIssue, input: unknown): { field: string; text: string } {
   const path = issue.path as PropertyKey[];
   const value = (issue as { input?: unknown }).input;
+  // The document itself is not a mapping: say what it is, never what it says.
+  if (path.length === 0 && (input === null || typeof input !== 'object' || Array.isArray(input))) {
+    return { field: '', text: `expected a YAML mapping (key: value lines), got ${kindOf(input)}` };
+  }
   if (issue.code === 'unrecognized_keys') {
     const container = schemaAt(root, path, input);
     const allowed = container ? Object.keys(internals(unwrap(container)).def.shape ?? {}) : [];
@@ -168,6 +217,13 @@ export function describeIssue(root: AnySchema, issue: z.core.$ZodIssue, input: u
     const opts = (issue as unknown as { options?: unknown[] }).options ?? [];
     const got = value && typeof value === 'object' ? (value as Record<string, unknown>)[issue.discriminator] : value;
     return { field: formatPath(path), text: `expected one of ${opts.map(String).join(' | ')}, got ${show(got)}` };
+  }
+  if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin in ITEMS) {
+    const unit = ITEMS[issue.origin] as string;
+    const limit = issue.code === 'too_big' ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+    const size = Array.isArray(value) ? value.length : typeof value === 'string' ? value.length : undefined;
+    const what = issue.origin === 'array' ? `a list of ${limit} ${unit}` : `a ${issue.origin} of ${limit} ${unit}`;
+    return { field: formatPath(path), text: `expected ${what}${size !== undefined ? `, got ${size}` : ''}` };
   }
   const custom = issue.message && !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message) ? issue.message : undefined;
   const expected = custom ?? describeSchema(schemaAt(root, path, input)) ?? issue.message;

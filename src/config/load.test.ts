@@ -71,7 +71,7 @@ describe('team configuration', () => {
 
   it('invalid YAML names the line', async () => {
     const err = await configError((y) => y.replace('team: red', 'team: [red'));
-    expect(err.message).toMatch(/^teams\/red\.yml: line \d+: expected valid YAML/);
+    expect(err.message).toMatch(/^teams\/red\.yml: line \d+, column \d+: expected valid YAML: .* \([A-Z_]+\)$/);
   });
 
   it('a missing file is a ConfigError naming it', async () => {

@@ -4,7 +4,7 @@
  */
 import { promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, PluginError } from '../core/errors.ts';
 import { BUNDLED_DATA_DIR } from '../core/paths.ts';
 import type { FeatureSpec } from '../domain/features/spec.ts';
 import type { TeamStrategy } from '../domain/trading/strategy.ts';
@@ -138,9 +138,11 @@ export async function loadTeams(files: readonly string[], opts: LoadTeamOptions 
 }
 
 /**
- * For a season or a competition: every team whose file loads, and the ones refused with their
- * one-line error — a broken team (a plug-in that does not load, bad parameters) does not stop the
- * others. Clashes between the loaded teams (names, ports) still refuse the whole set.
+ * For a season or a competition: every team whose file loads, and the ones whose own plug-in was
+ * refused (it does not load, has the wrong shape or refuses its parameters), each with its one-line
+ * error — a broken plug-in does not stop the others. Any other configuration error (a wrong type, an
+ * unknown key, a missing strategy file) and clashes between teams (names, ports) refuse the whole set
+ * before anything runs.
  */
 export async function loadTeamsPlaying(files: readonly string[], opts: LoadTeamOptions = {}): Promise<{ teams: TeamConfig[]; refused: { file: string; error: ConfigError }[] }> {
   if (files.length === 0) throw new ConfigError('--teams', '', 'expected at least one team file');
@@ -150,7 +152,7 @@ export async function loadTeamsPlaying(files: readonly string[], opts: LoadTeamO
     try {
       teams.push(await loadTeam(f, opts));
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
+      if (!(err instanceof PluginError)) throw err;
       refused.push({ file: f, error: err });
     }
   }

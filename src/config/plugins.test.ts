@@ -1,14 +1,14 @@
 /**
  * A team's own modules: the example team green loads its strategy, model family and feature family
  * from teams/green/; a broken plug-in (missing, a directory, a syntax error, a throw at load, the wrong
- * shape, bad parameters) is one ConfigError naming the file and the field, never the module's source.
+ * shape, bad parameters) is one PluginError (a ConfigError: exit 2) naming the file and the field, never the module's source.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, PluginError } from '../core/errors.ts';
 import { loadEnv } from './env.ts';
-import { loadTeam } from './load.ts';
+import { loadTeam, loadTeamsPlaying } from './load.ts';
 import { REPO_ROOT } from '../testing/services.ts';
 
 const noSecrets = loadEnv({ file: '/nonexistent/.env.secrets', env: {} });
@@ -32,11 +32,12 @@ function team(strategy: string, files: Record<string, string> = {}): string {
   return path.relative(scratch, file);
 }
 
-async function failure(file: string): Promise<string> {
+async function failure(file: string, plugin?: boolean): Promise<string> {
   try {
     await loadTeam(file, { root: scratch, secrets: noSecrets });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
+    if (plugin !== undefined) expect(err instanceof PluginError, (err as Error).message).toBe(plugin);
     const msg = (err as Error).message;
     expect(msg).not.toContain('\n');
     return msg;
@@ -61,7 +62,7 @@ describe('team plug-ins', () => {
   });
 
   it('a plug-in strategy gets its parameters checked by its own schema', async () => {
-    expect(await failure(team('{ module: ./probe.ts, size: 0 }', { 'probe.ts': STRATEGY_OK }))).toMatch(/: strategy\.size: expected an integer .*1.*, got 0$/);
+    expect(await failure(team('{ module: ./probe.ts, size: 0 }', { 'probe.ts': STRATEGY_OK }), true)).toMatch(/: strategy\.size: expected an integer .*1.*, got 0$/);
     expect(await failure(team('{ module: ./probe.ts, size: 3, colour: red }', { 'probe.ts': STRATEGY_OK }))).toMatch(/: strategy.*colour/);
     const ok = await loadTeam(team('{ module: ./probe.ts, size: 3 }', { 'probe.ts': STRATEGY_OK }), { root: scratch, secrets: noSecrets });
     expect(ok.strategy.kind).toBe('probe');
@@ -78,13 +79,32 @@ describe('team plug-ins', () => {
     ['the wrong shape', '{ module: ./shape.ts }', { 'shape.ts': 'export default { kind: "x", schema: {} };\n' }, /: strategy\.module: expected a Strategy with decide \(function\), got undefined$/],
   ])('%s is one line naming the field', async (_what, ref, files, message) => {
     for (const name of Object.keys(files)) if (name.endsWith('/')) mkdirSync(path.join(scratch, name), { recursive: true });
-    const msg = await failure(team(ref, Object.fromEntries(Object.entries(files).filter(([n]) => !n.endsWith('/')))));
+    const msg = await failure(team(ref, Object.fromEntries(Object.entries(files).filter(([n]) => !n.endsWith('/')))), true);
     expect(msg).toMatch(message);
     expect(msg).not.toContain('SECRET_SOURCE_LINE');
   });
 
+  it('a plug-in that throws while binding its parameters is a PluginError naming the field, not a crash', async () => {
+    const throwing = `import { z } from 'zod';\nexport default { kind: 't', schema: z.object({}), check() { throw new TypeError('cannot read x of undefined'); }, decide: () => ({ mode: 'none', orders: [], notes: [] }) };\n`;
+    expect(await failure(team('{ module: ./bind-throws.ts }', { 'bind-throws.ts': throwing }), true)).toMatch(/: strategy\.module: expected a plug-in that binds its parameters; it threw: cannot read x of undefined$/);
+  });
+
+  it('a season plays the others when one team\'s plug-in is refused, but any other config error refuses the whole run', async () => {
+    const broken = team('{ module: ./broken2.ts }', { 'broken2.ts': 'export default { kind: "x", SECRET ) ;\n' });
+    const fine = team('strategies/best-gain-worst-loss.yml');
+    const blue = path.relative(scratch, path.join(scratch, 'blue.yml'));
+    writeFileSync(path.join(scratch, blue), readFileSync(path.join(scratch, fine), 'utf8').replace(/^team: .*$/m, 'team: blue').replace(/^ {2}port: \d+$/m, '  port: 0'));
+    const { teams, refused } = await loadTeamsPlaying([broken, blue], { root: scratch, secrets: noSecrets });
+    expect(teams.map((t) => t.team)).toEqual(['blue']);
+    expect(refused.map((r) => [r.file, r.error instanceof PluginError])).toEqual([[broken, true]]);
+    // A wrong type in a team file is not a plug-in's failure: nothing plays.
+    const typo = path.join(scratch, 'typo.yml');
+    writeFileSync(typo, readFileSync(path.join(scratch, fine), 'utf8').replace('epochs: 25', 'epochs: ten'));
+    await expect(loadTeamsPlaying([path.relative(scratch, typo), blue], { root: scratch, secrets: noSecrets })).rejects.toThrow(/typo\.yml: model\.trainer\.epochs: expected a positive integer/);
+  });
+
   it('a strategy YAML with an unknown kind names the built-ins', async () => {
     writeFileSync(path.join(scratch, 'strategies', 'odd.yml'), 'name: odd\nkind: martingale\n');
-    expect(await failure(team('strategies/odd.yml'))).toMatch(/^strategies\/odd\.yml: kind: expected one of best-gain-worst-loss, equal-weight-top-k, buy-and-hold .*got "martingale"$/);
+    expect(await failure(team('strategies/odd.yml'), false)).toMatch(/^strategies\/odd\.yml: kind: expected one of best-gain-worst-loss, equal-weight-top-k, buy-and-hold .*got "martingale"$/);
   });
 });

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, errorMessage } from '../core/errors.ts';
+import { z } from 'zod';
+import { ConfigError, errorMessage, PluginError } from '../core/errors.ts';
 import { anyStrategy, StrategyParamError, type AnyStrategy, type Strategy, type TeamStrategy } from '../domain/trading/strategy.ts';
 import { BUILTIN_STRATEGIES } from '../domain/trading/strategies/index.ts';
 import type { ModelBackend } from '../domain/models/model.ts';
@@ -97,6 +98,22 @@ function bindChecked(entry: AnyStrategy, params: unknown, team: Pick<TeamFile, '
   }
 }
 
+/** A strategy YAML as a mapping (a file that is not one is described by its kind, never by its content). */
+export async function readStrategyFile(file: string, shown: string): Promise<Record<string, unknown>> {
+  return validate(z.record(z.string(), z.unknown()), parseYaml(await readText(file, shown), shown), shown);
+}
+
+/** Runs one plug-in's loading and checks: whatever goes wrong there is a PluginError (that team alone is refused). */
+async function pluginPart<T>(display: string, field: string, part: () => Promise<T>): Promise<T> {
+  try {
+    return await part();
+  } catch (err) {
+    if (err instanceof PluginError) throw err;
+    if (err instanceof ConfigError) throw new PluginError(err.file, err.field, err.expected, { cause: err });
+    throw new PluginError(display, field, `expected a plug-in that binds its parameters; it threw: ${firstLine(err)}`, { cause: err });
+  }
+}
+
 /** Loads and checks every plug-in the team file names (modules, parameters), and binds its strategy. */
 export async function resolveTeamPlugins(team: TeamFile, root: string, display: string): Promise<TeamPlugins> {
   const modules: TeamPlugins['modules'] = [];
@@ -111,33 +128,45 @@ export async function resolveTeamPlugins(team: TeamFile, root: string, display: 
   let strategyFile: string;
   if (typeof team.strategy === 'string') {
     strategyFile = path.resolve(root, team.strategy);
-    const shown = path.relative(root, strategyFile) || team.strategy;
+    const shown = path.relative(root, strategyFile).startsWith('..') ? strategyFile : path.relative(root, strategyFile) || team.strategy;
+    const expectedFile = `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}"`;
     const st = await fs.stat(strategyFile).catch(() => null);
-    if (!st) throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}", which does not exist`);
-    if (!st.isFile()) throw new ConfigError(display, 'strategy', `expected a strategy file (e.g. strategies/best-gain-worst-loss.yml), got "${team.strategy}", which is a directory`);
-    const doc = parseYaml(await readText(strategyFile, shown), shown);
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(shown, '', 'expected a mapping with name, kind and the strategy parameters');
-    const { name, kind } = doc as Record<string, unknown>;
+    if (!st?.isFile()) throw new ConfigError(display, 'strategy', `${expectedFile}, which ${!st ? 'does not exist' : st.isDirectory() ? 'is a directory' : 'is not a regular file'}`);
+    let doc: Record<string, unknown>;
+    try {
+      doc = await readStrategyFile(strategyFile, shown);
+    } catch (err) {
+      // Not a strategy at all (not YAML, not a mapping): name the team's field, never a line of that file.
+      if (err instanceof ConfigError && err.field === '') throw new ConfigError(display, 'strategy', `${expectedFile}: ${err.expected}`, { cause: err });
+      throw err;
+    }
+    const { name, kind } = doc;
     if (typeof name !== 'string' || !name) throw new ConfigError(shown, 'name', 'expected a non-empty name');
     const entry = typeof kind === 'string' ? BUILTIN_STRATEGIES.get(kind) : undefined;
     if (!entry) throw new ConfigError(shown, 'kind', `expected one of ${[...BUILTIN_STRATEGIES.keys()].join(', ')} (or a module: strategy: { module: ./teams/<team>/strategy.ts } in the team file), got ${JSON.stringify(kind)}`);
-    strategy = bindChecked(entry, withoutKeys(doc as Record<string, unknown>, ['name', 'kind', 'description']), team, shown, '');
+    strategy = bindChecked(entry, withoutKeys(doc, ['name', 'kind', 'description']), team, shown, '');
   } else {
-    const value = await load(team.strategy.module, 'strategy.module');
-    requireShape(value, { kind: 'string', schema: 'object', decide: 'function' }, display, 'strategy.module', 'Strategy');
-    strategyFile = path.resolve(root, team.strategy.module);
-    // The shape was checked member by member just above.
-    strategy = bindChecked(anyStrategy(value as Strategy<unknown>), withoutKeys(team.strategy, ['module']), team, display, 'strategy');
+    const spec = team.strategy;
+    strategyFile = path.resolve(root, spec.module);
+    strategy = await pluginPart(display, 'strategy.module', async () => {
+      const value = await load(spec.module, 'strategy.module');
+      requireShape(value, { kind: 'string', schema: 'object', decide: 'function' }, display, 'strategy.module', 'Strategy');
+      // The shape was checked member by member just above.
+      return bindChecked(anyStrategy(value as Strategy<unknown>), withoutKeys(spec, ['module']), team, display, 'strategy');
+    });
   }
 
   // Model: a plug-in family when the encoder names a module.
   let model: ModelBackend | undefined;
   const encoder = team.model.encoder;
   if (encoder.type === 'plugin') {
-    const value = await load(encoder.module, 'model.encoder.module');
-    requireShape(value, { kind: 'string', schema: 'object', fit: 'function', load: 'function' }, display, 'model.encoder.module', 'ModelBackend');
-    model = value as ModelBackend;
-    validate(model.schema, withoutKeys(encoder, ['type']), display, 'model.encoder');
+    model = await pluginPart(display, 'model.encoder.module', async () => {
+      const value = await load(encoder.module, 'model.encoder.module');
+      requireShape(value, { kind: 'string', schema: 'object', fit: 'function', load: 'function' }, display, 'model.encoder.module', 'ModelBackend');
+      const backend = value as ModelBackend;
+      validate(backend.schema, withoutKeys(encoder, ['type']), display, 'model.encoder');
+      return backend;
+    });
   }
 
   // Features: the built-ins plus the team's own families.
@@ -145,28 +174,33 @@ export async function resolveTeamPlugins(team: TeamFile, root: string, display: 
   const customParams: Record<string, unknown> = {};
   for (const [i, entry] of (team.features.custom ?? []).entries()) {
     const field = `features.custom[${i}]`;
-    const value = await load(entry.module, `${field}.module`);
-    requireShape(value, { key: 'string', schema: 'object', make: 'function' }, display, `${field}.module`, 'FeatureFactory');
-    const factory = value as FeatureFactory;
-    if (factory.key in team.features) throw new ConfigError(display, `${field}.module`, `expected a feature key of its own, got "${factory.key}", which the team file already uses`);
-    customParams[factory.key] = validate(factory.schema, withoutKeys(entry, ['module']), display, field);
-    custom.push(factory);
+    await pluginPart(display, `${field}.module`, async () => {
+      const value = await load(entry.module, `${field}.module`);
+      requireShape(value, { key: 'string', schema: 'object', make: 'function' }, display, `${field}.module`, 'FeatureFactory');
+      const factory = value as FeatureFactory;
+      if (factory.key in team.features) throw new ConfigError(display, `${field}.module`, `expected a feature key of its own, got "${factory.key}", which the team file already uses`);
+      customParams[factory.key] = validate(factory.schema, withoutKeys(entry, ['module']), display, field);
+      custom.push(factory);
+    });
   }
   let features: FeatureRegistry;
   try {
     features = new FeatureRegistry([...BUILT_IN_FEATURES, ...custom]);
   } catch (err) {
-    if (err instanceof FeatureRegistryError) throw new ConfigError(display, 'features.custom', `expected a feature key of its own: ${err.message}`);
+    if (err instanceof FeatureRegistryError) throw new PluginError(display, 'features.custom', `expected a feature key of its own: ${err.message}`);
     throw err;
   }
 
   // Data: a plug-in provider when `data.module` is given.
   let provider: TeamPlugins['provider'];
-  if (team.data.module) {
-    const value = await load(team.data.module, 'data.module');
-    requireShape(value, { name: 'string', schema: 'object', replayable: 'boolean', create: 'function' }, display, 'data.module', 'MarketDataProvider');
-    const factory = value as MarketDataProvider;
-    provider = { factory, params: validate(factory.schema, team.data.params ?? {}, display, 'data.params') };
+  const dataModule = team.data.module;
+  if (dataModule) {
+    provider = await pluginPart(display, 'data.module', async () => {
+      const value = await load(dataModule, 'data.module');
+      requireShape(value, { name: 'string', schema: 'object', replayable: 'boolean', create: 'function' }, display, 'data.module', 'MarketDataProvider');
+      const factory = value as MarketDataProvider;
+      return { factory, params: validate(factory.schema, team.data.params ?? {}, display, 'data.params') };
+    });
   }
 
   return { strategy, strategyFile, ...(model ? { model } : {}), features, featureParams: customParams, ...(provider ? { provider } : {}), modules };

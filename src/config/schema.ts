@@ -30,6 +30,11 @@ export const dataSchema = z.strictObject({
   requests_per_day: z.number().int().min(1).max(100_000).optional(),
   /** After a fetch that still lacked the day's bar, wait this long before asking again (spares the budget). */
   refresh_interval_minutes: z.number().min(0).max(1440).default(15),
+  /**
+   * One deadline for the whole fetch step of a cycle (every symbol, indicator and retry): when it is
+   * spent, nothing more is sent or retried, the cache is served as stale and the cycle goes on.
+   */
+  fetch_deadline_seconds: z.number().positive().max(3600).default(60),
   /** Benchmark symbol for reports (bought and held). */
   benchmark: symbol.default('SPX'),
   quality: z

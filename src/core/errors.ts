@@ -27,6 +27,13 @@ export class ConfigError extends ArenaError {
   }
 }
 
+/**
+ * A team's own plug-in module cannot be used: it does not load, has the wrong shape, or refuses its
+ * parameters. Exit code 2 like any configuration error; a season or a competition refuses that team
+ * alone and plays the others (a plain ConfigError refuses the whole run before anything starts).
+ */
+export class PluginError extends ConfigError {}
+
 /** A required secret is missing from `.env.secrets` and the environment. Exit code 2. */
 export class MissingSecretError extends ArenaError {
   constructor(

@@ -74,7 +74,7 @@ describe('ConfigFollower (a daemon following its team branch)', () => {
     const d = team.commitAndPush('t1: oops');
     const broken = await f.check();
     expect(broken).toMatchObject({ kind: 'rejected', commit: d });
-    expect(broken?.reason).toMatch(/^teams\/t1\.yml: line \d+: expected valid YAML/);
+    expect(broken?.reason).toMatch(/^teams\/t1\.yml: line \d+, column \d+: expected valid YAML/);
     expect(f.commit).toBe(c);
     expect(f.team.strategy.params).toMatchObject({ qty: 2 });
     expect(f.status()).toMatchObject({ commit: c, state: 'rejected', rejected_commit: d, reason: broken?.reason });

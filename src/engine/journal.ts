@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { ArenaError } from '../core/errors.ts';
-import { appendLineDurable, readJsonLines, repairJsonLines } from '../core/fsx.ts';
+import { promises as fs } from 'node:fs';
+import { appendLineDurable, fileIdentity, readJsonLinesFrom, repairJsonLines, wrapFsError, writeFileAtomic } from '../core/fsx.ts';
 import { isJournalKey, RECORD_SCHEMAS, type JournalKey, type RecordOf } from './records.ts';
 
 const entryLineSchema = z.object({ date: z.string(), step: z.string(), at: z.string(), record: z.unknown() });
@@ -23,11 +24,18 @@ export interface JournalEntry<K extends JournalKey = JournalKey> {
 
 export class JournalError extends ArenaError {}
 
+const DAMAGED_HINT =
+  'the journal was edited or damaged; restore it from the workspace git history (`git checkout -- state/journal.jsonl`), or remove the season folder (workspaces/<team>/seasons/<id>) to replay a season from its first day';
+
 export class Journal {
   private readonly entries = new Map<string, JournalEntry>();
   /** Per step, its dates ascending: cycles append in date order, so this stays cheap to keep. */
   private readonly dates = new Map<string, string[]>();
   private loaded = false;
+  /** How far the file has been read (bytes, lines): `refresh` reads only what was appended since. */
+  private read = { offset: 0, line: 0 };
+  /** Inode of the file when it was read: a rewrite (forget, a restore) is a new file, read from its start. */
+  private ino: number | null = null;
 
   constructor(readonly file: string) {}
 
@@ -35,26 +43,78 @@ export class Journal {
     return `${date}|${step}`;
   }
 
+  private parseEntry = (v: unknown, line: number): JournalEntry => {
+    const e = entryLineSchema.safeParse(v);
+    if (!e.success) throw new JournalError(`${this.file}: line ${line}: not a journal entry (expected {date, step, at, record})`, { hint: DAMAGED_HINT });
+    const { date, step, at, record } = e.data;
+    if (!isJournalKey(step)) throw new JournalError(`${this.file}: line ${line}: unknown step "${step}" (expected one of ${Object.keys(RECORD_SCHEMAS).join(', ')})`, { hint: DAMAGED_HINT });
+    const r = RECORD_SCHEMAS[step].safeParse(record);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new JournalError(`${this.file}: line ${line}: ${step} record of ${date}: ${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`, { hint: DAMAGED_HINT });
+    }
+    return { date, step, at, record: r.data } as JournalEntry;
+  };
+
+  /** Reads the file once (dropping a torn last line first); later calls return at once. */
   async load(): Promise<this> {
     if (this.loaded) return this;
     await repairJsonLines(this.file);
-    const list = await readJsonLines(this.file, (v, line): JournalEntry => {
-      const e = entryLineSchema.safeParse(v);
-      if (!e.success) throw new JournalError(`${this.file}: line ${line}: not a journal entry (expected {date, step, at, record})`);
-      const { date, step, at, record } = e.data;
-      if (!isJournalKey(step)) throw new JournalError(`${this.file}: line ${line}: unknown step "${step}" (expected one of ${Object.keys(RECORD_SCHEMAS).join(', ')})`);
-      const r = RECORD_SCHEMAS[step].safeParse(record);
-      if (!r.success) {
-        const issue = r.error.issues[0];
-        throw new JournalError(`${this.file}: line ${line}: ${step} record of ${date}: ${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`, {
-          hint: 'the journal was edited or damaged; restore it from the workspace git history (`git checkout -- state/journal.jsonl`) or move it away to start the team afresh',
-        });
-      }
-      return { date, step, at, record: r.data } as JournalEntry;
-    });
-    for (const e of list) this.put(e);
+    await this.readMore();
     this.loaded = true;
     return this;
+  }
+
+  /**
+   * Picks up what another process (or another Journal on the same file) appended since the last read,
+   * for a reader that lives as long as the daemon (the HTTP API). Read-only: a line still being
+   * written is left for the next call, and nothing is repaired.
+   */
+  async refresh(): Promise<this> {
+    if (!this.loaded) return this.load();
+    const id = await fileIdentity(this.file);
+    if (id?.ino === this.ino && id?.size === this.read.offset) return this;
+    // Rewritten (forget), replaced or truncated: read it again from the start.
+    if (!id || id.ino !== this.ino || id.size < this.read.offset) this.clear();
+    await this.readMore();
+    return this;
+  }
+
+  private async readMore(): Promise<void> {
+    if (this.read.offset === 0) this.ino = (await fileIdentity(this.file))?.ino ?? null;
+    const chunk = await readJsonLinesFrom(this.file, this.parseEntry, this.read);
+    for (const e of chunk.items) this.put(e);
+    this.read = { offset: chunk.end, line: chunk.lines };
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.dates.clear();
+    this.read = { offset: 0, line: 0 };
+  }
+
+  /**
+   * Forgets the records of these (date, step) pairs: the file is rewritten without their lines (every
+   * other line byte for byte), so the cycle runs those steps again. Used by the start-up check when the
+   * ledger lacks what a trade record says was placed (engine/integrity.ts).
+   */
+  async forget(records: readonly { date: string; step: JournalKey }[]): Promise<void> {
+    const drop = new Set(records.map((r) => this.key(r.date, r.step)));
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (err) {
+      wrapFsError(this.file, err);
+    }
+    const kept = text.split('\n').filter((line) => {
+      if (!line) return false;
+      const e = entryLineSchema.safeParse(JSON.parse(line));
+      return !(e.success && drop.has(this.key(e.data.date, e.data.step)));
+    });
+    await writeFileAtomic(this.file, kept.map((l) => l + '\n').join(''));
+    this.clear();
+    await this.readMore();
+    this.loaded = true;
   }
 
   /** The record of `step` on `date`, typed by its schema. */
@@ -73,8 +133,11 @@ export class Journal {
 
   async record<K extends JournalKey>(date: string, step: K, record: RecordOf<K>, at: string = new Date().toISOString()): Promise<void> {
     const entry = { date, step, at, record } as JournalEntry;
-    await appendLineDurable(this.file, JSON.stringify(entry));
+    const line = JSON.stringify(entry);
+    await appendLineDurable(this.file, line);
     this.put(entry);
+    // This instance is the file's one writer (the season or daemon holds the lock): what it appended is read.
+    if (this.loaded) this.read = { offset: this.read.offset + Buffer.byteLength(line) + 1, line: this.read.line + 1 };
   }
 
   private put(e: JournalEntry): void {

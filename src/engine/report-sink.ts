@@ -1,19 +1,18 @@
 /** Where a cycle's people-facing pages go: the HTML renderers (adapters/reports) under a team's report folder. */
-import path from 'node:path';
 import type { ModelCard, VersionStatus } from '../adapters/models/registry.ts';
-import { renderMonitoring } from '../adapters/reports/monitoring.ts';
 import { writeTrainingReport } from '../adapters/reports/training.ts';
-import type { MonitoringReportData } from '../adapters/reports/types.ts';
-import { writeReport } from '../adapters/reports/write.ts';
+import type { MonitoringDay } from '../adapters/reports/types.ts';
+import type { MonitoringSink } from './monitoring-page.ts';
 
 export interface ReportSink {
-  monitoring(data: MonitoringReportData): Promise<void>;
+  /** The monitor's day (engine/monitoring-page.ts keeps it and writes the team's monitoring page). */
+  monitoring(day: MonitoringDay): Promise<void>;
   training(card: ModelCard, status: VersionStatus): Promise<void>;
 }
 
-export function htmlReports(reportDir: string): ReportSink {
+export function htmlReports(reportDir: string, monitoring: MonitoringSink): ReportSink {
   return {
-    monitoring: (data) => writeReport(path.join(reportDir, data.date, 'monitoring.html'), renderMonitoring(data), data),
+    monitoring,
     training: (card, status) => writeTrainingReport(reportDir, card, status),
   };
 }

@@ -23,6 +23,7 @@ import type { Broker, Clock, MarketData, Versioner } from '../ports.ts';
 import { journalFile, runDirs, type RunDirs, type TeamContext } from './context.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { Journal } from './journal.ts';
+import { liveMonitoring, seasonMonitoring } from './monitoring-page.ts';
 import { htmlReports } from './report-sink.ts';
 import { noSnapshots, workspaceSnapshots } from './snapshots.ts';
 
@@ -63,8 +64,8 @@ export function backendResolverFor(team: Pick<TeamConfig, 'plugins' | 'file'>): 
 }
 
 /** The team's own data source (also what `arena features` and `arena doctor` read). */
-export function marketFor(team: TeamConfig, env: Env, logger: Logger): Promise<MarketData> {
-  return providerFor(team).create(team, { env, workspace: team.workspaceDir, logger });
+export function marketFor(team: TeamConfig, env: Env, logger: Logger, clock?: Clock): Promise<MarketData> {
+  return providerFor(team).create(team, { env, workspace: team.workspaceDir, logger, ...(clock ? { clock } : {}) });
 }
 
 /** Every symbol's full local history up to `asOf`, in memory: what a replay reads and the paper engine prices with. */
@@ -168,7 +169,7 @@ export async function seasonContext(team: TeamConfig, w: SeasonWiring): Promise<
       journal: new Journal(journalFile(dirs)),
       clock: w.clock,
       logger: w.logger,
-      reports: htmlReports(reportDir),
+      reports: htmlReports(reportDir, seasonMonitoring(dirs)),
       snapshots: noSnapshots,
       features: new FeatureCache(team.features, team.plugins.features),
     },
@@ -189,7 +190,7 @@ export interface LiveWiring extends CommonWiring {
 export async function liveContext(team: TeamConfig, w: LiveWiring): Promise<TeamContext> {
   const dirs: RunDirs = runDirs(team.workspaceDir);
   const provider = providerFor(team);
-  const market = await marketFor(team, w.env, w.logger);
+  const market = await marketFor(team, w.env, w.logger, w.clock);
   const prices = team.broker.kind === 'local' || provider.replayable ? await historyOf(market, universe(team), w.asOf) : null;
   const broker =
     team.broker.kind === 'alpaca'
@@ -212,7 +213,7 @@ export async function liveContext(team: TeamConfig, w: LiveWiring): Promise<Team
       journal: new Journal(journalFile(dirs)),
       clock: w.clock,
       logger: w.logger,
-      reports: htmlReports(reportDir),
+      reports: htmlReports(reportDir, liveMonitoring(dirs, reportDir, w.clock)),
       snapshots: workspaceSnapshots(dirs),
       features: new FeatureCache(team.features, team.plugins.features),
     },

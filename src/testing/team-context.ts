@@ -12,7 +12,7 @@ import { PaperAccount } from '../adapters/broker/paper-account.ts';
 import { sampleMarketData } from '../adapters/market/csv.ts';
 import { InMemoryMarketData } from '../adapters/market/memory.ts';
 import { ModelRegistry, type ModelCard } from '../adapters/models/registry.ts';
-import type { MonitoringReportData } from '../adapters/reports/types.ts';
+import type { MonitoringDay } from '../adapters/reports/types.ts';
 import { createTracker } from '../adapters/tracking/index.ts';
 import { loadEnv } from '../config/env.ts';
 import { loadTeam, type TeamConfig } from '../config/load.ts';
@@ -70,9 +70,9 @@ export class MemorySnapshots implements Snapshots {
 }
 
 export class RecordingReports implements ReportSink {
-  readonly monitoringPages: MonitoringReportData[] = [];
+  readonly monitoringPages: MonitoringDay[] = [];
   readonly trainingPages: { version: string; status: VersionStatus }[] = [];
-  async monitoring(data: MonitoringReportData) {
+  async monitoring(data: MonitoringDay) {
     this.monitoringPages.push(data);
   }
   async training(card: ModelCard, status: VersionStatus) {

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import alpha from 'alphavantage';
-import { BollingerBands, EMA, MACD, SMA } from 'technicalindicators';
 import { RSI as TsRsi } from 'trading-signals';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BAD_KEY_BODY, PREMIUM_BODY, RATE_LIMIT_BODY, RATE_LIMIT_NOTE_BODY, startAlphaVantageEmulator } from '../../src/sim/alphavantage/index.ts';
@@ -205,26 +204,41 @@ describe('technical indicators', () => {
     expect(s.values.size).toBe(ref.length);
   });
 
-  it('SMA and EMA match technicalindicators', async () => {
+  // Textbook definitions, written here from Alpha Vantage's documentation (not the emulator's code): the
+  // values after the warm-up, newest last.
+  const smaRef = (x: readonly number[], n: number): number[] => x.slice(n - 1).map((_, i) => x.slice(i, i + n).reduce((a, b) => a + b, 0) / n);
+  const emaRef = (x: readonly number[], n: number): number[] => {
+    const k = 2 / (n + 1);
+    const out = [x.slice(0, n).reduce((a, b) => a + b, 0) / n];
+    for (const v of x.slice(n)) out.push(v * k + (out.at(-1) as number) * (1 - k));
+    return out;
+  };
+
+  it('SMA and EMA (seeded with the SMA) match their textbook definitions', async () => {
     const p = provider();
-    expectTail((await p.indicator('MSFT', { function: 'SMA', timePeriod: 20 }, { asOf })).values, 'SMA', SMA.calculate({ period: 20, values: closes }));
+    expectTail((await p.indicator('MSFT', { function: 'SMA', timePeriod: 20 }, { asOf })).values, 'SMA', smaRef(closes, 20));
     const e = await p.indicator('MSFT', { function: 'EMA', timePeriod: 20 }, { asOf });
-    const ref = EMA.calculate({ period: 20, values: closes });
+    const ref = emaRef(closes, 20);
     expectTail(e.values, 'EMA', ref, ref.length);
   });
 
-  it('MACD and BBANDS match technicalindicators', async () => {
+  it('MACD (12, 26, 9) and BBANDS (20, 2σ population) match their textbook definitions', async () => {
     const p = provider();
     const m = await p.indicator('MSFT', { function: 'MACD' }, { asOf });
-    const ref = MACD.calculate({ values: closes, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false });
-    expectTail(m.values, 'MACD', ref.map((r) => r.MACD as number));
-    expectTail(m.values, 'MACD_Signal', ref.map((r) => r.signal as number));
-    expectTail(m.values, 'MACD_Hist', ref.map((r) => r.histogram as number));
+    const slow = emaRef(closes, 26);
+    const fast = emaRef(closes, 12).slice(26 - 12);
+    const line = slow.map((s, i) => (fast[i] as number) - s);
+    const signal = emaRef(line, 9);
+    const tail = line.slice(9 - 1);
+    expectTail(m.values, 'MACD', tail);
+    expectTail(m.values, 'MACD_Signal', signal);
+    expectTail(m.values, 'MACD_Hist', tail.map((v, i) => v - (signal[i] as number)));
     const b = await p.indicator('MSFT', { function: 'BBANDS', timePeriod: 20, nbdevup: 2, nbdevdn: 2 }, { asOf });
-    const bref = BollingerBands.calculate({ period: 20, stdDev: 2, values: closes });
-    expectTail(b.values, 'Real Upper Band', bref.map((r) => r.upper));
-    expectTail(b.values, 'Real Middle Band', bref.map((r) => r.middle));
-    expectTail(b.values, 'Real Lower Band', bref.map((r) => r.lower));
+    const mid = smaRef(closes, 20);
+    const sd = mid.map((m0, i) => Math.sqrt(closes.slice(i, i + 20).reduce((a, v) => a + (v - m0) ** 2, 0) / 20));
+    expectTail(b.values, 'Real Upper Band', mid.map((v, i) => v + 2 * (sd[i] as number)));
+    expectTail(b.values, 'Real Middle Band', mid);
+    expectTail(b.values, 'Real Lower Band', mid.map((v, i) => v - 2 * (sd[i] as number)));
   });
 
   it('drops values after asOf and serves the cache until asOf moves', async () => {
@@ -280,6 +294,35 @@ describe('technical indicators', () => {
     expect(s.stale).toBe(true);
     expect(s.staleReason).toMatch(/^premium: /);
     expect([...s.values.keys()].at(-1)).toBe('2017-06-30');
+  });
+});
+
+describe('the slow fault: one fetch deadline per cycle', () => {
+  it('stops sending and retrying when the deadline is spent, and serves every symbol from the cache, stale', { timeout: 20_000 }, async () => {
+    const store = new MemoryStore();
+    // Production timings: 30 s per request, 3 attempts; without the deadline this cycle would take ~4.5 minutes.
+    const p = provider({ store, timeoutMs: 30_000, retry: { attempts: 3, baseMs: 1000, maxMs: 20_000 } });
+    const symbols = ['AAPL', 'MSFT', 'GOOGL'];
+    for (const symbol of symbols) await p.daily({ symbol, asOf: '2017-06-30' });
+    emu.setAsOf('2017-07-14');
+    emu.setFault({ mode: 'slow', delayMs: 60_000 });
+    const r0 = emu.requests;
+    const deadline = Date.now() + 400;
+    const served = [];
+    for (const symbol of symbols) served.push(await p.daily({ symbol, asOf: '2017-07-14', deadline }));
+    // At most the first request went out (it is not retried); nothing is sent once the deadline is spent.
+    expect(emu.requests - r0).toBeLessThanOrEqual(1);
+    for (const s of served) {
+      expect(s.stale).toBe(true);
+      expect(s.bars.at(-1)?.date).toBe('2017-06-30');
+      expect(s.staleReason).toMatch(/^timeout: .*(fetch deadline).*; serving the cache fetched /);
+    }
+    expect(served[1]?.staleReason).toMatch(/the cycle's fetch deadline was spent before this request \(TIME_SERIES_DAILY compact\); not sent/);
+    // Indicators share the deadline.
+    const ind = await p.indicator('MSFT', { function: 'RSI', timePeriod: 14 }, { asOf: '2017-07-14', deadline }).catch((e: unknown) => e);
+    expect(ind).toBeInstanceOf(MarketDataError);
+    expect((ind as MarketDataError).message).toMatch(/fetch deadline was spent/);
+    emu.setFault(null);
   });
 });
 

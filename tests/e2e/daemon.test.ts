@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { runArena, startArena } from '../../src/testing/processes.ts';
+import { pageDay } from '../../src/adapters/reports/monitoring.ts';
+import type { MonitoringPageData } from '../../src/adapters/reports/types.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
 
 function project(): string {
@@ -32,7 +34,7 @@ describe('arena cycle', () => {
     expect(first.stdout).toMatch(/^blue 2017-11-09: ran fetch, features, model, predict, monitor, trade, version; equity \$100,?000\.00/);
     const journal = readFileSync(path.join(dir, 'workspaces', 'blue', 'state', 'journal.jsonl'), 'utf8');
     expect(journal.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { step: string }).step)).toEqual(['fetch', 'features', 'model', 'predict', 'monitor', 'trade.plan', 'trade', 'version']);
-    expect(existsSync(path.join(dir, 'reports', 'blue', '2017-11-09', 'monitoring.html'))).toBe(true);
+    expect(existsSync(path.join(dir, 'reports', 'blue', 'monitoring.html'))).toBe(true);
     expect(existsSync(path.join(dir, 'reports', 'index.html'))).toBe(true);
     const ledgerBefore = readFileSync(path.join(dir, 'workspaces', 'blue', 'state', 'ledger.jsonl'), 'utf8');
 
@@ -44,13 +46,15 @@ describe('arena cycle', () => {
     // The next day's predictions meet their truth: the monitoring report compares them.
     const next = await arena(dir, ['cycle', '--team', 'teams/blue.yml', '--date', '2017-11-10']);
     expect(next.code, next.stderr).toBe(0);
-    const mon = JSON.parse(readFileSync(path.join(dir, 'reports', 'blue', '2017-11-10', 'monitoring.json'), 'utf8')) as { comparisons: number; model_version: string | null; drift: { columns: Record<string, { test: string; score: number }> } | null };
-    expect(mon.comparisons).toBe(3);
+    const page = JSON.parse(readFileSync(path.join(dir, 'reports', 'blue', 'monitoring.json'), 'utf8')) as MonitoringPageData;
+    expect(page.dates).toEqual(['2017-11-09', '2017-11-10']);
+    const mon = pageDay(page, '2017-11-10');
+    expect(mon?.comparisons).toBe(3);
     // Drift covers every feature, the target and the prediction (champion on its reference window vs served).
-    expect(mon.model_version).toBe('v0001'); // trained on 2017-11-09 (gate passed), reloaded on 2017-11-10
-    expect(mon.drift?.columns.prediction?.test).toBe('ks');
-    expect(mon.drift?.columns.target_return?.test).toBe('ks');
-    expect(Number.isFinite(mon.drift?.columns.prediction?.score)).toBe(true);
+    expect(mon?.model_version).toBe('v0001'); // trained on 2017-11-09 (gate passed), reloaded on 2017-11-10
+    expect(mon?.drift?.columns.prediction?.test).toBe('ks');
+    expect(mon?.drift?.columns.target_return?.test).toBe('ks');
+    expect(Number.isFinite(mon?.drift?.columns.prediction?.score)).toBe(true);
 
     const back = await arena(dir, ['cycle', '--team', 'teams/blue.yml', '--date', '2017-11-08']);
     expect(back.code).toBe(2);
@@ -85,8 +89,12 @@ describe('arena run', () => {
     for (const n of ['arena_cycles_total', 'arena_cycle_duration_seconds', 'arena_step_duration_seconds', 'arena_equity_usd', 'arena_cash_usd', 'arena_drift_share', 'arena_model_info', 'arena_stale_symbols']) expect(names, n).toContain(n);
     expect(families.find((f) => f.name === 'arena_equity_usd')?.metrics[0]?.labels?.team).toBe('red');
 
+    // The journal the API reads is appended to by the cycles: the start-up cycle's predictions are served
+    // during this daemon's life, not only after a restart.
     const latest = await get('/predictions/latest');
-    expect([200, 404]).toContain(latest.status);
+    expect(latest.status).toBe(200);
+    expect(((await latest.json()) as { date: string }).date).toBe(ran);
+    expect((await get('/reports/%25')).status).toBe(404);
     const probe = await post('/predict', { features: {} });
     if (probe.status === 400) {
       const { expected } = (await probe.json()) as { expected: string[] };
@@ -110,7 +118,9 @@ describe('arena doctor', () => {
     const dir = project();
     const r = await arena(dir, ['doctor', '--team', 'teams/red.yml']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    for (const check of ['config', 'secrets', 'data', 'broker', 'minio', 'dvc', 'git', 'mlflow']) expect(r.stdout).toMatch(new RegExp(`^(ok|warn) +${check} `, 'm'));
+    for (const check of ['config', 'secrets', 'data', 'broker', 'minio', 'dvc', 'git', 'engine', 'mlflow']) expect(r.stdout).toMatch(new RegExp(`^(ok|warn) +${check} `, 'm'));
+    // The engine rule's verdict for the team's model (engineFor), and whether native TensorFlow is here.
+    expect(r.stdout).toMatch(/^ok +engine +\S+ \((linear|mlp), \d+ inputs.*\): js dense kernel: [\d,]+ weights ≤ 100,000 .*; tfjs-node (not )?installed/m);
     expect(r.stdout).toMatch(/^warn +data .*history only/m);
   });
 });

@@ -214,7 +214,7 @@ describe('model lifecycle through the model step', () => {
     expect(usage.code).toBe(2);
     const badDate = await arena(['retrain', '--team', 'teams/cli.yml', '--date', '2017-13-01']);
     expect(badDate.code).toBe(2);
-    expect(badDate.stderr).toMatch(/--date: expected a date YYYY-MM-DD/);
+    expect(badDate.stderr).toMatch(/^arena: --date: expected a calendar date YYYY-MM-DD, got "2017-13-01", which does not exist$/m);
     const missing = await arena(['retrain', '--team', 'teams/nope.yml']);
     expect(missing.code).toBe(2);
     // Weeks after AAPL's bundled history starts: nothing to train on.

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runArena } from '../../src/testing/processes.ts';
+import { pageDay } from '../../src/adapters/reports/monitoring.ts';
+import type { MonitoringPageData } from '../../src/adapters/reports/types.ts';
 import { REPO_ROOT } from '../../src/testing/services.ts';
 
 function corruptMsft(csv: string): string {
@@ -55,7 +57,7 @@ describe('quality gate in a cycle', () => {
     expect(plan.orders.some((o) => o.symbol === 'MSFT')).toBe(false);
     expect(plan.notes.join('\n')).toMatch(/MSFT not traded: data quality/);
 
-    const report = JSON.parse(readFileSync(path.join(dir, 'reports', 'red', '2017-11-10', 'monitoring.json'), 'utf8')) as { data_quality: { findings: { symbol: string; code: string }[] } };
-    expect(report.data_quality.findings.filter((f) => f.symbol === 'MSFT').map((f) => f.code)).toEqual(expect.arrayContaining(['duplicate_date', 'non_positive_price', 'suspicious_jump']));
+    const report = pageDay(JSON.parse(readFileSync(path.join(dir, 'reports', 'red', 'monitoring.json'), 'utf8')) as MonitoringPageData, '2017-11-10');
+    expect(report?.findings.filter((f) => f.symbol === 'MSFT').map((f) => f.code)).toEqual(expect.arrayContaining(['duplicate_date', 'non_positive_price', 'suspicious_jump']));
   });
 });

@@ -41,7 +41,9 @@ describe('arena run --config-repo (a real git server over HTTP, the shared excha
     let daemon: ReturnType<typeof startArena> | null = null;
     try {
       // The team's branch: a small team whose strategy is its own module, and its webhooks.
-      const team = workingClone(git.url, path.join(dir, 'clone'), { branch: 't1', authorization });
+      // The team pushes to the repository on disk: git here is synchronous, and the server answers in this very
+      // process (over HTTP it would wait for itself). The daemon, another process, fetches over HTTP.
+      const team = workingClone(git.repoDir, path.join(dir, 'clone'), { branch: 't1' });
       const file = 'teams/t1.yml';
       const notify = `notify:
   webhooks:
@@ -114,10 +116,10 @@ describe('arena run --config-repo (a real git server over HTTP, the shared excha
       await play(days[2] as string);
       const h3 = (await health()).config;
       expect(h3).toMatchObject({ commit: b, state: 'rejected', rejected_commit: c });
-      expect(h3?.reason).toMatch(/^teams\/t1\.yml: line \d+: expected valid YAML/);
+      expect(h3?.reason).toMatch(/^teams\/t1\.yml: line \d+, column \d+: expected valid YAML/);
       expect(rec(days[2] as string, 'config')).toMatchObject({ commit: b, event: { kind: 'rejected', commit: c } });
       expect(rec(days[2] as string, 'trade')?.orders?.[0]?.reason).toBe('v1: one order a day (qty 2)');
-      expect(daemon.output).toMatch(new RegExp(`config commit ${c.slice(0, 7)} rejected, keeping the last good config: teams/t1\\.yml: line \\d+: expected valid YAML`));
+      expect(daemon.output).toMatch(new RegExp(`config commit ${c.slice(0, 7)} rejected, keeping the last good config: teams/t1\\.yml: line \\d+, column \\d+: expected valid YAML`));
 
       // Day 4: the YAML fixed, but the strategy module throws at load — rejected too.
       team.write({ [file]: good, 'teams/t1/strategy.ts': dailyStrategyModule('v2', { throwAtLoad: true }) });

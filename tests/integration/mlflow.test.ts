@@ -27,12 +27,15 @@ describe.skipIf(!env)('MLflow tracking (real server)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'arena-mlflow-'));
     cpSync(path.join(REPO_ROOT, 'teams'), path.join(dir, 'teams'), { recursive: true });
     cpSync(path.join(REPO_ROOT, 'strategies'), path.join(dir, 'strategies'), { recursive: true });
+    // Blue under a fresh name: MLflow is shared and keeps every run (and a run is found again by its id).
+    const team = `blue-${Date.now().toString(36)}`;
+    writeFileSync(path.join(dir, 'teams', 'blue.yml'), readFileSync(path.join(dir, 'teams', 'blue.yml'), 'utf8').replace(/^team: blue$/m, `team: ${team}`));
     const cycle = await runArena(dir, ['cycle', '--team', 'teams/blue.yml', '--date', '2017-11-09'], { env: { ...process.env, MLFLOW_TRACKING_URI: uri } });
     expect(cycle.code, cycle.stderr.slice(-2000)).toBe(0);
 
-    const exp = (await api(`mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent('paper-arena/blue')}`)) as { experiment: { experiment_id: string } };
+    const exp = (await api(`mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(`paper-arena/${team}`)}`)) as { experiment: { experiment_id: string } };
     const search = (await api('mlflow/runs/search', { experiment_ids: [exp.experiment.experiment_id], max_results: 50 })) as { runs: Run[] };
-    const locals = localRuns(dir, 'blue');
+    const locals = localRuns(dir, team);
     expect(locals).toHaveLength(1);
     const local = locals[0] as RunRecord;
     // The server outlives one test run (an earlier run of this test logged to the same experiment): this run's by its id.
@@ -61,7 +64,7 @@ describe.skipIf(!env)('MLflow tracking (real server)', () => {
     const gate = r.data.tags?.find((t) => t.key === 'gate')?.value;
     expect(gate).toBe('passed'); // blue's first model on this date passes its gate (deterministic data and seed)
     {
-      const alias = (await api(`mlflow/registered-models/alias?name=${encodeURIComponent('blue-blue-logit')}&alias=champion`)) as { model_version: { run_id: string } };
+      const alias = (await api(`mlflow/registered-models/alias?name=${encodeURIComponent(`${team}-blue-logit`)}&alias=champion`)) as { model_version: { run_id: string } };
       expect(alias.model_version.run_id).toBe(r.info.run_id);
     }
   });

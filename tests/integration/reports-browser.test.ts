@@ -10,11 +10,11 @@ import { chromium, type Browser, type BrowserContextOptions } from 'playwright-c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderIndex } from '../../src/adapters/reports/index-page.ts';
 import { renderLeaderboard } from '../../src/adapters/reports/leaderboard.ts';
-import { renderMonitoring } from '../../src/adapters/reports/monitoring.ts';
+import { monitoringPageData, renderMonitoringPage } from '../../src/adapters/reports/monitoring.ts';
 import { renderTraining } from '../../src/adapters/reports/training.ts';
 import { renderTrading } from '../../src/adapters/reports/trading.ts';
 import type { LeaderboardView } from '../../src/adapters/reports/types.ts';
-import { EVIL, leaderboardView, monitoringData, tradingData, trainingData } from '../../src/testing/report-fixtures.ts';
+import { EVIL, leaderboardView, monitoringDays, tradingData, trainingData } from '../../src/testing/report-fixtures.ts';
 import { REPO_ROOT, servicesEnv, servicesRequired } from '../../src/testing/services.ts';
 
 /** Screenshots kept for people to look at (git-ignored). */
@@ -69,13 +69,14 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
     'leaderboard/equity': ['date', 'red', 'blue', 'SPX buy & hold'],
     'monitoring/rolling': ['date', 'mae', 'directional_accuracy'],
     'monitoring/pairs': ['date', 'predicted', 'actual'],
+    'monitoring/drift': ['date', 'drift share', 'threshold'],
     'training/loss': ['epoch', 'loss', 'val_loss'],
     'trading/equity': ['date', 'red', 'SPX'],
     'trading/drawdown': ['date', 'drawdown'],
   };
   it.each([
     ['leaderboard', () => renderLeaderboard(leaderboardView()), ['equity']],
-    ['monitoring', () => renderMonitoring(monitoringData()), ['rolling', 'pairs']],
+    ['monitoring', () => renderMonitoringPage(monitoringPageData(monitoringDays(), '2017-10-31T16:30:00-04:00')), ['rolling', 'pairs', 'drift']],
     ['training', () => renderTraining(trainingData()), ['loss']],
     ['trading', () => renderTrading(tradingData()), ['equity', 'drawdown']],
   ] as const)('%s draws its charts with no network and no error', { timeout: 60_000 }, async (name, render, charts) => {
@@ -143,17 +144,60 @@ describe.skipIf(!have)('reports in headless Chromium (offline)', () => {
     await close();
   });
 
+  it('the monitoring page shows the day of its #date anchor, and the selector switches days', { timeout: 60_000 }, async () => {
+    const data = monitoringPageData(monitoringDays(), '2017-10-31T16:30:00-04:00');
+    const { page, errors, blocked, dialogs, close } = await open('monitoring-days', renderMonitoringPage(data));
+    // No anchor: the latest day.
+    expect(await page.locator('#day-title').innerText()).toBe('Day 2017-10-31');
+    expect(await page.locator('#day').inputValue()).toBe('2017-10-31');
+    const cells = (sel: string) => page.locator(sel).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const h3Table = (title: string) => `h3:text-is("${title}") + table tbody tr`;
+    expect(await cells(h3Table('Values outside the reference range'))).toEqual([['ret_1', '2']]);
+    // The anchor the trading report links to.
+    await page.goto(`${page.url().split('#')[0]}#2017-10-04`);
+    await page.waitForFunction(`document.getElementById('day-title').textContent === 'Day 2017-10-04'`);
+    expect(await page.locator('#day').inputValue()).toBe('2017-10-04');
+    expect(await page.locator('#day-view').innerText()).toContain('Not computed this day');
+    expect(await cells(h3Table('Latest predictions vs truth'))).toEqual([
+      ['2017-10-03', 'MSFT', '-0.100%', '0.100%'],
+      ['2017-10-03', 'AAPL', `${(0.1 * Math.sin(2)).toFixed(3)}%`, `${(0.2 * Math.cos(2)).toFixed(3)}%`],
+      ['2017-10-02', 'MSFT', '-0.100%', '0.100%'],
+      ['2017-10-02', 'AAPL', `${(0.1 * Math.sin(1)).toFixed(3)}%`, `${(0.2 * Math.cos(1)).toFixed(3)}%`],
+    ]);
+    expect(await cells(h3Table('Metrics per symbol'))).toEqual([['AAPL', '2', '0.008', '0.011', '0.55'], ['MSFT', '2', '0.009', '0.013', '0.5']]);
+    // The selector: another day, its drift table (the hostile column name stays text).
+    await page.locator('#day').selectOption('2017-10-03');
+    await page.waitForFunction(`document.getElementById('day-title').textContent === 'Day 2017-10-03'`);
+    expect(page.url()).toMatch(/#2017-10-03$/);
+    const drift = await cells('#drift-table tbody tr');
+    expect(drift).toEqual([
+      ['rsi_14', 'num', 'ks', '0.0011', '0.05', 'yes'],
+      [EVIL, 'num', 'wasserstein', '0.3', '0.1', 'yes'],
+      ['dow', 'cat', 'chisquare', '0.7', '0.05', 'no'],
+    ]);
+    expect(await page.locator('#day-view').innerText()).toContain('dataset drift 2 of 3 columns drifted (share 0.6, threshold 0.5)');
+    expect(await page.locator('#day-view').innerText()).toContain(`volume is 0 ${EVIL}`);
+    await page.locator('#prev').click();
+    await page.waitForFunction(`document.getElementById('day-title').textContent === 'Day 2017-10-02'`);
+    expect(await page.locator('#day-view').innerText()).toContain('1 of 3 columns drifted');
+    expect(await page.locator('img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(blocked).toEqual([]);
+    await close();
+  });
+
   it('the index page loads with no error and relative links', { timeout: 60_000 }, async () => {
     const html = renderIndex(
       [
         { team: 'all', kind: 'leaderboard', date: null, title: 'Leaderboard', href: 'leaderboard.html' },
-        { team: 'red', kind: 'monitoring', date: '2017-11-10', title: 'red: monitoring 2017-11-10', href: 'red/2017-11-10/monitoring.html' },
+        { team: 'red', kind: 'monitoring', date: '2017-11-10', title: 'red: monitoring 2017-11-10', href: 'red/monitoring.html#2017-11-10' },
       ],
       '2017-11-10T16:30:00-05:00',
     );
     const { page, errors, blocked, close } = await open('index', html);
     const hrefs = await page.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    expect(hrefs).toEqual(['leaderboard.html', 'red/2017-11-10/monitoring.html']);
+    expect(hrefs).toEqual(['leaderboard.html', 'red/monitoring.html#2017-11-10']);
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
     await close();

@@ -174,7 +174,7 @@ describe.skipIf(!dvcBin || !minioBin)('MinIO killed during a cycle (own MinIO pr
     // Exactly the objects of both commits, each uploaded once, each intact (content md5 = its name).
     const { dvcFiles, md5s: ofFirst } = await md5sOfCommit(ws, first);
     const { md5s: ofSecond } = await md5sOfCommit(ws, second);
-    expect(dvcFiles.sort()).toEqual(['data.dvc', 'features.dvc', 'models.dvc', 'predictions.dvc']);
+    expect(dvcFiles.sort()).toEqual(['data.dvc', 'features.dvc', 'models.dvc', 'predictions.dvc', 'reports.dvc']);
     const expected = new Set([...ofFirst, ...ofSecond]);
     // Both cycles have objects of their own (the second one's data changed), so both pushes are checked.
     expect(expected.size).toBeGreaterThan(ofFirst.size);

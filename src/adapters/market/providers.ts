@@ -10,7 +10,7 @@ import type { TeamConfig } from '../../config/load.ts';
 import type { Env } from '../../config/env.ts';
 import { alpacaKeyNames } from '../../config/secrets.ts';
 import type { Logger } from '../../core/log.ts';
-import type { MarketData } from '../../ports.ts';
+import type { Clock, MarketData } from '../../ports.ts';
 import { CsvMarketData, sampleMarketData } from './csv.ts';
 
 export interface ProviderContext {
@@ -18,6 +18,8 @@ export interface ProviderContext {
   /** The team's workspace root (cache and request budget live under it). */
   workspace: string;
   logger: Logger;
+  /** The clock cycles run on: a replay clock makes a request budget count by the replay day. */
+  clock?: Clock;
 }
 
 export interface ProviderFactory {
@@ -50,6 +52,8 @@ export const BUILTIN_PROVIDERS: ReadonlyMap<string, ProviderFactory> = new Map(
         secrets: () => [['ALPHAVANTAGE_API_KEY']],
         async create(team, ctx) {
           const { AlphaVantageMarketData } = await import('./alphavantage/index.ts');
+          // In a replay the free tier's daily quota is the replayed day's, not today's (UTC) on the wall.
+          const replay = ctx.clock?.kind === 'replay' ? ctx.clock : null;
           return new AlphaVantageMarketData({
             apiKey: ctx.env.require('ALPHAVANTAGE_API_KEY', 'data.provider alphavantage'),
             ...(ctx.env.endpoints.alphavantage ? { baseUrl: ctx.env.endpoints.alphavantage } : {}),
@@ -57,6 +61,7 @@ export const BUILTIN_PROVIDERS: ReadonlyMap<string, ProviderFactory> = new Map(
             budgetFile: path.join(ctx.workspace, 'state', 'alphavantage-budget.json'),
             refreshIntervalMs: team.data.refresh_interval_minutes * 60_000,
             ...(team.data.requests_per_day ? { requestsPerDay: team.data.requests_per_day } : {}),
+            ...(replay ? { budgetDayClock: () => replay.now().toJSDate() } : {}),
             logger: ctx.logger,
           });
         },

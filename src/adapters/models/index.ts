@@ -12,9 +12,9 @@ import { ConfigError } from '../../core/errors.ts';
 import type { ModelBackend, ModelFiles } from '../../domain/models/model.ts';
 import type { ModelSpec } from '../../domain/models/spec.ts';
 import { denseEngine, DENSE_FORMAT } from './dense/index.ts';
-import { isTensorflowInstalled } from './tfjs/backend.ts';
-import { loadTfjs } from './tfjs/serialize.ts';
-import { trainModel } from './tfjs/train.ts';
+import { isTensorflowInstalled } from './tfjs/installed.ts';
+import type { loadTfjs as loadTfjsModel } from './tfjs/serialize.ts';
+import type { trainModel as trainTfjs } from './tfjs/train.ts';
 import { forestBackend, gbdtBackend } from './trees/index.ts';
 import { encoderSchema } from '../../domain/models/spec.ts';
 
@@ -46,6 +46,10 @@ export function engineFor(spec: ModelSpec, inputs: number, tensorflow = isTensor
     ? { engine: { name: 'tfjs', prefer: native }, why: `tfjs ${native}: ${params.toLocaleString('en-US')} weights > ${LARGE_NETWORK_PARAMETERS.toLocaleString('en-US')} (large networks pay for native TensorFlow${tensorflow ? '' : ', not installed here: WASM'})` }
     : { engine: { name: 'js' }, why: `js dense kernel: ${params.toLocaleString('en-US')} weights ≤ ${LARGE_NETWORK_PARAMETERS.toLocaleString('en-US')} (tfjs per-op overhead dominates small networks)` };
 }
+
+// TensorFlow.js is imported only by a model that uses it (~0.8 s of CPU per process otherwise: every season worker, every daemon).
+const trainModel: typeof trainTfjs = async (...a) => (await import('./tfjs/train.ts')).trainModel(...a);
+const loadTfjs: typeof loadTfjsModel = async (...a) => (await import('./tfjs/serialize.ts')).loadTfjs(...a);
 
 const formatOf = (files: ModelFiles): string | undefined => {
   const json = files['model.json'];

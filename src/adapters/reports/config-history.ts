@@ -3,7 +3,7 @@
  * whether the head was refused and why, and every adopted or rejected change with its fields
  * ("config changed at abc1234: model.trainer.epochs 25 → 40").
  */
-import { escapeHtml, page, table } from './html.ts';
+import { html, page, table } from './html.ts';
 
 export interface ConfigHistoryEvent {
   kind: 'adopted' | 'rejected';
@@ -34,8 +34,8 @@ const short = (c: string) => c.slice(0, 7);
 
 export function renderConfigHistory(d: ConfigReportData): string {
   const status = d.state === 'adopted'
-    ? `<p><span class="badge ok">adopted</span> ${escapeHtml(d.path)} at <code>${escapeHtml(short(d.commit))}</code> is in force</p>`
-    : `<p><span class="badge fail">rejected</span> the head <code>${escapeHtml(short(d.rejected_commit ?? ''))}</code> was refused: ${escapeHtml(d.reason ?? '')}</p><p class="sub">still running on <code>${escapeHtml(short(d.commit))}</code>, the last good config</p>`;
+    ? html`<p><span class="badge ok">adopted</span> ${d.path} at <code>${short(d.commit)}</code> is in force</p>`
+    : html`<p><span class="badge fail">rejected</span> the head <code>${short(d.rejected_commit ?? '')}</code> was refused: ${d.reason ?? ''}</p><p class="sub">still running on <code>${short(d.commit)}</code>, the last good config</p>`;
   const rows = [...d.history].reverse().map((e) => [
     e.at.slice(0, 19).replace('T', ' '),
     e.kind,
@@ -46,8 +46,8 @@ export function renderConfigHistory(d: ConfigReportData): string {
   return page({
     title: `${d.team} config`,
     footer: `generated ${d.generated_at}`,
-    body: `<h1>Config: ${escapeHtml(d.team)}</h1><p class="sub">${escapeHtml(d.path)} on branch ${escapeHtml(d.branch)} of ${escapeHtml(d.repo)} · <a href="trading.html">trading</a> · <a href="../index.html">all reports</a></p>
+    body: html`<h1>Config: ${d.team}</h1><p class="sub">${d.path} on branch ${d.branch} of ${d.repo} · <a href="trading.html">trading</a> · <a href="../index.html">all reports</a></p>
 ${status}
-<h2>Changes (${d.history.length}, newest first)</h2>${rows.length ? table(['when', 'what', 'commit', 'fields changed, or why it was refused', 'retrain'], rows) : '<p class="sub">None since the daemon started following the branch.</p>'}`,
+<h2>Changes (${d.history.length}, newest first)</h2>${rows.length ? table(['when', 'what', 'commit', 'fields changed, or why it was refused', 'retrain'], rows) : html`<p class="sub">None since the daemon started following the branch.</p>`}`,
   });
 }

@@ -1,6 +1,7 @@
 /**
- * Building blocks of the self-contained HTML reports: escaping, tables, a page shell with uPlot
- * inlined (no CDN, no network), and chart placeholders whose data travels as JSON in the page.
+ * Building blocks of the self-contained HTML reports: the `html` template tag (escaping by default),
+ * tables, a page shell with uPlot inlined (no CDN, no network), and chart placeholders whose data
+ * travels as JSON in the page.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +21,37 @@ function uplot(): { js: string; css: string } {
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
+
+/** Markup that is safe to insert as is: built by `html`, or trusted markup passed through `raw`. */
+export class SafeHtml {
+  constructor(readonly html: string) {}
+  toString(): string {
+    return this.html;
+  }
+}
+
+/** What a `html` placeholder takes: text and numbers are escaped, SafeHtml goes in as is, lists are joined, nothing/false render empty. */
+export type HtmlValue = SafeHtml | string | number | null | undefined | false | readonly HtmlValue[];
+
+function renderValue(v: HtmlValue): string {
+  if (v === null || v === undefined || v === false) return '';
+  if (v instanceof SafeHtml) return v.html;
+  if (Array.isArray(v)) return (v as readonly HtmlValue[]).map(renderValue).join('');
+  return escapeHtml(String(v));
+}
+
+/**
+ * The template tag every report is written with: each placeholder is escaped unless it is SafeHtml,
+ * so forgetting to escape is impossible and opting out (`raw`) is visible. A dozen lines, hence by hand.
+ */
+export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): SafeHtml {
+  let out = strings[0] ?? '';
+  for (let i = 0; i < values.length; i++) out += renderValue(values[i]) + (strings[i + 1] ?? '');
+  return new SafeHtml(out);
+}
+
+/** Joins fragments with a separator (the separator is markup, e.g. ' · ' or '\n'). */
+export const joinHtml = (parts: readonly HtmlValue[], separator = ''): SafeHtml => new SafeHtml(parts.map(renderValue).filter((p) => p !== '').join(separator));
 
 /** JSON safe inside a <script> element: `<` cannot open `</script>` or `<!--`. */
 export function scriptJson(value: unknown): string {
@@ -41,19 +73,18 @@ export const fmtNum = (x: number | null | undefined, digits = 4): string => {
   return Number(x.toPrecision(digits)).toString();
 };
 
-/** A raw HTML fragment (already escaped); any other cell value is escaped. */
-export interface Raw {
-  html: string;
-}
-export const raw = (html: string): Raw => ({ html });
-export type Cell = string | number | null | Raw;
+/** Trusted markup, inserted unescaped: the one visible way out of escaping. */
+export const raw = (markup: string): SafeHtml => new SafeHtml(markup);
+/** A table cell: text and numbers are escaped, SafeHtml (a link, a badge) goes in as is, null shows "—". */
+export type Cell = string | number | null | SafeHtml;
 
-export function table(headers: readonly string[], rows: readonly (readonly Cell[])[], opts: { numeric?: readonly boolean[]; className?: string } = {}): string {
-  const cls = (i: number) => (opts.numeric?.[i] ? ' class="num"' : '');
-  const cell = (c: Cell): string => (c === null ? '—' : typeof c === 'object' ? c.html : escapeHtml(String(c)));
-  const head = headers.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${cell(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table${opts.className ? ` class="${escapeHtml(opts.className)}"` : ''}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+export function table(headers: readonly string[], rows: readonly (readonly Cell[])[], opts: { numeric?: readonly boolean[]; className?: string } = {}): SafeHtml {
+  const cls = (i: number) => (opts.numeric?.[i] ? raw(' class="num"') : '');
+  const head = headers.map((h, i) => html`<th${cls(i)}>${h}</th>`);
+  const body = rows.map((r) => html`<tr>${r.map((c, i) => html`<td${cls(i)}>${c ?? '—'}</td>`)}</tr>`);
+  return html`<table${opts.className ? html` class="${opts.className}"` : ''}><thead><tr>${head}</tr></thead><tbody>
+${joinHtml(body, '\n')}
+</tbody></table>`;
 }
 
 export interface ChartSpec {
@@ -72,7 +103,7 @@ export interface ChartSpec {
 const fmtFor = (kind: ChartSpec['yFormat']) => (kind === 'money' ? fmtMoney : kind === 'percent' ? fmtPct : (x: number | null) => fmtNum(x));
 
 /** The key numbers of a chart (first, last, min, max of each series), for readers without JavaScript. */
-export function chartSummaryTable(spec: ChartSpec): string {
+export function chartSummaryTable(spec: ChartSpec): SafeHtml {
   const fmt = fmtFor(spec.yFormat);
   const first = spec.x[0];
   const last = spec.x[spec.x.length - 1];
@@ -80,21 +111,27 @@ export function chartSummaryTable(spec: ChartSpec): string {
     const vals = s.values.filter((v): v is number => v !== null && Number.isFinite(v));
     return [s.label, fmt(vals[0] ?? null), fmt(vals[vals.length - 1] ?? null), fmt(vals.length ? vals.reduce((a, b) => Math.min(a, b)) : null), fmt(vals.length ? vals.reduce((a, b) => Math.max(a, b)) : null)];
   });
-  const range = first === undefined ? '' : `<p class="sub">${escapeHtml(String(first))} – ${escapeHtml(String(last))} (${spec.x.length} points)</p>`;
-  return range + table(['series', 'first', 'last', 'min', 'max'], rows, { numeric: [false, true, true, true, true], className: 'chart-summary' });
+  const range = first === undefined ? '' : html`<p class="sub">${String(first)} – ${String(last)} (${spec.x.length} points)</p>`;
+  return html`${range}${table(['series', 'first', 'last', 'min', 'max'], rows, { numeric: [false, true, true, true, true], className: 'chart-summary' })}`;
 }
 
-export function chartDiv(spec: ChartSpec): string {
-  return `<figure class="chart"><figcaption>${escapeHtml(spec.title)}</figcaption><div class="plot" id="${escapeHtml(spec.id)}" data-chart></div><noscript>${chartSummaryTable(spec)}</noscript></figure>`;
+export function chartDiv(spec: ChartSpec): SafeHtml {
+  return html`<figure class="chart"><figcaption>${spec.title}</figcaption><div class="plot" id="${spec.id}" data-chart></div><noscript>${chartSummaryTable(spec)}</noscript></figure>`;
 }
 
-/** Only relative links: a report never points off the reports directory or at a `javascript:` URL. */
+/**
+ * Only relative links: a report never points off the reports directory or at a `javascript:` URL.
+ * Returns the href to put in an `html` attribute (which escapes it), or "#".
+ */
 export function safeHref(href: string): string {
   // Browsers drop tabs and newlines inside URLs ("java\tscript:"), so test without them.
   // eslint-disable-next-line no-control-regex
   const bare = href.replace(/[\u0000-\u0020]/g, '');
-  return /^[a-z][a-z0-9+.-]*:/i.test(bare) || /^[/\\]{2}/.test(bare) ? '#' : escapeHtml(href);
+  return /^[a-z][a-z0-9+.-]*:/i.test(bare) || /^[/\\]{2}/.test(bare) ? '#' : href;
 }
+
+/** A link to another report (relative, checked by safeHref; text escaped). */
+export const link = (href: string, text: string): SafeHtml => html`<a href="${safeHref(href)}">${text}</a>`;
 
 const COLORS = ['#c0392b', '#2463eb', '#7f8c8d', '#16a085', '#8e44ad', '#d35400', '#2c3e50', '#27ae60'];
 
@@ -140,25 +177,28 @@ th{background:#f6f8fa;font-weight:600}td.num,th.num{text-align:right;font-varian
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;background:#eef1f4}
 .badge.fail{background:#fdecea}.badge.ok{background:#e8f5ec}
 ul.notes{color:#5b6b7b}footer{margin-top:32px;color:#8a97a5;font-size:12px}
+dl.legend{font-size:13px;color:#3d4b59}dl.legend dt{font-weight:600;margin-top:6px}dl.legend dd{margin:0 0 0 16px}p.verdict{margin:4px 0}
 `;
 
-export function page(opts: { title: string; body: string; refreshSeconds?: number; charts?: ChartSpec[]; footer?: string }): string {
+/** The whole document: the body is SafeHtml (written with `html`), the title and footer are text. */
+export function page(opts: { title: string; body: SafeHtml; refreshSeconds?: number; charts?: ChartSpec[]; footer?: string }): string {
   const charts = opts.charts ?? [];
   const assets = charts.length ? uplot() : null;
-  return `<!doctype html>
+  // The style sheet, uPlot's script and the chart JSON are code, not text: they go in unescaped.
+  return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-${opts.refreshSeconds ? `<meta http-equiv="refresh" content="${Math.max(1, Math.round(opts.refreshSeconds))}">` : ''}
-<title>${escapeHtml(opts.title)}</title>
-<style>${CSS}${assets ? assets.css : ''}</style>
+${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${Math.max(1, Math.round(opts.refreshSeconds))}">` : ''}
+<title>${opts.title}</title>
+<style>${raw(CSS + (assets ? assets.css : ''))}</style>
 </head><body>
 ${opts.body}
-<footer>${opts.footer ? escapeHtml(opts.footer) + ' · ' : ''}paper-arena · self-contained report (no network)</footer>
-${assets ? `<script type="application/json" id="chart-data">${scriptJson(charts)}</script>\n<script>${assets.js}</script>\n<script>${CHART_SCRIPT}</script>` : ''}
+<footer>${opts.footer ? `${opts.footer} · ` : ''}paper-arena · self-contained report (no network)</footer>
+${assets ? html`<script type="application/json" id="chart-data">${raw(scriptJson(charts))}</script>\n<script>${raw(assets.js)}</script>\n<script>${raw(CHART_SCRIPT)}</script>` : ''}
 </body></html>
-`;
+`.html;
 }
 
-export const notesList = (notes: readonly string[]): string => (notes.length ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '');
+export const notesList = (notes: readonly string[]): SafeHtml => (notes.length ? html`<ul class="notes">${notes.map((n) => html`<li>${n}</li>`)}</ul>` : html``);
 
 /** Aligns several dated series on the union of their dates (null where a series has no point). */
 export function alignSeries(series: readonly { label: string; points: readonly { date: string; value: number | null }[] }[]): { x: string[]; series: { label: string; values: (number | null)[] }[] } {

@@ -1,5 +1,5 @@
 import type { IndexEntry } from './types.ts';
-import { escapeHtml, page, safeHref } from './html.ts';
+import { html, joinHtml, link, page, safeHref } from './html.ts';
 
 const KIND_ORDER: IndexEntry['kind'][] = ['leaderboard', 'trading', 'training', 'monitoring'];
 
@@ -10,14 +10,18 @@ export function renderIndex(entries: readonly IndexEntry[], generatedAt: string)
     const groups = KIND_ORDER.map((kind) => {
       const list = mine.filter((e) => e.kind === kind).sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.title.localeCompare(a.title));
       if (!list.length) return '';
-      const items = list.map((e) => `<li><a href="${safeHref(e.href)}">${escapeHtml(e.title)}</a></li>`).join('');
-      return `<h3>${escapeHtml(kind)} (${list.length})</h3><ul>${items}</ul>`;
-    }).join('');
-    return `<h2>${team === 'all' ? 'Competition' : `Team ${escapeHtml(team)}`}</h2>${groups}`;
+      // A season has hundreds of monitored days, each an anchor into the team's one monitoring page: one line of dates.
+      if (kind === 'monitoring' && list.every((e) => e.date)) {
+        const days = list.map((e) => html`<a href="${safeHref(e.href)}" title="${e.title}">${e.date}</a>`);
+        return html`<h3>${kind} (${list.length})</h3><p class="days">${joinHtml(days, ' · ')}</p>`;
+      }
+      return html`<h3>${kind} (${list.length})</h3><ul>${list.map((e) => html`<li>${link(e.href, e.title)}</li>`)}</ul>`;
+    });
+    return html`<h2>${team === 'all' ? 'Competition' : `Team ${team}`}</h2>${groups}\n`;
   });
   return page({
     title: 'paper-arena reports',
     footer: `generated ${generatedAt}`,
-    body: `<h1>paper-arena reports</h1><p class="sub">${entries.length} reports</p>${sections.join('\n') || '<p>No reports yet.</p>'}`,
+    body: html`<h1>paper-arena reports</h1><p class="sub">${entries.length} reports</p>${sections.length ? sections : html`<p>No reports yet.</p>`}`,
   });
 }

@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, page, safeHref, scriptJson, table, type ChartSpec } from './html.ts';
+import { chartDiv, escapeHtml, fmtMoney, fmtNum, fmtPct, html, joinHtml, link, page, raw, safeHref, scriptJson, table, type ChartSpec } from './html.ts';
 import { renderIndex } from './index-page.ts';
 import { renderLeaderboard } from './leaderboard.ts';
-import { renderMonitoring } from './monitoring.ts';
+import { monitoringPageData, pageDay, renderMonitoringPage } from './monitoring.ts';
 import { renderTraining, trainingReportData, writeTrainingReport, type TrainingReport } from './training.ts';
 import { renderTrading } from './trading.ts';
-import type { IndexEntry, LeaderboardView } from './types.ts';
+import type { IndexEntry, LeaderboardView, MonitoringDay, MonitoringPageData, MonitoringPageDay } from './types.ts';
 import { writeReport } from './write.ts';
-import { EVIL, leaderboardView, monitoringData, searchedTrainingCard, tradingData, trainingData } from '../../testing/report-fixtures.ts';
+import { EVIL, leaderboardView, monitoringDays, searchedTrainingCard, tradingData, trainingData } from '../../testing/report-fixtures.ts';
 
 type ParsedChart = { id: string; title: string; x: (string | number)[]; series: { label: string; values: (number | null)[] }[]; yFormat?: string; yScales?: string };
 
@@ -65,7 +65,7 @@ describe('html helpers', () => {
   });
 
   it('table escapes every cell and right-aligns numeric columns', () => {
-    const html = table(['name', 'value'], [[EVIL, 1.5], ['b', null]], { numeric: [false, true] });
+    const html = table(['name', 'value'], [[EVIL, 1.5], ['b', null]], { numeric: [false, true] }).html;
     expect(html).not.toContain(EVIL);
     expect(html).toContain(`<td>${escapeHtml(EVIL)}</td><td class="num">1.5</td>`);
     expect(html).toContain('<td class="num">—</td>');
@@ -84,7 +84,7 @@ describe('html helpers', () => {
 
   it('every chart carries its key numbers in a table for readers without JavaScript', () => {
     const spec: ChartSpec = { id: 'eq', title: 'Equity', x: ['2017-01-03', '2017-01-04', '2017-01-05'], series: [{ label: 'red', values: [100_000, null, 99_000.5] }], yFormat: 'money' };
-    const div = chartDiv(spec);
+    const div = chartDiv(spec).html;
     expect(div).toContain('id="eq" data-chart');
     expect(div).toMatch(/<noscript>[\s\S]*<table[\s\S]*<\/noscript>/);
     expect(tableAfter(div, '<noscript>')).toEqual([['red', '$100,000.00', '$99,000.50', '$99,000.50', '$100,000.00']]);
@@ -92,15 +92,42 @@ describe('html helpers', () => {
   });
 
   it('a page without charts carries no script at all', () => {
-    const html = page({ title: 'plain', body: '<p>hi</p>' });
+    const html = page({ title: 'plain', body: raw('<p>hi</p>') });
     expect(html).not.toContain('<script');
     expect(html).not.toContain('http-equiv="refresh"');
   });
 
-  it('only relative links survive', () => {
+  it('only relative links survive, and their text and href are escaped', () => {
     expect(safeHref('red/2017-11-09/monitoring.html')).toBe('red/2017-11-09/monitoring.html');
-    expect(safeHref('a"b.html')).toBe('a&quot;b.html');
     for (const bad of ['javascript:alert(1)', 'JaVa\tscript:alert(1)', 'https://example.com', '//evil.example/x', 'data:text/html,x']) expect(safeHref(bad)).toBe('#');
+    expect(link('a"b.html', EVIL).html).toBe(`<a href="a&quot;b.html">${escapeHtml(EVIL)}</a>`);
+    expect(link('javascript:alert(1)', 'x').html).toBe('<a href="#">x</a>');
+  });
+
+  it('the html tag escapes every placeholder unless it is SafeHtml, and joins lists', () => {
+    const inner = html`<b>${EVIL}</b>`;
+    expect(inner.html).toBe(`<b>${escapeHtml(EVIL)}</b>`);
+    // Nested fragments are not escaped twice; text is escaped once however deep.
+    expect(html`<p>${inner}</p>`.html).toBe(`<p><b>${escapeHtml(EVIL)}</b></p>`);
+    expect(html`<ul>${['<a>', html`<li>&amp;</li>`, 3]}</ul>`.html).toBe('<ul>&lt;a&gt;<li>&amp;</li>3</ul>');
+    expect(html`${null}${undefined}${false}|${0}`.html).toBe('|0');
+    expect(html`<a title="${`" onmouseover="x`}">`.html).toBe('<a title="&quot; onmouseover=&quot;x">');
+    expect(raw('<i>').html).toBe('<i>');
+    expect(joinHtml(['a', '', html`<i>b</i>`, null], ' · ').html).toBe('a · <i>b</i>');
+    expect(String(inner)).toBe(inner.html);
+  });
+
+  it('no renderer writes markup outside the html tag (escaping is the default, raw() the visible exception)', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const dir = new URL('.', import.meta.url);
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
+      const src = await readFile(new URL(f, dir), 'utf8');
+      // An untagged template literal that opens an element (`<p…`, `<td…`) would bypass escaping.
+      const code = src.split('\n').map((l) => (/^\s*(\*|\/\*|\/\/)/.test(l) ? '' : l));
+      const untagged = code.flatMap((l, i) => (/(^|[^\w])`<[a-z!]/i.test(l) ? [i + 1] : []));
+      expect({ file: f, lines: untagged }).toEqual({ file: f, lines: [] });
+      expect(src.includes('escapeHtml(') && f !== 'html.ts' ? f : null).toBeNull();
+    }
   });
 });
 
@@ -117,10 +144,28 @@ describe('leaderboard', () => {
   it('ranks teams by final equity, then the benchmark row, with the formatted numbers', () => {
     const rows = tableAfter(html, 'class="leaderboard"');
     expect(rows.map((r) => r[1])).toEqual(['blue', 'red', 'SPX buy &amp; hold']);
-    expect(rows[0]).toEqual(['1', 'blue', '$104,000.10', '4.00%', '1.90', '2.00%', '20', '65.0%']);
-    expect(rows[1]).toEqual(['2', 'red', '$101,234.56', '1.23%', '0.71', '3.10%', '12', '50.0%']);
-    expect(rows[2]?.[3]).toBe('2.00%');
+    expect(rows[0]).toEqual(['1', 'blue', '$104,000.10', '4.00%', '+2.00 pp', '1.90', '2.00%', '20', '0', '65.0%', '48.0% of 87']);
+    expect(rows[1]).toEqual(['2', 'red', '$101,234.56', '1.23%', '-0.77 pp', '0.71', '3.10%', '12', '1', '50.0%', '55.0% of 87']);
+    expect(rows[2]?.slice(1, 4)).toEqual(['SPX buy &amp; hold', '$102,000.00', '2.00%']);
     expect(html).toContain('2017-10-02 – 2017-10-31');
+  });
+
+  it('says who beat the index and whose model called the direction right', () => {
+    const verdicts = [...html.matchAll(/<p class="verdict">([\s\S]*?)<\/p>/g)].map((m) => m[1]);
+    expect(verdicts[0]).toBe('blue beat SPX buy &amp; hold (blue +2.00 pp); red did not (red -0.77 pp).');
+    expect(verdicts[1]).toBe('The model of red called the next day’s direction right more often than not (blue 48.0% of 87, red 55.0% of 87).');
+    expect(html).toContain('Benchmark: in cash at the close of 2017-10-02, as the teams; bought 39.21 at $2,550.10 (slippage included) on the 2017-10-03 session, commission $1.00, then held.');
+  });
+
+  it('states what every number means (Sharpe, drawdown sign, trades, hit rate, the benchmark)', () => {
+    const legend = html.slice(html.indexOf('How these numbers are computed'));
+    expect(legend).toMatch(/Sharpe<\/dt><dd>mean of the daily returns ÷ their sample standard deviation \(n − 1\) × √252; risk-free rate 0/);
+    expect(legend).toMatch(/max drawdown<\/dt><dd>[^<]*positive fraction/);
+    expect(legend).toMatch(/trades<\/dt><dd>filled orders, each buy and each sell once \(not round trips\)/);
+    expect(legend).toMatch(/hit rate<\/dt><dd>share of sell fills that realised a profit/);
+    expect(legend).toMatch(/benchmark<\/dt><dd>the index bought as a team could: in cash at the first day’s close/);
+    expect(legend).toMatch(/model direction right<\/dt><dd>share of the model’s predictions/);
+    expect(legend).toMatch(/total return<\/dt><dd>final equity ÷ starting cash − 1/);
   });
 
   it('draws one equity curve per team and the benchmark, values carried exactly', () => {
@@ -142,6 +187,16 @@ describe('leaderboard', () => {
     expect(chartData(evil)[0]?.series[0]?.label).toBe(EVIL);
   });
 
+  it('marks a team that stopped before the end, with its error', () => {
+    const v = leaderboardView();
+    (v.leaderboard.teams[1] as LeaderboardView['leaderboard']['teams'][number]).error = `failed on 2017-10-20: <disk full>`;
+    const page = renderLeaderboard(v);
+    const name = v.leaderboard.teams[1]?.team as string;
+    expect(page).toContain(`<td>${name} <span class="fail">stopped</span></td>`);
+    expect(page).toContain(`Stopped before the end (their figures stop there): ${name} failed on 2017-10-20: &lt;disk full&gt;</p>`);
+    expect(html).not.toContain('stopped');
+  });
+
   it('refreshes itself only while a competition runs, and shows its progress', () => {
     expect(html).not.toContain('http-equiv="refresh"');
     expect(html).not.toMatch(/day \d+ of/);
@@ -153,98 +208,111 @@ describe('leaderboard', () => {
   });
 });
 
-describe('monitoring', () => {
-  const data = monitoringData();
-  const html = renderMonitoring(data);
+describe('monitoring page (one per team, every day)', () => {
+  const days = monitoringDays();
+  const data = monitoringPageData(days, '2017-10-31T16:30:00.000-04:00');
+  const html = renderMonitoringPage(data);
+  const embedded = (h: string): MonitoringPageData => JSON.parse(/<script type="application\/json" id="monitoring-data">([\s\S]*?)<\/script>/.exec(h)?.[1] as string) as MonitoringPageData;
 
-  it('header, notes and escaped values', () => {
+  it('is self-contained, escapes every value, and carries its data once as JSON', () => {
     selfContained(html);
     expect(html).not.toContain(EVIL);
-    expect(html).toContain(escapeHtml(EVIL));
-    expect(html).toContain('Monitoring: red, 2017-11-10');
-    expect(html).toMatch(/model v0003 · regression · 60 prediction\/truth pairs/);
-    expect(html).toContain('<li>drift computed every 1 trading days</li>');
+    expect(html).toContain('Monitoring: red');
+    expect(html).toContain('30 monitored days, 2017-10-02 .. 2017-10-31');
+    expect(embedded(html)).toEqual(data);
   });
 
-  it('pooled and per-symbol metrics tables', () => {
-    expect(tableAfter(html, 'Pooled metrics')).toEqual([['n', '60'], ['mae', '0.0085'], ['rmse', '0.012'], ['directional_accuracy', '0.53']]);
-    expect(tableAfter(html, 'Metrics per symbol')).toEqual([
-      ['AAPL', '20', '0.008', '0.011', '0.55'],
-      ['MSFT', '20', '0.009', '0.013', '0.5'],
-    ]);
+  it('a day selector lists every day, newest first, for the #date anchors', () => {
+    const options = [...html.matchAll(/<option value="([^"]+)">/g)].map((m) => m[1]);
+    expect(options).toEqual([...data.dates].reverse());
+    expect(options).toHaveLength(30);
   });
 
-  it('rolling chart has one series per metric, and the predicted-vs-actual chart one point per date', () => {
-    const [rolling, pairs] = chartData(html);
-    expect(rolling?.x).toEqual(data.metrics.rolling.dates);
-    expect(rolling?.yScales).toBe('separate');
-    expect(rolling?.series).toEqual(Object.entries(data.metrics.rolling.series).map(([label, values]) => ({ label, values })));
-    expect(pairs?.series.map((s) => s.label)).toEqual(['predicted', 'actual']);
-    expect(pairs?.x).toEqual([...new Set(data.pairs.map((p) => p.date))]);
-    const first = data.pairs.filter((p) => p.date === pairs?.x[0]);
-    expect(pairs?.series[1]?.values[0]).toBeCloseTo(first.reduce((a, p) => a + p.actual, 0) / first.length, 12);
+  it('names repeated from day to day are listed once; a day refers to them by index', () => {
+    expect(data.symbols).toEqual(['AAPL', 'MSFT']);
+    expect(data.drift_columns).toEqual(['rsi_14', EVIL, 'dow']);
+    expect(data.drift_tests).toEqual([['num', 'ks', 0.05], ['num', 'wasserstein', 0.1], ['cat', 'chisquare', 0.05]]);
+    expect(data.findings).toHaveLength(1);
+    expect(data.days.every((d) => d.quality.findings.length === 1 && d.quality.findings[0] === 0)).toBe(true);
+    const d1 = data.days[1] as MonitoringPageDay;
+    expect(d1.drift?.columns).toEqual([[0, 0, 0.0011, 1], [1, 1, 0.3, 1], [2, 2, 0.7, 0]]);
+    expect(data.days[2]?.drift).toBeNull();
+    expect(data.metrics.slice(0, 4)).toEqual(['n', 'mae', 'rmse', 'directional_accuracy']);
+    expect(d1.pooled.slice(0, 4)).toEqual([2, 0.00851, 0.012, 0.53]);
+    expect(d1.by_symbol).toEqual([[0, [1, 0.008, 0.011, 0.55]], [1, [1, 0.009, 0.013, 0.5]]]);
   });
 
-  it('drift verdict and per-column table', () => {
-    expect(html).toContain('<span class="badge fail">dataset drift</span> 3 of 5 columns drifted (share 0.6, threshold 0.5)');
-    expect(html).toContain('v0003 training window (756 rows)');
-    const rows = tableAfter(html, '<th>stattest</th>');
-    expect(rows).toContainEqual(['dow', 'cat', 'chisquare', '0.7', '0.05', 'no']);
-    expect(rows).toContainEqual(['rsi_14', 'num', 'ks', '0.001', '0.05', 'yes']);
-    expect(rows).toHaveLength(3);
+  it('every pair once (a day written twice keeps its last copy), in prediction order, with its truth date', () => {
+    const again = monitoringPageData([...days, { ...(days[5] as MonitoringDay), pairs: days.slice(1, 6).flatMap((d) => d.pairs) }], 'x');
+    expect(again.pairs).toEqual(data.pairs);
+    expect(data.pairs).toHaveLength(58);
+    expect(data.pairs[0]).toEqual(['2017-10-02', 0, Number((0.001 * Math.sin(1)).toPrecision(6)), Number((0.002 * Math.cos(1)).toPrecision(6)), '2017-10-03']);
+    expect(data.pairs.map((p) => p[0])).toEqual([...data.pairs.map((p) => p[0])].sort());
   });
 
-  it('a note instead of drift before it can be computed', () => {
-    const none = renderMonitoring({ ...data, drift: null });
-    expect(none).toContain('Not computed yet');
-    expect(none).not.toContain('stattest');
+  it("states Evidently's column-type and test rules, and carries text columns (listed as not tested by the day view)", () => {
+    expect(html).toContain('Column types and tests follow Evidently 0.7’s defaults');
+    expect(html).toContain('Difference from Evidently: a text column gets Evidently’s text-content test there');
+    const src = days[1] as MonitoringDay;
+    const withText = monitoringPageData([{ ...src, drift: { ...(src.drift as NonNullable<MonitoringDay['drift']>), text_columns: ['note'] } }], 'x');
+    expect(withText.days[0]?.drift?.text_columns).toEqual(['note']);
+    expect(renderMonitoringPage(withText)).toContain('Text columns, not tested and not counted in the share');
   });
 
-  it('data quality: findings, out of range, and nothing missing', () => {
-    expect(tableAfter(html, 'Findings (1)')).toEqual([['MSFT', 'warn', 'zero_volume', '2010-04-26', 'volume is 0']]);
-    expect(tableAfter(html, 'Values outside the reference range')).toEqual([['ret_1', '2']]);
-    expect(html).toContain('Missing values in the current window: none.');
-    const bad = renderMonitoring({ ...data, data_quality: { findings: [], missing: { rsi_14: 3 }, constant_columns: ['dow'], out_of_range: {}, new_categories: { sector: ['crypto', EVIL] } } });
-    expect(bad).toContain('No data-quality findings.');
-    expect(tableAfter(bad, 'Missing values in the current window')).toEqual([['rsi_14', '3']]);
-    expect(bad).toContain('Constant columns: dow');
-    expect(tableAfter(bad, 'New categories')).toEqual([['sector', `crypto, ${escapeHtml(EVIL)}`]]);
+  it('season charts: rolling metrics, predicted vs actual (one point per date), drift share on drift days', () => {
+    const [rolling, pairs, drift] = chartData(html);
+    expect(rolling?.x).toEqual(dates(days).slice(0, 29));
+    expect(rolling?.series.map((x) => x.label)).toEqual(['mae', 'directional_accuracy']);
+    expect(rolling?.series[1]?.values.slice(0, 3)).toEqual([null, null, null]);
+    expect(pairs?.x).toEqual(dates(days).slice(0, 29));
+    expect(pairs?.series[1]?.values[0]).toBeCloseTo((0.002 * Math.cos(1) + 0.001) / 2, 6);
+    expect(drift?.x).toHaveLength(29);
+    expect(drift?.series[0]?.values[0]).toBe(0.2);
   });
 
-  it('the last 20 pairs, newest first', () => {
-    const rows = tableAfter(html, 'Latest predictions vs truth');
-    expect(rows).toHaveLength(20);
-    const last = data.pairs[data.pairs.length - 1];
-    expect(rows[0]).toEqual([last?.date, last?.symbol, fmtPct(last?.predicted ?? null, 3), fmtPct(last?.actual ?? null, 3)]);
-    expect(rows[0]).toEqual(['2017-10-31', 'MSFT', '-0.100%', '0.100%']);
-    const cls = renderMonitoring({ ...data, task: 'classification', pairs: [{ date: '2017-11-09', symbol: 'AAPL', predicted: 0.61, actual: 1 }] });
-    expect(tableAfter(cls, 'Latest predictions vs truth')).toEqual([['2017-11-09', 'AAPL', '0.61', '1']]);
+  it('pageDay puts a day\'s names back (what tools and the day view read)', () => {
+    const d = pageDay(data, '2017-10-03');
+    const src = days[1] as MonitoringDay;
+    expect(d?.drift?.columns).toEqual(Object.fromEntries(Object.entries(src.drift?.columns ?? {}).map(([k, c]) => [k, { ...c, score: Number(c.score.toPrecision(6)) }])));
+    expect(d?.by_symbol.AAPL).toEqual(src.metrics.by_symbol.AAPL);
+    expect(d?.findings).toEqual(src.data_quality.findings);
+    expect(d?.pairs).toHaveLength(2);
+    expect(pageDay(data, '1999-01-01')).toBeNull();
   });
 
-  it('a confusion matrix for classification, and no chart before there is history', () => {
-    const cls = renderMonitoring({ ...data, task: 'classification', confusion: { tp: 31, fp: 9, tn: 12, fn: 8 } });
-    expect(tableAfter(cls, 'Confusion matrix')).toEqual([['actual up', '31', '8'], ['actual down', '9', '12']]);
-    expect(html).not.toContain('Confusion matrix');
-    const first = renderMonitoring({ ...data, comparisons: 0, pairs: [], notes: ['first cycle: no prediction to compare yet'], metrics: { pooled: {}, by_symbol: {}, rolling: { window: 20, dates: [], series: {} } } });
-    expect(chartData(first)).toEqual([]);
-    expect(first).not.toContain('<script');
-    expect(first).toContain('first cycle: no prediction to compare yet');
+  it('a rounded copy: 6 significant digits', () => {
+    const d = monitoringPageData([{ ...(days[1] as MonitoringDay), metrics: { pooled: { mae: 0.0123456789 }, by_symbol: {} } }], 'x');
+    expect(d.days[0]?.pooled).toEqual([0.0123457]);
+  });
+
+  it('no chart and no day before anything was monitored', () => {
+    const empty = renderMonitoringPage(monitoringPageData([], 'x'));
+    expect(chartData(empty)).toEqual([]);
+    expect(empty).toContain('no monitored day yet');
   });
 });
+
+const dates = (days: readonly MonitoringDay[]): string[] => days.map((d) => d.date);
 
 describe('training', () => {
   const data = trainingData();
   const html = renderTraining(data);
 
-  it('shows the gate verdict, with FAIL reasons in red', () => {
+  it('shows the gate verdict as its checks (value against threshold), failures in red', () => {
     selfContained(html);
     expect(html).toContain('<span class="badge fail">failed</span>');
-    expect(html).toContain('<li class="fail">FAIL: mae 0.0081 does not beat the champion (0.0079)</li>');
-    expect(html).toContain('<li class="ok">pass: directional accuracy 0.667 ≥ 0.45</li>');
+    expect(tableAfter(html, 'Gate:')).toEqual([
+      ['min_directional_accuracy', '0.6667', '0.45', 'pass', 'directional accuracy 0.667 ≥ 0.45'],
+      ['beat_champion', '0.0081', '0.0079', 'FAIL', 'mae 0.0081 does not beat the champion (0.0079)'],
+    ]);
+    expect(html).toContain('<span class="fail">FAIL</span>');
     expect(html).toContain('status rejected');
-    const passed = renderTraining({ ...data, status: 'champion', gate: { passed: true, reasons: ['pass: mae 0.0075 beats the champion (0.0079)'] } });
+    const passed = renderTraining({ ...data, status: 'champion', gate: { passed: true, checks: [{ name: 'beat_champion', passed: true, value: 0.0075, threshold: 0.0079, message: 'mae 0.0075 beats the champion (0.0079)' }], reasons: ['pass: mae 0.0075 beats the champion (0.0079)'] } });
     expect(passed).toContain('<span class="badge ok">passed</span>');
     expect(passed).not.toContain('class="fail"');
+    // A card written before gate checks existed still lists its sentences.
+    const legacy = renderTraining({ ...data, gate: { passed: false, reasons: ['FAIL: <old> reason'] } });
+    expect(legacy).toContain('<li>FAIL: &lt;old&gt; reason</li>');
   });
 
   it('compares the candidate with every baseline and the champion, metric by metric', () => {
@@ -341,7 +409,9 @@ describe('trading', () => {
   it('summary with the formatted numbers', () => {
     selfContained(html);
     expect(html).not.toContain(EVIL);
-    expect(tableAfter(html, 'Trading: red')[0]).toEqual(['$101,234.56', '1.23%', '0.71', '3.10%', '12', '50.0%']);
+    expect(tableAfter(html, 'Trading: red')[0]).toEqual(['$101,234.56', '1.23%', '-0.77 pp', '0.71', '3.10%', '12', '1', '50.0%', '55.0% of 87']);
+    expect(html).toMatch(/trades<\/dt><dd>filled orders/);
+    expect(html).toMatch(/Sharpe<\/dt><dd>mean of the daily returns/);
     expect(html).toContain('starting cash $100,000.00');
   });
 
@@ -365,8 +435,15 @@ describe('trading', () => {
     expect(tableAfter(html, 'Open positions')).toEqual([['MSFT', '747', '$83.90', '$62,700.00', '-$30.20']]);
     const [order] = tableAfter(html, 'Orders (1');
     expect(order).toEqual(['2017-11-09', 'MSFT', 'buy', '747', 'filled', '$83.95', `best predicted gain 0.30% ${escapeHtml(EVIL)}`, '0.003', '0.001', 'v0002', 'prediction']);
-    expect(html).toContain('<a href="2017-11-09/monitoring.html">prediction</a>');
+    expect(html).toContain('<a href="monitoring.html#2017-11-09">prediction</a>');
     expect(tableAfter(html, 'Days without trading')).toEqual([['2017-10-02', 'no champion model']]);
+  });
+
+  it('lists refused orders apart from the orders the broker took, with their reason', () => {
+    expect(tableAfter(html, 'class="orders"').map((r) => r[4])).toEqual(['filled']);
+    const refused = tableAfter(html, 'class="refused-orders"');
+    expect(refused).toEqual([['2017-11-08', 'AAPL', 'buy', '300', 'rejected', '—', 'best predicted gain 0.20% (refused: insufficient buying power)', '0.002', '0.001', 'v0002', '—']]);
+    expect(html).toContain('Refused orders (1, newest first)');
   });
 
   it('no link for an order without a prediction report, and never a script URL', () => {
@@ -381,8 +458,8 @@ describe('trading', () => {
 
 describe('index', () => {
   const entries: IndexEntry[] = [
-    { team: 'red', kind: 'monitoring', date: '2017-11-09', title: 'red: monitoring 2017-11-09', href: 'red/2017-11-09/monitoring.html' },
-    { team: 'red', kind: 'monitoring', date: '2017-11-10', title: `red: monitoring ${EVIL}`, href: 'red/2017-11-10/monitoring.html' },
+    { team: 'red', kind: 'monitoring', date: '2017-11-09', title: 'red: monitoring 2017-11-09', href: 'red/monitoring.html#2017-11-09' },
+    { team: 'red', kind: 'monitoring', date: '2017-11-10', title: `red: monitoring ${EVIL}`, href: 'red/monitoring.html#2017-11-10' },
     { team: 'blue', kind: 'trading', date: null, title: 'blue: trading report', href: 'blue/trading.html' },
     { team: 'red', kind: 'training', date: null, title: 'red: model v0003', href: 'red/training/v0003.html' },
     { team: 'all', kind: 'leaderboard', date: null, title: 'Leaderboard', href: 'leaderboard.html' },
@@ -392,7 +469,7 @@ describe('index', () => {
   it('groups by team then kind, newest first, with relative links', () => {
     selfContained(html);
     expect(html).not.toContain(EVIL);
-    const order = ['Competition', 'leaderboard.html', 'Team blue', 'blue/trading.html', 'Team red', 'red/training/v0003.html', 'red/2017-11-10/monitoring.html', 'red/2017-11-09/monitoring.html'].map((s) => html.indexOf(s));
+    const order = ['Competition', 'leaderboard.html', 'Team blue', 'blue/trading.html', 'Team red', 'red/training/v0003.html', 'red/monitoring.html#2017-11-10', 'red/monitoring.html#2017-11-09'].map((s) => html.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(html).toContain('<h3>monitoring (2)</h3>');
@@ -407,9 +484,9 @@ describe('index', () => {
 describe('writeReport', () => {
   it('writes the HTML and the pretty JSON beside it, creating the directories', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'arena-reports-'));
-    const file = path.join(dir, 'red', '2017-11-10', 'monitoring.html');
-    const data = monitoringData();
-    const html = renderMonitoring(data);
+    const file = path.join(dir, 'red', 'trading.html');
+    const data = tradingData();
+    const html = renderTrading(data);
     await writeReport(file, html, data);
     expect(readFileSync(file, 'utf8')).toBe(html);
     const json = readFileSync(file.replace(/\.html$/, '.json'), 'utf8');
@@ -423,7 +500,24 @@ describe('writeReport', () => {
 });
 
 describe('size', () => {
-  it('a daily report stays light (uPlot inlined once, under 300 KB)', () => {
-    expect(Buffer.byteLength(renderMonitoring(monitoringData()))).toBeLessThan(300 * 1024);
+  it('a season of monitoring (252 days, 10 symbols, 40 drift columns) stays under 1 MB per team (the page; its JSON copy about as much again)', () => {
+    const base = monitoringDays()[1] as MonitoringDay;
+    const syms = Array.from({ length: 10 }, (_, i) => `S${i}`);
+    const cols = Array.from({ length: 40 }, (_, i) => `feature_${i}`);
+    const days: MonitoringDay[] = Array.from({ length: 252 }, (_, i) => {
+      const date = new Date(Date.UTC(2017, 0, 2 + i)).toISOString().slice(0, 10);
+      const prev = new Date(Date.UTC(2017, 0, 1 + i)).toISOString().slice(0, 10);
+      const metric = () => ({ n: i * 10, me: Math.random() * 1e-3, mae: Math.random() * 1e-2, rmse: Math.random() * 1e-2, mape: Math.random(), r2: Math.random() - 0.5, directional_accuracy: Math.random(), error_p05: -Math.random() * 1e-2, error_median: Math.random() * 1e-3, error_p95: Math.random() * 1e-2 });
+      return {
+        ...base,
+        date,
+        metrics: { pooled: metric(), by_symbol: Object.fromEntries(syms.map((s) => [s, metric()])) },
+        drift: { ...(base.drift as NonNullable<MonitoringDay['drift']>), columns: Object.fromEntries(cols.map((c) => [c, { type: 'num' as const, test: 'ks' as const, score: Math.random(), threshold: 0.05, drift: Math.random() < 0.3 }])) },
+        pairs: syms.map((s) => ({ date: prev, symbol: s, predicted: Math.random() * 1e-2, actual: Math.random() * 1e-2, truth_date: date })),
+        rolling: { window: 20, names: ['mae', 'directional_accuracy'], points: [{ date: prev, values: [Math.random(), Math.random()] }] },
+      };
+    });
+    const data = monitoringPageData(days, 'x');
+    expect(Buffer.byteLength(renderMonitoringPage(data))).toBeLessThan(1024 * 1024);
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ModelCard } from '../models/registry.ts';
 import type { TrainingReportData } from './types.ts';
-import { chartDiv, escapeHtml, fmtNum, notesList, page, table, type ChartSpec } from './html.ts';
+import { chartDiv, fmtNum, html, joinHtml, link, notesList, page, raw, table, type ChartSpec, type SafeHtml } from './html.ts';
 import { writeReport } from './write.ts';
 
 /** One hyper-parameter trial; rung/epochs/run_id are present when the model step ran the search. */
@@ -59,9 +59,9 @@ export async function writeTrainingReport(reportDir: string, card: ModelCard, st
  * A static SVG bar chart: one bar per feature (sorted), a whisker for ± one standard deviation.
  * SVG rather than uPlot because the axis is categorical (feature names); it stays light and offline.
  */
-export function importanceSvg(imp: ImportanceData, maxBars = 30): string {
+export function importanceSvg(imp: ImportanceData, maxBars = 30): SafeHtml {
   const feats = imp.features.slice(0, maxBars);
-  if (feats.length === 0) return '';
+  if (feats.length === 0) return html``;
   const rowH = 18;
   const labelW = 170;
   const plotW = 520;
@@ -69,39 +69,47 @@ export function importanceSvg(imp: ImportanceData, maxBars = 30): string {
   const hi = Math.max(...feats.map((f) => f.mean + f.std), 0);
   const lo = Math.min(...feats.map((f) => f.mean - f.std), 0);
   const span = hi - lo || 1;
-  const X = (v: number) => labelW + ((v - lo) / span) * plotW;
-  const bars = feats
-    .map((f, i) => {
-      const y = i * rowH + 4;
-      const x0 = X(Math.min(0, f.mean));
-      const w = Math.abs(X(f.mean) - X(0));
-      return `<text x="${labelW - 6}" y="${y + 12}" text-anchor="end">${escapeHtml(f.feature)}</text><rect x="${x0.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${f.mean >= 0 ? '#2463eb' : '#c0392b'}"><title>${escapeHtml(`${f.feature}: ${fmtNum(f.mean)} ± ${fmtNum(f.std)}`)}</title></rect><line x1="${X(f.mean - f.std).toFixed(1)}" x2="${X(f.mean + f.std).toFixed(1)}" y1="${y + rowH / 2}" y2="${y + rowH / 2}" stroke="#1d2733"/>`;
-    })
-    .join('');
+  const X = (v: number) => (labelW + ((v - lo) / span) * plotW).toFixed(1);
+  const bars = feats.map((f, i) => {
+    const y = i * rowH + 4;
+    const w = Math.abs(Number(X(f.mean)) - Number(X(0))).toFixed(1);
+    return html`<text x="${labelW - 6}" y="${y + 12}" text-anchor="end">${f.feature}</text><rect x="${X(Math.min(0, f.mean))}" y="${y + 2}" width="${w}" height="${rowH - 6}" fill="${f.mean >= 0 ? '#2463eb' : '#c0392b'}"><title>${`${f.feature}: ${fmtNum(f.mean)} ± ${fmtNum(f.std)}`}</title></rect><line x1="${X(f.mean - f.std)}" x2="${X(f.mean + f.std)}" y1="${y + rowH / 2}" y2="${y + rowH / 2}" stroke="#1d2733"/>`;
+  });
   const axisY = feats.length * rowH + 6;
-  return `<svg role="img" aria-label="permutation importance" width="${labelW + plotW + 20}" height="${h}" font-size="11" font-family="system-ui,sans-serif">${bars}<line x1="${X(0).toFixed(1)}" x2="${X(0).toFixed(1)}" y1="0" y2="${axisY}" stroke="#7f8c8d"/><text x="${labelW}" y="${axisY + 16}">${escapeHtml(fmtNum(lo))}</text><text x="${labelW + plotW}" y="${axisY + 16}" text-anchor="end">${escapeHtml(fmtNum(hi))}</text></svg>`;
+  return html`<svg role="img" aria-label="permutation importance" width="${labelW + plotW + 20}" height="${h}" font-size="11" font-family="system-ui,sans-serif">${bars}<line x1="${X(0)}" x2="${X(0)}" y1="0" y2="${axisY}" stroke="#7f8c8d"/><text x="${labelW}" y="${axisY + 16}">${fmtNum(lo)}</text><text x="${labelW + plotW}" y="${axisY + 16}" text-anchor="end">${fmtNum(hi)}</text></svg>`;
 }
 
-function importanceSection(imp: ImportanceData): string {
+function importanceSection(imp: ImportanceData): SafeHtml {
   const what = imp.metric === 'mae' ? 'increase in MAE' : 'drop in accuracy';
   const regression = imp.metric === 'mae';
-  return `<h2>Permutation feature importance (test window)</h2>
-<p class="sub">Each feature shuffled ${imp.repeats}× across ${imp.rows} walk-forward test rows (for an LSTM, across every step of its window); bar = mean ${what} over the unshuffled ${imp.metric} ${escapeHtml(fmtNum(imp.baseline))}, whisker = ± 1 sd. Near zero: the model does not rely on it.</p>
+  return html`<h2>Permutation feature importance (test window)</h2>
+<p class="sub">Each feature shuffled ${imp.repeats}× across ${imp.rows} walk-forward test rows (for an LSTM, across every step of its window); bar = mean ${what} over the unshuffled ${imp.metric} ${fmtNum(imp.baseline)}, whisker = ± 1 sd. Near zero: the model does not rely on it.</p>
 <figure class="chart">${importanceSvg(imp)}</figure>
 ${table(['feature', `${what} (mean)`, 'sd', ...(regression ? ['directional accuracy drop'] : [])], imp.features.map((f) => [f.feature, fmtNum(f.mean), fmtNum(f.std), ...(regression ? [fmtNum(f.directional_accuracy_drop)] : [])]), { numeric: [false, true, true, true] })}
 ${notesList(imp.notes)}`;
 }
 
-function trialsSection(d: Pick<TrainingReport, 'trials' | 'search'>): string {
+function trialsSection(d: Pick<TrainingReport, 'trials' | 'search'>): SafeHtml | '' {
   if (!d.trials.length) return '';
   const rungs = d.trials.some((t) => t.rung !== undefined);
   const best = d.search?.best_trial;
-  const head = d.search ? `<p class="sub">scored by ${escapeHtml(d.search.metric)} on ${escapeHtml(d.search.validation_from)} – ${escapeHtml(d.search.validation_to)}, the end of the training window (never the test window); best: trial ${best}</p>` : '';
-  return `<h2>Hyper-parameter trials</h2>${head}${table(
+  const head = d.search ? html`<p class="sub">scored by ${d.search.metric} on ${d.search.validation_from} – ${d.search.validation_to}, the end of the training window (never the test window); best: trial ${best}</p>` : '';
+  return html`<h2>Hyper-parameter trials</h2>${head}${table(
     ['trial', 'params', 'score', ...(rungs ? ['rung', 'epochs', ''] : [])],
     d.trials.map((t) => [t.trial, JSON.stringify(t.params), fmtNum(t.score), ...(rungs ? [t.rung ?? null, t.epochs ?? null, t.trial === best && t.rung === Math.max(...d.trials.map((x) => x.rung ?? 0)) ? 'best' : ''] : [])]),
     { numeric: [true, false, true, true, true, false] },
   )}`;
+}
+
+/** The gate as a table of its checks (value against threshold); older cards without checks list their sentences. */
+function gateSection(gate: TrainingReportData['gate']): SafeHtml {
+  const checks = gate.checks;
+  if (!checks?.length) return html`<ul>${gate.reasons.map((r) => html`<li>${r}</li>`)}</ul>`;
+  return table(
+    ['check', 'value', 'threshold', 'result', 'why'],
+    checks.map((c) => [c.name, fmtNum(c.value), fmtNum(c.threshold), c.passed ? raw('<span class="ok">pass</span>') : raw('<span class="fail">FAIL</span>'), c.message]),
+    { numeric: [false, true, true, false, false], className: 'gate' },
+  );
 }
 
 export function renderTraining(d: TrainingReportData | TrainingReport): string {
@@ -110,19 +118,18 @@ export function renderTraining(d: TrainingReportData | TrainingReport): string {
   const names = [...new Set(columns.flatMap(([, m]) => Object.keys(m)))];
   const metrics = table(['metric', ...columns.map(([k]) => k)], names.map((n) => [n, ...columns.map(([, m]) => fmtNum(m[n] ?? null))]), { numeric: [false, ...columns.map(() => true)] });
   const charts: ChartSpec[] = d.history.length > 1 ? [{ id: 'loss', title: 'Loss per epoch', xLabel: 'epoch', x: d.history.map((h) => h.epoch), series: [{ label: 'loss', values: d.history.map((h) => h.loss) }, { label: 'val_loss', values: d.history.map((h) => h.val_loss) }] }] : [];
-  const gate = d.gate.reasons.map((r) => `<li class="${r.startsWith('FAIL') ? 'fail' : 'ok'}">${escapeHtml(r)}</li>`).join('');
   const importance = 'importance' in d && d.importance ? importanceSection(d.importance) : '';
   return page({
     title: `${d.team} model ${d.version}`,
     charts,
-    body: `<h1>Model ${escapeHtml(d.version)} (${escapeHtml(d.team)})</h1>
-<p class="sub">trained for ${escapeHtml(d.trained_for)} on ${escapeHtml(d.train_from)} – ${escapeHtml(d.train_to)}; tested walk-forward on ${escapeHtml(d.test_from ?? '—')} – ${escapeHtml(d.test_to ?? '—')} · backend ${escapeHtml(d.backend)}${d.backend_rule ? ` (${escapeHtml(d.backend_rule)})` : ''} · why: ${escapeHtml(d.reason)} · <a href="../../index.html">all reports</a></p>
-<h2>Gate: <span class="badge ${d.gate.passed ? 'ok' : 'fail'}">${d.gate.passed ? 'passed' : 'failed'}</span> → status ${escapeHtml(d.status)}</h2><ul>${gate}</ul>
+    body: html`<h1>Model ${d.version} (${d.team})</h1>
+<p class="sub">trained for ${d.trained_for} on ${d.train_from} – ${d.train_to}; tested walk-forward on ${d.test_from ?? '—'} – ${d.test_to ?? '—'} · backend ${d.backend}${d.backend_rule ? ` (${d.backend_rule})` : ''} · why: ${d.reason} · ${link('../../index.html', 'all reports')}</p>
+<h2>Gate: <span class="badge ${d.gate.passed ? 'ok' : 'fail'}">${d.gate.passed ? 'passed' : 'failed'}</span> → status ${d.status}</h2>${gateSection(d.gate)}
 <h2>Candidate vs baselines vs champion (test window)</h2>${metrics}
-${charts.map(chartDiv).join('\n')}
+${joinHtml(charts.map(chartDiv), '\n')}
 ${d.history.length ? table(['epoch', 'loss', 'val_loss'], d.history.map((h) => [h.epoch, fmtNum(h.loss), fmtNum(h.val_loss)]), { numeric: [true, true, true] }) : ''}
 ${importance}
-<h2>Features (${d.feature_columns.length})</h2><p>${escapeHtml(d.feature_columns.join(', '))}</p>
+<h2>Features (${d.feature_columns.length})</h2><p>${d.feature_columns.join(', ')}</p>
 ${trialsSection({ trials: d.trials, search: 'search' in d ? d.search : null })}
 `,
   });

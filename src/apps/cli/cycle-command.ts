@@ -8,6 +8,7 @@ import { closeLogger, createLogger } from '../../core/log.ts';
 import { loadEnv, type Env } from '../../config/env.ts';
 import { journalFile, runDirs, type RunDirs } from '../../engine/context.ts';
 import { runCycle, type CycleOutcome } from '../../engine/cycle.ts';
+import { checkJournalAndLedger } from '../../engine/integrity.ts';
 import { Journal } from '../../engine/journal.ts';
 import { writeIndex } from '../../engine/reporting.ts';
 import { CYCLE_STEPS, PREPARE_STEPS } from '../../engine/steps/index.ts';
@@ -72,6 +73,8 @@ async function cycleLocked(team: TeamConfig, opts: CycleRunOptions, dirs: RunDir
       ...(opts.driftEveryTradingDays ? { driftEveryTradingDays: opts.driftEveryTradingDays } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    // A cut journal or a torn ledger must not silently change the account (engine/integrity.ts).
+    await checkJournalAndLedger(ctx, logger);
     const request = { retrain: opts.retrain ?? false, ...(opts.noTradeReason ? { noTradeReason: opts.noTradeReason } : {}) };
     const outcome = await runCycle(ctx, date, opts.phase === 'prepare' ? PREPARE_STEPS : CYCLE_STEPS, request, {
       onStepDone: (step, secs) => logger.info(`${step} done in ${secs.toFixed(2)} s`, { team: team.team, date }),

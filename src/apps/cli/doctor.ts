@@ -12,6 +12,10 @@ import { silentLogger } from '../../core/log.ts';
 import { redact } from '../../core/redact.ts';
 import { findDvc } from '../../adapters/versioning/index.ts';
 import { alpacaBrokerFor, marketFor, providerFor } from '../../engine/wiring.ts';
+import { builtinBackendFor } from '../../adapters/models/index.ts';
+import { isTensorflowInstalled } from '../../adapters/models/tfjs/installed.ts';
+import type { BarField } from '../../domain/features/indicators/types.ts';
+import { planFeatures } from '../../domain/features/matrix.ts';
 
 const run = promisify(execFile);
 type Level = 'ok' | 'warn' | 'FAIL';
@@ -22,6 +26,26 @@ async function httpOk(url: string, timeoutMs = 3000): Promise<string | null> {
     return res.ok ? null : `HTTP ${res.status}`;
   } catch (err) {
     return errorMessage((err as { cause?: unknown }).cause ?? err);
+  }
+}
+
+/**
+ * Where the team's model trains and why: the family's own account (for linear/MLP the measured engine
+ * rule, engineFor), for the feature columns the team's features make and about the samples its
+ * training window holds, and whether native TensorFlow (tfjs-node) is installed here.
+ */
+function modelEngine(team: TeamConfig, historyBars: number): string {
+  const ohlcv = new Set<BarField>(['open', 'high', 'low', 'volume']);
+  const inputs = planFeatures(team.features, ohlcv, [], { external: (team.features.alphavantage?.length ?? 0) > 0 }).columns.length;
+  const window = team.lifecycle.training_window.kind === 'rolling' ? team.lifecycle.training_window.trading_days : historyBars;
+  const samples = team.symbols.length * window;
+  const name = `${team.model.name ?? 'model'} (${team.model.encoder.type}, ${inputs} inputs${samples ? `, ~${samples.toLocaleString('en-US')} samples` : ''})`;
+  const native = isTensorflowInstalled() ? 'tfjs-node installed (native TensorFlow for large networks)' : 'tfjs-node not installed (large networks use WASM; `bash scripts/tfjs-node.sh`)';
+  try {
+    const family = builtinBackendFor(team.model);
+    return `${name}: ${family.describe?.(team.model, { samples, inputs }) ?? `${family.kind} backend`}; ${native}`;
+  } catch (err) {
+    return `${name}: ${errorMessage(err)}; ${native}`;
   }
 }
 
@@ -41,6 +65,7 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
     return false;
   }
   const env = loadEnv({ cwd: team.root });
+  let historyBars = 0;
   try {
     checkSecrets(team, env);
     line('ok', 'secrets', 'every secret this team needs is set');
@@ -51,7 +76,11 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
     try {
       const src = await marketFor(team, env, silentLogger());
       const lasts: string[] = [];
-      for (const s of team.symbols) lasts.push((await src.daily({ symbol: s, asOf: '9999-12-31' })).bars.at(-1)?.date ?? '?');
+      for (const s of team.symbols) {
+        const bars = (await src.daily({ symbol: s, asOf: '9999-12-31' })).bars;
+        lasts.push(bars.at(-1)?.date ?? '?');
+        historyBars = Math.max(historyBars, bars.length);
+      }
       const last = lasts.sort()[0] ?? '?';
       const today = previousTradingDay(tradingDayOf(new WallClock().now()));
       line(last < today ? 'warn' : 'ok', 'data', `${team.data.provider}: every symbol has bars up to ${last}`, last < today ? 'history only: use `arena season`, or data.provider alphavantage for live cycles' : undefined);
@@ -89,6 +118,7 @@ export async function runDoctor(teamFile: string, print: (line: string) => void)
   } catch (err) {
     line('FAIL', 'git', errorMessage(err), 'apt-get install git');
   }
+  line('ok', 'engine', modelEngine(team, historyBars));
   const mlflow = env.endpoints.mlflow;
   if (mlflow) {
     const err = await httpOk(new URL('/health', mlflow).toString());

@@ -30,7 +30,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function isoDate(flag: string) {
   return (v: string): string => {
-    if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    // Date.parse rolls 2017-02-30 over to March 2nd; luxon says such a day does not exist.
+    if (!ISO_DATE.test(v)) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got "${v}"`);
+    if (!DateTime.fromISO(v, { zone: 'utc' }).isValid) throw new UsageError(`${flag}: expected a calendar date YYYY-MM-DD, got "${v}", which does not exist`);
     return v;
   };
 }
@@ -90,6 +92,13 @@ async function playingTeams(files: readonly string[]) {
   return teams;
 }
 
+/** `--teams`: at least one team file. */
+function teamFiles(v: string): string[] {
+  const files = splitList(v);
+  if (!files.length) throw new UsageError(`--teams: expected a comma-separated list of team files such as teams/red.yml,teams/blue.yml, got "${v}"`);
+  return files;
+}
+
 function progressLine(p: { index: number; total: number; date: string; teams: { team: string; equity: number | null; model: string | null; ran: boolean }[] }): string {
   const width = String(p.total).length;
   const teams = p.teams.map((t) => `${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join('  ');
@@ -126,14 +135,15 @@ export function buildProgram(): Command {
   program
     .command('season')
     .description('replay every team\'s daily cycle over history: same market, same clock')
-    .requiredOption('--teams <files>', 'comma-separated team files', splitList)
+    .requiredOption('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--from <date>', 'first trading day (default: a year before --to)', isoDate('--from'))
     .option('--to <date>', 'last trading day (default: the last date every symbol has)', isoDate('--to'))
     .option('--data-dir <dir>', 'directory of SYMBOL.csv files used instead of each team\'s data source')
     .option('--out <dir>', 'reports directory', 'reports')
     .option('--no-version', 'do not version the season state with DVC + git')
+    .option('--sequential', 'play the teams one after another in this process (default: each team in a worker process, same results)')
     .option('--quiet', 'no per-day progress')
-    .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; quiet?: boolean }) => {
+    .action(async (o: { teams: string[]; from?: string; to?: string; dataDir?: string; out: string; version: boolean; sequential?: boolean; quiet?: boolean }) => {
       const teams = await playingTeams(o.teams);
       const { runSeason } = await import('../../engine/season.ts');
       await whileNotSignalled(async (signal, logger) => {
@@ -147,19 +157,23 @@ export function buildProgram(): Command {
           logger,
           signal,
           version: o.version,
+          parallel: !o.sequential,
           onDay: o.quiet ? undefined : (p) => process.stderr.write(progressLine(p) + '\n'),
         });
         process.stdout.write(`\nSeason ${result.id}: ${result.from} .. ${result.to} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
         process.stdout.write(formatLeaderboard(result.leaderboard) + '\n\n');
         for (const v of result.versioning) process.stdout.write(`${v.team}: ${v.commit ? `versioned as commit ${v.commit.slice(0, 10)}` : 'not versioned'}${v.notes.length ? ` (${v.notes.join('; ')})` : ''}\n`);
         process.stdout.write(`Reports: ${path.join(o.out, 'index.html')}, ${path.join(o.out, 'leaderboard.html')}, ${path.join(o.out, 'leaderboard.json')}\n`);
+        for (const f of result.failures) process.stdout.write(`${f.team}: FAILED ${f.date ? `on ${f.date}` : 'to start'}: ${f.error} (its row stops there; fix it and run the season again: it resumes from the journal)\n`);
+        // 1 for a team that failed while playing, unless a refused team file already set 2.
+        if (result.failures.length) process.exitCode ||= 1;
       });
     });
 
   program
     .command('compete')
     .description('the shared exchange and one daemon process per team on an accelerated replay clock; a live leaderboard; same result as `arena season`')
-    .option('--teams <files>', 'comma-separated team files', splitList)
+    .option('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--class <repo>', 'a class repository (arena class init): every team plays from its branch and follows it (a URL needs GIT_TOKEN in .env.secrets)')
     .option('--secrets <file>', 'with --class: the class secrets file holding the key pairs (default: beside the repository, <name>.env.secrets)')
     .option('--config <file>', "with --teams: the coordinator's competition.yml (its notify section)")
@@ -284,7 +298,7 @@ export function buildProgram(): Command {
   program
     .command('k8s')
     .description('Kubernetes manifests from the team files (or a class: each daemon follows its branch): a StatefulSet + volume + Service per team, the exchange; secrets by reference')
-    .option('--teams <files>', 'comma-separated team files', splitList)
+    .option('--teams <files>', 'comma-separated team files', teamFiles)
     .option('--class <repo>', 'a class repository (arena class init): one daemon per team following its branch')
     .option('--repo-url <url>', 'with --class: the URL the daemons fetch the class from (default: --class); GIT_TOKEN comes from the Secret')
     .option('--image <image>', 'the paper-arena image', K8S_DEFAULTS.image)
@@ -456,18 +470,20 @@ export function buildProgram(): Command {
     .requiredOption('--current <file>', 'current CSV')
     .requiredOption('--out <file>', 'output JSON')
     .action(async (o: { reference: string; current: string; out: string }) => {
-      const { datasetDrift, tableFromCsvText } = await import('../../domain/monitoring/drift/index.ts');
+      const { datasetDrift, readCsvTable } = await import('../../domain/monitoring/drift/index.ts');
       const read = async (f: string) => {
         const text = await readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
           throw new UsageError(`${f}: cannot read (${err.code ?? err.message}); expected a CSV file`);
         });
         try {
-          return tableFromCsvText(text, f);
+          return readCsvTable(text, f);
         } catch (err) {
           throw new UsageError(errorMessage(err));
         }
       };
-      const report = datasetDrift(await read(o.reference), await read(o.current), { emptyColumns: 'skip' });
+      const current = await read(o.current);
+      // Column types follow Evidently's rule on the current file's pandas dtypes.
+      const report = datasetDrift((await read(o.reference)).table, current.table, { emptyColumns: 'skip', dtypes: current.dtypes });
       await writeFileAtomic(path.resolve(o.out), JSON.stringify(report, null, 2) + '\n');
       process.stdout.write(`${o.out}: dataset drift ${report.dataset_drift} (${report.number_of_drifted_columns}/${report.number_of_columns} columns drifted)\n`);
     });

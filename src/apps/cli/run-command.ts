@@ -17,6 +17,7 @@ import { createLogger, closeLogger } from '../../core/log.ts';
 import { buildApi, daemonMetrics, type DaemonState } from '../http/api.ts';
 import { journalFile, runDirs } from '../../engine/context.ts';
 import { Journal } from '../../engine/journal.ts';
+import { checkJournalAndLedger } from '../../engine/integrity.ts';
 import { describeReconciliation, reconcile } from '../../engine/reconcile.ts';
 import { backendResolverFor, liveContext } from '../../engine/wiring.ts';
 import { ModelRegistry } from '../../adapters/models/registry.ts';
@@ -216,13 +217,20 @@ export async function runDaemon(initial: TeamConfig, opts: DaemonOptions): Promi
 
   try {
     // What the broker holds may have moved while the daemon was down: say so before trading again.
-    try {
-      const ctx = await liveContext(team, { env, clock, logger, asOf: dueCycleDate(clock.now(), team.schedule.after_close), reportsOut: opts.out });
-      const diffs = describeReconciliation(await reconcile(ctx.services.journal, ctx.services.broker));
-      for (const d of diffs) logger.warn(`reconcile: ${d}`, { team: team.team });
-      if (!diffs.length) logger.info('reconcile: journal and broker agree', { team: team.team });
-    } catch (err) {
+    const ctx = await liveContext(team, { env, clock, logger, asOf: dueCycleDate(clock.now(), team.schedule.after_close), reportsOut: opts.out }).catch((err: unknown) => {
       logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
+      return null;
+    });
+    if (ctx) {
+      // A cut journal or a torn ledger must not silently change the account: repaired when exact, else refused.
+      await checkJournalAndLedger(ctx, logger);
+      try {
+        const diffs = describeReconciliation(await reconcile(ctx.services.journal, ctx.services.broker));
+        for (const d of diffs) logger.warn(`reconcile: ${d}`, { team: team.team });
+        if (!diffs.length) logger.info('reconcile: journal and broker agree', { team: team.team });
+      } catch (err) {
+        logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
+      }
     }
     /**
      * Every day owed up to `due`, in order: earlier ones without orders (their sessions have passed),

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { escapeHtml, scriptJson } from '../../adapters/reports/html.ts';
+import { html, raw, scriptJson } from '../../adapters/reports/html.ts';
 import type { LiveSnapshot } from './standings.ts';
 
 const require = createRequire(import.meta.url);
@@ -111,19 +111,19 @@ const LIVE_SCRIPT = `
 
 export function renderLivePage(initial: LiveSnapshot): string {
   const a = uplotAssets();
-  return `<!doctype html>
+  return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(initial.name)}: live leaderboard</title>
-<style>${CSS}${a.css}</style>
+<title>${initial.name}: live leaderboard</title>
+<style>${raw(CSS + a.css)}</style>
 </head><body>
-<h1>${escapeHtml(initial.name)} <span id="status">connecting</span></h1>
+<h1>${initial.name} <span id="status">connecting</span></h1>
 <p class="sub"><span id="progress"></span> · <span id="bench"></span> · <a href="reports/leaderboard.html">static leaderboard</a></p>
 <table id="standings"><thead><tr id="head"></tr></thead><tbody id="rows"></tbody></table>
 <figure><figcaption>Equity (benchmark dashed)</figcaption><div id="chart"></div></figure>
 <footer>paper-arena · live leaderboard served by the competition's coordinator (no network beyond it)</footer>
-<script type="application/json" id="initial">${scriptJson(initial)}</script>
-<script>${a.js}</script>
-<script>${LIVE_SCRIPT}</script>
+<script type="application/json" id="initial">${raw(scriptJson(initial))}</script>
+<script>${raw(a.js)}</script>
+<script>${raw(LIVE_SCRIPT)}</script>
 </body></html>
-`;
+`.toString();
 }

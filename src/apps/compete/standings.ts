@@ -11,7 +11,8 @@
 import { nextTradingDay } from '../../domain/calendar/nyse.ts';
 import { drawdownSeries, summarize, type EquityPoint } from '../../domain/trading/performance.ts';
 import type { InMemoryMarketData } from '../../adapters/market/memory.ts';
-import { benchmarkCurve } from '../../engine/reporting.ts';
+import { benchmarkFor } from '../../engine/reporting.ts';
+import type { TeamConfig } from '../../config/load.ts';
 import type { Journal } from '../../engine/journal.ts';
 import { describeEvent } from '../../engine/config-follow.ts';
 
@@ -54,7 +55,7 @@ export interface LiveSnapshot {
 
 export interface StandingsInput {
   name: string;
-  teams: readonly { team: string; startingCash: number; journal: Journal }[];
+  teams: readonly { team: string; broker: TeamConfig['broker']; journal: Journal }[];
   market: InMemoryMarketData;
   benchmark: string;
   days: readonly string[];
@@ -86,11 +87,12 @@ export function liveStandings(input: StandingsInput): LiveSnapshot {
   const played = input.days.slice(0, input.done);
   const day = played[played.length - 1] ?? null;
   const first = input.teams[0];
-  const startingCash = first?.startingCash ?? 100_000;
-  const before = input.days[0] ? new Date(Date.parse(`${input.days[0]}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10) : '';
-  const bench = benchmarkCurve(input.market, input.benchmark, played, startingCash, before);
+  const startingCash = first?.broker.starting_cash ?? 100_000;
+  // The benchmark as the static leaderboard holds it (with the first team's costs), over the days played so far.
+  const bench = first ? benchmarkFor(input.market, input.benchmark, played, first).points : [];
   const benchReturn = bench.length ? summarize(bench, startingCash).total_return : null;
-  const rows: LiveTeam[] = input.teams.map(({ team, startingCash: cash, journal }) => {
+  const rows: LiveTeam[] = input.teams.map(({ team, broker, journal }) => {
+    const cash = broker.starting_cash;
     const curve: EquityPoint[] = [];
     for (const d of played) {
       const rec = journal.get(d, 'trade');

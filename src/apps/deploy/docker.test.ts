@@ -33,6 +33,20 @@ describe('docker/', () => {
     expect(existsSync(path.join(REPO_ROOT, 'bin', 'arena.mjs'))).toBe(true);
   });
 
+  it('the image installs tfjs-node the normal way and fails its build without it, in both stages', () => {
+    const deps = dockerfile.slice(dockerfile.indexOf(' AS deps'), dockerfile.indexOf('\nFROM ', dockerfile.indexOf(' AS deps')));
+    // npm ci with optional dependencies (tfjs-node is one in package.json), never --omit=optional or --ignore-scripts.
+    expect(deps).toMatch(/^RUN npm ci [^\n]*--include=optional/m);
+    expect(dockerfile).not.toMatch(/--omit=optional|--no-optional|--ignore-scripts/);
+    expect((JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> }).optionalDependencies['@tensorflow/tfjs-node']).toBeDefined();
+    // A load check whose failure stops the build: the backend must be tensorflow.
+    expect(deps).toMatch(/require\('@tensorflow\/tfjs-node'\)[^\n]*getBackend\(\) !== 'tensorflow'[^\n]*throw/);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const copied = runtime.indexOf('COPY --from=deps /app/node_modules');
+    expect(copied).toBeGreaterThan(0);
+    expect(runtime.indexOf(`RUN node -e "require('@tensorflow/tfjs-node')"`)).toBeGreaterThan(copied);
+  });
+
   it('the container runs the daemon with the same V8 flags as `arena compete`, and Node accepts them in NODE_OPTIONS', () => {
     const nodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
     expect(nodeOptions).toBe(TRAINING_NODE_FLAGS.join(' '));

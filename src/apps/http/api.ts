@@ -3,7 +3,8 @@
  * the champion served for a posted feature row, read-only reports, and the mutating endpoints
  * (retrain, pause, resume) behind the bearer token from `.env.secrets` (ARENA_API_TOKEN).
  */
-import { readFile } from 'node:fs/promises';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Gauge, Histogram, Registry, collectDefaultMetrics, Counter } from 'prom-client';
@@ -106,6 +107,39 @@ export interface ApiDeps {
   config?: () => object | null;
 }
 
+/**
+ * The bearer token compared in constant time: both sides are hashed to 32 bytes first, so neither the
+ * content nor the length of the expected token leaks through the comparison's timing.
+ */
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.json': 'application/json', '.png': 'image/png' };
+
+/**
+ * The file under `root` that `rel` names, or null when it would leave `root`: `..` segments, a NUL, or a
+ * symbolic link (anywhere on the path) that resolves outside it. Both sides are real paths, so a
+ * reports folder that is itself reached through a link still serves its own files.
+ */
+export async function confinedFile(root: string, rel: string): Promise<{ file: string } | { error: 'outside' | 'missing' }> {
+  if (rel.includes('\0')) return { error: 'outside' };
+  const base = path.resolve(root);
+  const file = path.resolve(base, rel || 'trading.html');
+  if (file !== base && !file.startsWith(base + path.sep)) return { error: 'outside' };
+  let realBase: string;
+  let real: string;
+  try {
+    realBase = await realpath(base);
+    real = await realpath(file);
+  } catch {
+    return { error: 'missing' };
+  }
+  if (real !== realBase && !real.startsWith(realBase + path.sep)) return { error: 'outside' };
+  return { file: real };
+}
+
 export function buildApi(d: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false });
 
@@ -114,7 +148,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       await reply.code(401).send({ error: 'mutating endpoints are disabled: set ARENA_API_TOKEN in .env.secrets and send it as a bearer token' });
       return false;
     }
-    if (req.headers.authorization !== `Bearer ${d.token}`) {
+    if (!tokenMatches(req.headers.authorization, d.token)) {
       await reply.code(401).send({ error: 'missing or wrong bearer token' });
       return false;
     }
@@ -138,7 +172,8 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   app.get('/metrics', async (_req, reply) => reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics()));
 
   app.get('/predictions/latest', async (_req, reply) => {
-    await d.journal.load();
+    // The cycles append to the journal file through their own Journal: read what they added since.
+    await d.journal.refresh();
     const date = d.journal.datesWith('predict').pop();
     if (!date) return reply.code(404).send({ error: 'no prediction yet' });
     const rec = d.journal.get(date, 'predict');
@@ -165,15 +200,15 @@ export function buildApi(d: ApiDeps): FastifyInstance {
   });
 
   app.get('/reports/*', async (req, reply) => {
-    const rel = decodeURIComponent((req.params as { '*': string })['*'] ?? '');
-    const root = path.resolve(d.reportsDir);
-    const file = path.resolve(root, rel || 'trading.html');
-    // Read-only and confined: nothing outside this team's reports directory.
-    if (rel.includes('\0') || (file !== root && !file.startsWith(root + path.sep))) return reply.code(403).send({ error: 'outside the reports directory' });
+    // The router has already percent-decoded the wildcard once; decoding again turned `%25` into a 500.
+    const rel = (req.params as { '*'?: string })['*'] ?? '';
+    const found = await confinedFile(d.reportsDir, rel);
+    if ('error' in found) {
+      return found.error === 'outside' ? reply.code(403).send({ error: 'outside the reports directory' }) : reply.code(404).send({ error: 'no such report' });
+    }
     try {
-      const body = await readFile(file);
-      const type = file.endsWith('.html') ? 'text/html; charset=utf-8' : file.endsWith('.json') ? 'application/json' : file.endsWith('.png') ? 'image/png' : 'application/octet-stream';
-      return reply.type(type).send(body);
+      const body = await readFile(found.file);
+      return reply.type(CONTENT_TYPES[path.extname(found.file)] ?? 'application/octet-stream').send(body);
     } catch {
       return reply.code(404).send({ error: 'no such report' });
     }

@@ -63,7 +63,8 @@ export async function lineageOf(workspace: string, orderId: string): Promise<Lin
       order,
       prediction,
       model: { version: modelVersion, dir: modelVersion ? `models/${modelVersion}` : null, files_md5: modelVersion ? await filesInDir(workspace, md5.models, `${modelVersion}/`) : {} },
-      data: { version: fetch?.dataVersion ?? null, snapshot: 'data/', md5: Object.fromEntries(Object.entries(md5).filter(([k]) => k !== 'models')) },
+      // The inputs an order depended on (reports/ is an output of the cycle, not an input).
+      data: { version: fetch?.dataVersion ?? null, snapshot: 'data/', md5: Object.fromEntries(Object.entries(md5).filter(([k]) => k !== 'models' && k !== 'reports')) },
       commit: version?.commit ?? null,
       pushed: version?.pushed ?? false,
       config: config ? { commit: config.commit, repo: config.repo, branch: config.branch, path: config.path } : null,

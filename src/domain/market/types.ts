@@ -28,6 +28,11 @@ export interface DailyRequest {
   asOf: string;
   /** Earliest date wanted, if the caller does not need the whole history. */
   from?: string;
+  /**
+   * The cycle's fetch deadline (epoch ms, real time): a remote provider sends nothing after it and
+   * retries nothing past it, serving its cache marked stale instead. Local sources ignore it.
+   */
+  deadline?: number;
 }
 
 

@@ -35,6 +35,36 @@ export function featureTable(rows: readonly FeatureRow[], columns: readonly stri
 /** Calendar one-hot columns are the categorical ones the feature layer makes. */
 const isCategorical = (column: string): boolean => column.startsWith('dow_') || column === 'month';
 
+/** What the summary reads of a reference table: each column's range and categories. */
+interface ReferenceStats {
+  range: Map<string, { lo: number; hi: number } | null>;
+  categories: Map<string, Set<string>>;
+}
+
+// A monitor keeps its champion's reference table for many days: its stats are computed once per table.
+const referenceStats = new WeakMap<Table, ReferenceStats>();
+
+function statsOf(reference: Table): ReferenceStats {
+  let s = referenceStats.get(reference);
+  if (s) return s;
+  s = { range: new Map(), categories: new Map() };
+  for (const [col, values] of Object.entries(reference)) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let any = false;
+    for (const v of values) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      any = true;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    s.range.set(col, any ? { lo, hi } : null);
+    if (isCategorical(col)) s.categories.set(col, new Set(values.map(String)));
+  }
+  referenceStats.set(reference, s);
+  return s;
+}
+
 export function qualitySummary(reference: Table, current: Table, currentBars: ReadonlyMap<string, readonly Bar[]>): DataQualitySummary {
   const missing: Record<string, number> = {};
   for (const [sym, bars] of currentBars) {
@@ -43,6 +73,7 @@ export function qualitySummary(reference: Table, current: Table, currentBars: Re
       if (n) missing[`${sym}.${f}`] = n;
     }
   }
+  const ref = statsOf(reference);
   const constant: string[] = [];
   const outOfRange: Record<string, number> = {};
   for (const [col, values] of Object.entries(current)) {
@@ -50,22 +81,16 @@ export function qualitySummary(reference: Table, current: Table, currentBars: Re
     const miss = values.length - nums.length;
     if (miss) missing[col] = (missing[col] ?? 0) + miss;
     if (nums.length > 1 && nums.every((v) => v === nums[0])) constant.push(col);
-    const ref = (reference[col] ?? []).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (ref.length) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const v of ref) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      const n = nums.filter((v) => v < lo || v > hi).length;
+    const range = ref.range.get(col);
+    if (range) {
+      const n = nums.filter((v) => v < range.lo || v > range.hi).length;
       if (n) outOfRange[col] = n;
     }
   }
   // A category never seen in the reference is new.
   const newCategories: Record<string, string[]> = {};
   for (const col of Object.keys(current).filter(isCategorical)) {
-    const seen = new Set((reference[col] ?? []).map(String));
+    const seen = ref.categories.get(col) ?? new Set<string>();
     const fresh = [...new Set((current[col] ?? []).map(String))].filter((v) => !seen.has(v));
     if (fresh.length) newCategories[col] = fresh;
   }

@@ -5,8 +5,7 @@
  * - SMA: mean of the last n values.
  * - EMA: seeded with the SMA of the first n values, then α = 2 / (n + 1).
  * - RSI: Wilder's — first averages are plain means of the first n gains/losses, then
- *   avg = (prev·(n − 1) + x) / n; RSI = 100 − 100 / (1 + avgGain / avgLoss). Full precision
- *   (technicalindicators rounds RSI to 2 decimals).
+ *   avg = (prev·(n − 1) + x) / n; RSI = 100 − 100 / (1 + avgGain / avgLoss). Full precision.
  * - MACD: EMA(fast) − EMA(slow); signal = EMA(signal) of MACD from the first MACD value; hist = MACD − signal.
  * - BBANDS: middle = SMA(n) (matype 0), bands = middle ± k·σ with the population σ of the window.
  */

@@ -5,7 +5,8 @@
  *
  * Day boundary: Alpha Vantage does not document when its daily quota resets. We count per **UTC
  * calendar day** by default (the server's likely clock); `dayZone: 'America/New_York'` counts per New York
- * day instead. A request is counted *before* it is sent (a crash mid-request still used the quota), and
+ * day instead. On a replay clock (`dayClock`), the day is the replay's: a replayed day spends its own
+ * quota, as it would have when it was live, and the spacing between requests stays real time. A request is counted *before* it is sent (a crash mid-request still used the quota), and
  * every retry attempt counts.
  */
 import { DateTime } from 'luxon';
@@ -21,7 +22,10 @@ export interface RequestBudgetOptions {
   requestsPerDay?: number;
   minIntervalMs?: number;
   dayZone?: BudgetDayZone;
+  /** Real time: the spacing between requests. */
   now?: () => Date;
+  /** The instant whose calendar day the quota counts in (a replay clock in a replay); default `now`. */
+  dayClock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   provider?: string;
 }
@@ -52,6 +56,7 @@ export class RequestBudget {
   readonly minIntervalMs: number;
   readonly dayZone: BudgetDayZone;
   private readonly now: () => Date;
+  private readonly dayClock: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly provider: string;
   /** Serialises acquire() so the gap and the count hold for concurrent callers of one instance. */
@@ -63,6 +68,7 @@ export class RequestBudget {
     this.minIntervalMs = opts.minIntervalMs ?? 1000;
     this.dayZone = opts.dayZone ?? 'UTC';
     this.now = opts.now ?? (() => new Date());
+    this.dayClock = opts.dayClock ?? this.now;
     this.sleep = opts.sleep ?? realSleep;
     this.provider = opts.provider ?? 'alphavantage';
     if (!Number.isInteger(this.requestsPerDay) || this.requestsPerDay < 0) throw new RangeError('requestsPerDay must be a non-negative integer');
@@ -70,7 +76,7 @@ export class RequestBudget {
   }
 
   private today(): string {
-    return DateTime.fromJSDate(this.now(), { zone: this.dayZone }).toISODate() ?? '1970-01-01';
+    return DateTime.fromJSDate(this.dayClock(), { zone: this.dayZone }).toISODate() ?? '1970-01-01';
   }
 
   /** Read the state, rolled over to today (re-read every time: another instance may have spent some). */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import type { Logger } from '../../../core/log.ts';
+import { silentLogger, type Logger } from '../../../core/log.ts';
 import { MarketDataError, RequestBudget, errorBodyOf, errorFromBody, errorFromClientRejection } from './index.ts';
 import type { MarketLogger } from './index.ts';
 import { barsFromDailyBody, dailyBodySchema } from './schemas.ts';
@@ -120,6 +120,21 @@ describe('RequestBudget', () => {
     await ny.acquire();
   });
 
+  it('on a replay clock, counts by the replayed day, not the real UTC day', async () => {
+    const real = new Date('2026-11-30T12:00:00Z');
+    let replay = new Date('2017-07-14T20:30:00Z'); // 16:30 in New York on 2017-07-14
+    const b = new RequestBudget({ file: path.join(dir, 'replay.json'), requestsPerDay: 2, minIntervalMs: 0, now: () => real, dayClock: () => replay });
+    await b.acquire();
+    await b.acquire();
+    await expect(b.acquire()).rejects.toThrow(/2\/2 requests used \(UTC day 2017-07-14\)/);
+    // The next replayed day has its own quota, although the real day has not changed.
+    replay = new Date('2017-07-17T20:30:00Z');
+    await b.acquire();
+    expect((await b.snapshot()).day).toBe('2017-07-17');
+    // And the spacing between requests is real time: the stored time is the real one.
+    expect(JSON.parse(await readFile(path.join(dir, 'replay.json'), 'utf8'))).toMatchObject({ day: '2017-07-17', used: 1, lastRequestAt: real.toISOString() });
+  });
+
   it('waits out the minimum interval and serialises concurrent callers', async () => {
     let t = Date.parse('2024-03-05T12:00:00Z');
     const waits: number[] = [];
@@ -148,5 +163,23 @@ describe('RequestBudget', () => {
     const file = path.join(dir, 'bad.json');
     await writeFile(file, '{"version":1,"used":"lots"}');
     await expect(new RequestBudget({ file }).acquire()).rejects.toThrow(file);
+  });
+});
+
+describe('the alphavantage provider in a replay', () => {
+  it('is given the replay clock: its request budget counts the replayed day', async () => {
+    const { BUILTIN_PROVIDERS } = await import('../providers.ts');
+    const { ReplayClock, nyDateTime } = await import('../../clock.ts');
+    const { loadEnv } = await import('../../../config/env.ts');
+    const workspace = await mkdtemp(path.join(os.tmpdir(), 'av-replay-'));
+    const team = { team: 'red', root: workspace, data: { refresh_interval_minutes: 15 }, storage: { kind: 'fs', bucket_prefix: 'arena', region: 'us-east-1' } } as unknown as Parameters<NonNullable<ReturnType<typeof BUILTIN_PROVIDERS.get>>['create']>[0];
+    const env = loadEnv({ file: '/nonexistent', env: { ALPHAVANTAGE_API_KEY: 'k-123456' } });
+    const factory = BUILTIN_PROVIDERS.get('alphavantage');
+    const replayed = (await factory?.create(team, { env, workspace, logger: silentLogger(), clock: new ReplayClock({ start: nyDateTime('2017-07-14', '16:30') }) })) as unknown as { budgetSnapshot(): Promise<{ day: string }> };
+    expect((await replayed.budgetSnapshot()).day).toBe('2017-07-14');
+    const before = new Date().toISOString().slice(0, 10);
+    const live = (await factory?.create(team, { env, workspace, logger: silentLogger() })) as unknown as { budgetSnapshot(): Promise<{ day: string }> };
+    expect([before, new Date().toISOString().slice(0, 10)]).toContain((await live.budgetSnapshot()).day);
+    await rm(workspace, { recursive: true, force: true });
   });
 });

@@ -59,6 +59,8 @@ export interface AlphaVantageOptions {
   logger?: MarketLogger;
   /** Which calendar day the budget counts in. Default `UTC`. */
   budgetDayZone?: BudgetDayZone;
+  /** The instant whose day the budget counts in: the replay clock in a replay (default: real time). */
+  budgetDayClock?: () => Date;
   /** Retries for transient errors. Default 3 attempts, 1 s base, 20 s cap (each attempt uses the budget). */
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
   /**
@@ -141,6 +143,7 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
       minIntervalMs: opts.minIntervalMs,
       dayZone: opts.budgetDayZone,
       now: this.now,
+      ...(opts.budgetDayClock ? { dayClock: opts.budgetDayClock } : {}),
       sleep: this.sleep,
       provider: PROVIDER,
     });
@@ -164,7 +167,7 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
     let staleReason: string | undefined;
     if (plan !== 'none') {
       try {
-        series = await this.refreshShared(symbol, cached, plan);
+        series = await this.refreshShared(symbol, cached, plan, req.deadline);
       } catch (err) {
         if (!cached) throw err;
         stale = true;
@@ -180,7 +183,7 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
    * A technical indicator, daily interval. Cached like the bars (`cache/alphavantage/indicators/…`); a
    * failed refresh serves the cache marked stale. Values after `asOf` (default: today in New York) are dropped.
    */
-  async indicator(symbolIn: string, spec: IndicatorSpec, opts: { asOf?: string } = {}): Promise<IndicatorSeries> {
+  async indicator(symbolIn: string, spec: IndicatorSpec, opts: { asOf?: string; deadline?: number } = {}): Promise<IndicatorSeries> {
     const symbol = this.normaliseSymbol(symbolIn);
     const key = indicatorKey(spec);
     const asOf = opts.asOf ?? this.todayNy();
@@ -191,7 +194,7 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
     let staleReason: string | undefined;
     if (this.plan(cached?.rows.at(-1)?.[0], cached?.fetchedAt, asOf) !== 'none') {
       try {
-        const values = await this.request(symbol, spec.function, () => this.callIndicator(symbol, spec), (raw) => {
+        const values = await this.request(symbol, spec.function, opts.deadline, () => this.callIndicator(symbol, spec), (raw) => {
           const parsed = indicatorBodySchema(spec.function).safeParse(raw);
           if (!parsed.success) throw this.malformed(symbol, `unexpected ${spec.function} body (${parsed.error.issues[0]?.message ?? 'invalid'})`);
           return valuesFromIndicatorBody(spec.function, parsed.data);
@@ -235,17 +238,17 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
     return behind > COMPACT_REACH_TRADING_DAYS ? 'full' : 'compact';
   }
 
-  private refreshShared(symbol: string, cached: CachedSeries | null, plan: 'compact' | 'full'): Promise<CachedSeries> {
+  private refreshShared(symbol: string, cached: CachedSeries | null, plan: 'compact' | 'full', deadline: number | undefined): Promise<CachedSeries> {
     const running = this.inflight.get(symbol);
     if (running) return running;
-    const p = this.refresh(symbol, cached, plan).finally(() => this.inflight.delete(symbol));
+    const p = this.refresh(symbol, cached, plan, deadline).finally(() => this.inflight.delete(symbol));
     this.inflight.set(symbol, p);
     return p;
   }
 
-  private async refresh(symbol: string, cached: CachedSeries | null, plan: 'compact' | 'full'): Promise<CachedSeries> {
+  private async refresh(symbol: string, cached: CachedSeries | null, plan: 'compact' | 'full', deadline: number | undefined): Promise<CachedSeries> {
     const outputsize = cached === null ? 'full' : plan;
-    const fetched = await this.request(symbol, `TIME_SERIES_DAILY ${outputsize}`, () => this.client.data.daily(encodeURIComponent(symbol), outputsize, 'json'), (raw) => {
+    const fetched = await this.request(symbol, `TIME_SERIES_DAILY ${outputsize}`, deadline, () => this.client.data.daily(encodeURIComponent(symbol), outputsize, 'json'), (raw) => {
       const parsed = dailyBodySchema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -288,17 +291,26 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
     return new MarketDataError({ kind: 'malformed', provider: PROVIDER, symbol, detail });
   }
 
-  /** Budget → call with timeout → recognise error bodies → parse; retried only for transient kinds. */
-  private request<T>(symbol: string, what: string, call: () => Promise<unknown>, parse: (raw: unknown) => T): Promise<T> {
+  /**
+   * Budget → call with timeout → recognise error bodies → parse; retried only for transient kinds.
+   * `deadline` (epoch ms on this provider's clock) is the cycle's: no request starts after it, none
+   * waits past it, and no retry is made once it is spent (the caller serves the cache, marked stale).
+   */
+  private request<T>(symbol: string, what: string, deadline: number | undefined, call: () => Promise<unknown>, parse: (raw: unknown) => T): Promise<T> {
     const ctx = this.ctx(symbol);
+    const left = () => (deadline === undefined ? Infinity : deadline - this.now().getTime());
     return withRetry(
       async (attempt) => {
+        if (left() <= 0) {
+          throw new MarketDataError({ kind: 'timeout', provider: PROVIDER, symbol, detail: `the cycle's fetch deadline was spent before this request (${what}); not sent` });
+        }
         await this.budget.acquire(symbol);
         this.log.debug('alphavantage: request', { symbol, what, attempt });
+        const wait = Math.max(1, Math.min(this.timeoutMs, left()));
         let raw: unknown;
         try {
-          raw = await withTimeout(call(), this.timeoutMs, () =>
-            new MarketDataError({ kind: 'timeout', provider: PROVIDER, symbol, detail: `no answer within ${this.timeoutMs} ms (${what})` }),
+          raw = await withTimeout(call(), wait, () =>
+            new MarketDataError({ kind: 'timeout', provider: PROVIDER, symbol, detail: wait < this.timeoutMs ? `no answer before the cycle's fetch deadline (${what}, ${wait} ms left)` : `no answer within ${this.timeoutMs} ms (${what})` }),
           );
         } catch (err) {
           throw await this.noteQuota(errorFromClientRejection(err, ctx));
@@ -312,8 +324,9 @@ export class AlphaVantageMarketData implements MarketData, IndicatorSource {
         attempts: this.retry.attempts,
         baseMs: this.retry.baseMs,
         maxMs: this.retry.maxMs,
-        retryable: (err) => isMarketDataError(err) && err.retryable,
-        sleep: this.sleep,
+        // A retry that could not finish before the deadline is not started.
+        retryable: (err) => isMarketDataError(err) && err.retryable && left() > 0,
+        sleep: (ms) => this.sleep(Math.min(ms, Math.max(0, left()))),
         onRetry: (err, attempt, waitMs) => this.log.warn('alphavantage: retrying', { symbol, what, attempt, waitMs, kind: kindOf(err) }),
       },
     );

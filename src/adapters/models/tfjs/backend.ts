@@ -4,26 +4,15 @@
  * a 32-16-1 MLP fit takes 38–46 s on tfjs-node vs 17–24 s on WASM, while a 512-512-1 model takes
  * 11 s vs 97 s). `tensorflow` (tfjs-node, when installed) is used when asked for.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { processVariable } from '../../../config/env.ts';
 
+export { isTensorflowInstalled } from './installed.ts';
+
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 let chosen: Promise<BackendName> | undefined;
-
-/** Whether @tensorflow/tfjs-node can be loaded here (resolved, not loaded: loading costs ~1 s and ~100 MB). */
-export function isTensorflowInstalled(): boolean {
-  try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
-    return existsSync(path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-node')), '..', 'lib'));
-  } catch {
-    return false;
-  }
-}
 
 async function tryNode(): Promise<boolean> {
   try {

@@ -5,6 +5,7 @@
  * - a column is numeric only when every non-missing cell parses as a number (`inf`/`-inf` count as numbers
  *   and are later dropped as missing by the drift code, as Evidently does); numeric columns hold numbers;
  * - any other column holds the cells as strings (missing cells stay null).
+ *
  * Records come from the project's one CSV reader (core/csv.ts).
  */
 import { parseCsvRecords, type CsvRecord } from '../../../core/csv.ts';
@@ -27,12 +28,26 @@ function parseNumber(cell: string): number | undefined {
   return undefined;
 }
 
+
+/** How pandas.read_csv would hold a column: int64 (integer literals, none missing), float64, or strings. */
+export type CsvDtype = 'int' | 'float' | 'str';
+
+const INTEGER_RE = /^[+-]?\d+$/;
+
 /**
  * Reads CSV text with a header row into a columnar table. Throws an Error naming `file`, the 1-based line
  * and the column when a row has a different number of cells than the header, when the header is missing or
  * has an empty or repeated name, or when the CSV is malformed (e.g. an unclosed quote).
  */
 export function tableFromCsvText(text: string, file: string): Table {
+  return readCsvTable(text, file).table;
+}
+
+/**
+ * `tableFromCsvText` plus each column's pandas dtype: a number cell cannot say whether it was written `1`
+ * or `1.0`, and pandas (hence Evidently's column type) tells them apart.
+ */
+export function readCsvTable(text: string, file: string): { table: Table; dtypes: Record<string, CsvDtype> } {
   const records = parseCsvRecords(text, file);
   const head = records[0];
   if (!head) throw new Error(`${file}: empty CSV: expected a header row`);
@@ -56,13 +71,16 @@ export function tableFromCsvText(text: string, file: string): Table {
     record.forEach((cell, c) => (raw[c] as string[]).push(cell));
   }
   const table: Table = {};
+  const dtypes: Record<string, CsvDtype> = {};
   header.forEach((name, c) => {
     const cells = raw[c] as string[];
     const nums: (number | null)[] = [];
     let numeric = true;
+    let integer = true;
     for (const cell of cells) {
       if (isMissing(cell)) {
         nums.push(null);
+        integer = false; // a missing cell makes pandas hold the column as float64
         continue;
       }
       const n = parseNumber(cell);
@@ -70,9 +88,11 @@ export function tableFromCsvText(text: string, file: string): Table {
         numeric = false;
         break;
       }
+      if (integer && !INTEGER_RE.test(cell.trim())) integer = false;
       nums.push(n);
     }
     table[name] = numeric ? nums : cells.map((cell) => (isMissing(cell) ? null : cell));
+    dtypes[name] = !numeric ? 'str' : integer && cells.length > 0 ? 'int' : 'float';
   });
-  return table;
+  return { table, dtypes };
 }

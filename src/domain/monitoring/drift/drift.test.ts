@@ -8,6 +8,7 @@ import {
   defaultTest,
   histogramCounts,
   inferColumnType,
+  readCsvTable,
   jensenShannon,
   kolmogorovSf,
   ks2samp,
@@ -209,15 +210,46 @@ describe('datasetDrift', () => {
   });
 });
 
-describe('inferColumnType (Evidently infer_column_type, adapted)', () => {
-  it('numbers → num, few distinct integers → cat, strings → cat', () => {
+describe("inferColumnType (Evidently's infer_column_type, on pandas' dtypes)", () => {
+  it('numbers → num, few distinct integers with no missing cell → cat, strings → cat', () => {
     expect(inferColumnType([0.5, 1, 2])).toBe('num');
     expect(inferColumnType(range(10, (i) => i))).toBe('cat');
     expect(inferColumnType(range(11, (i) => i))).toBe('num');
-    expect(inferColumnType([1, 2, null, NaN, 1])).toBe('cat');
-    expect(inferColumnType(['a', 'b', null])).toBe('cat');
-    expect(inferColumnType([1, 'b'])).toBe('cat');
+    expect(inferColumnType(['a', 'b', 'a', 'b', null])).toBe('cat');
     expect(inferColumnType([null, NaN])).toBe('num');
+    expect(inferColumnType(['True', 'False', 'True'])).toBe('cat'); // a bool column to pandas
+  });
+
+  it('integer codes with a few blank cells are numerical: pandas holds them as float64', () => {
+    expect(inferColumnType([1, 2, 3, 1, 2])).toBe('cat');
+    expect(inferColumnType([1, 2, null, 3, 1, 2])).toBe('num');
+    expect(inferColumnType([1, 2, NaN, 3])).toBe('num');
+    expect(inferColumnType([1, 2, Infinity, 3])).toBe('num');
+    // Written 1.0, 2.0 in a CSV: float64 too.
+    expect(inferColumnType([1, 2, 3], 'float')).toBe('num');
+  });
+
+  it('a string column whose values are mostly distinct is text (more than half of the non-missing values)', () => {
+    expect(inferColumnType(['id-1', 'id-2', 'id-3', 'id-1'])).toBe('text');
+    expect(inferColumnType(['a', 'b', 'a', 'b'])).toBe('cat');
+    expect(inferColumnType(['a', 'b', 'c', 'a', null, null, null])).toBe('text');
+    expect(inferColumnType([1, 'b'])).toBe('text');
+  });
+
+  it('text columns are listed, not tested and not counted in the drift share', () => {
+    const ids = (k: number): string[] => Array.from({ length: 40 }, (_, i) => `order-${k}-${i}`);
+    const r = datasetDrift({ note: ids(1), x: range(40, (i) => i / 7) }, { note: ids(2), x: range(40, (i) => i / 7 + 100) });
+    expect(r.text_columns).toEqual(['note']);
+    expect(Object.keys(r.columns)).toEqual(['x']);
+    expect(r.number_of_columns).toBe(1);
+    expect(r.drift_share).toBe(1);
+    // A type given by the caller wins: chi-square on it as a categorical column.
+    expect(datasetDrift({ note: ids(1) }, { note: ids(1) }, { columnTypes: { note: 'cat' } }).columns.note?.test).toBe('chisquare');
+  });
+
+  it('the type comes from the current table, as Evidently infers its data definition from the current data', () => {
+    const r = datasetDrift({ k: range(30, (i) => (i % 4) + 0.5) }, { k: range(30, (i) => i % 4) });
+    expect(r.columns.k?.type).toBe('cat');
   });
 });
 
@@ -225,6 +257,10 @@ describe('tableFromCsvText', () => {
   it('parses numbers, missing markers and strings per column', () => {
     const t = tableFromCsvText('\uFEFFx,y,z\r\n1,a,1e3\r\n2.5,,NA\r\n,"b, c",-inf\r\n', 'r.csv');
     expect(t).toEqual({ x: [1, 2.5, null], y: ['a', null, 'b, c'], z: [1000, null, -Infinity] });
+  });
+
+  it("says each column's pandas dtype: int only for integer literals with no missing cell", () => {
+    expect(readCsvTable('a,b,c,d\n1,1.0,1,x\n2,2.0,,y\n', 'r.csv').dtypes).toEqual({ a: 'int', b: 'float', c: 'float', d: 'str' });
   });
 
   it('makes a column numeric only if every non-empty cell is a number', () => {

@@ -1,5 +1,6 @@
 /**
- * Column and dataset drift with Evidently 0.7.23's default rules (`DataDriftPreset`), confirmed in its source:
+ * Column and dataset drift with Evidently 0.7.23's default rules (`DataDriftPreset`), confirmed in its source
+ * (the one difference: text columns are not tested, see `InferredColumnType`):
  *
  * - cleaning (legacy/calculations/data_drift.py `get_one_column_drift`): ±inf → NaN, NaN dropped, separately in
  *   reference and current; an empty column on either side is an error;
@@ -11,9 +12,9 @@
  * - verdicts: ks `p <= 0.05`; chisquare and z `p < 0.05`; wasserstein, jensenshannon and psi `score >= 0.1`;
  * - dataset (data_drift.py `get_dataset_drift`): drifted when share of drifted columns `>= 0.5`.
  */
-import { ks2samp } from './ks.ts';
+import { ks2sampSorted } from './ks.ts';
 import { chiSquarePvalue, jensenShannon, psi, wassersteinNormed, zTestPvalue } from './stattests.ts';
-import type { Cell, ColumnDrift, ColumnType, DriftOptions, DriftOverride, DriftReport, DriftTest, Table } from './types.ts';
+import type { Cell, ColumnDrift, ColumnType, DriftOptions, DriftOverride, DriftReport, DriftTest, InferredColumnType, Table } from './types.ts';
 
 /** Evidently's `StatTest.default_threshold` for each test. */
 export const DEFAULT_THRESHOLDS: Readonly<Record<DriftTest, number>> = {
@@ -62,6 +63,20 @@ export function cleanColumn(values: readonly Cell[]): (number | string)[] {
   return values.filter(isUsable);
 }
 
+/**
+ * A reference column's cleaned values (and, once a KS test asked, their sorted copy), remembered by the
+ * column array's identity: the monitor passes the same champion reference table every day, and cleaning
+ * and sorting it again each day was a third of the drift cost. Tables are treated as values — a column
+ * array is never changed after it is passed here (the monitor builds a new table for a new champion).
+ */
+const preparedReference = new WeakMap<readonly Cell[], { clean: (number | string)[]; sorted?: Float64Array }>();
+
+function referenceOf(values: readonly Cell[]): { clean: (number | string)[]; sorted?: Float64Array } {
+  let p = preparedReference.get(values);
+  if (!p) preparedReference.set(values, (p = { clean: cleanColumn(values) }));
+  return p;
+}
+
 function asNumbers(values: readonly (number | string)[], column: string, side: string): number[] {
   for (const v of values) {
     if (typeof v !== 'number') {
@@ -71,34 +86,49 @@ function asNumbers(values: readonly (number | string)[], column: string, side: s
   return values as number[];
 }
 
+/** How pandas reads `True`/`False` cells: a bool column, which Evidently calls categorical. */
+const BOOL_WORDS = new Set(['True', 'False', 'true', 'false', 'TRUE', 'FALSE']);
+
 /**
- * Column type as Evidently 0.7 infers it (core/datasets.py `infer_column_type`), adapted to our cells:
- * - numbers → `num`, except when every value is an integer and there are at most 10 distinct values → `cat`
- *   (Evidently: float dtype → numerical; int dtype → categorical when nunique ≤ 10). pandas makes an integer
- *   column float as soon as one cell is missing, which flips Evidently's answer; we do not copy that quirk.
- * - strings (or a mix) → `cat`. Evidently calls a string column "text" when more than half of its values are
- *   distinct and runs a text-classifier test on it; we have no text test and keep such columns categorical.
+ * Column type by Evidently 0.7's rule (core/datasets.py `infer_column_type`), on the current data only
+ * (Evidently infers the data definition from the current dataset), with pandas' dtypes read off our cells:
+ * - numbers: pandas holds a column as int64 only when every cell is an integer and none is missing (one
+ *   blank, NaN or ±inf cell makes it float64). int64 with at most 10 distinct values → `cat`; any other
+ *   number column → `num`. So integer codes with a few blank cells are numerical, as in Evidently.
+ * - strings (or a mix, which pandas reads as strings): `text` when more than half of the non-missing
+ *   values are distinct, else `cat`; a column of True/False words is a bool column → `cat`.
  * - no usable value at all → `num` (what pandas reads an all-empty CSV column as).
- * Several arrays (e.g. reference and current) are read as one column. Evidently infers from the current
- * data only; we look at both so that reference and current cannot disagree.
+ * `dtype` is the column's pandas dtype when it is known from a CSV file (drift/csv.ts `readCsvTable`).
  */
-export function inferColumnType(values: readonly Cell[], ...more: (readonly Cell[])[]): ColumnType {
-  const distinct = new Set<number | string>();
+export function inferColumnType(values: readonly Cell[], dtype?: 'int' | 'float' | 'str'): InferredColumnType {
+  // A CSV column written with decimals (1.0, 2.0) is float64 to pandas although every value is whole.
+  if (dtype === 'float') return 'num';
+  let strings = 0;
+  let numbers = 0;
+  let missing = 0;
   let allInteger = true;
-  for (const column of [values, ...more]) {
-    for (const v of column) {
-      if (!isUsable(v)) continue;
-      if (typeof v === 'string') return 'cat';
-      if (!allInteger) continue;
-      if (!Number.isInteger(v)) {
-        allInteger = false;
-        continue;
-      }
-      // Only "at most 10 distinct integers" matters: stop counting past the limit.
-      if (distinct.size <= INTEGER_CARDINALITY_LIMIT) distinct.add(v);
+  let allBool = true;
+  const distinct = new Set<number | string>();
+  for (const v of values) {
+    if (!isUsable(v)) {
+      missing++;
+      continue;
     }
+    if (typeof v === 'string') {
+      strings++;
+      if (!BOOL_WORDS.has(v)) allBool = false;
+    } else {
+      numbers++;
+      if (!Number.isInteger(v)) allInteger = false;
+    }
+    distinct.add(v);
   }
-  return allInteger && distinct.size > 0 && distinct.size <= INTEGER_CARDINALITY_LIMIT ? 'cat' : 'num';
+  if (strings > 0) {
+    if (allBool && numbers === 0) return 'cat';
+    return distinct.size > 0.5 * (strings + numbers) ? 'text' : 'cat';
+  }
+  if (numbers === 0) return 'num';
+  return allInteger && missing === 0 && distinct.size <= INTEGER_CARDINALITY_LIMIT ? 'cat' : 'num';
 }
 
 /** Evidently's automatic test for a cleaned column. */
@@ -136,7 +166,8 @@ export function columnDrift(
   override?: DriftOverride,
   column = 'column',
 ): ColumnDrift {
-  const ref = cleanColumn(reference);
+  const prepared = referenceOf(reference);
+  const ref = prepared.clean;
   if (ref.length === 0) throw new EmptyColumnError(column, 'reference');
   const cur = cleanColumn(current);
   if (cur.length === 0) throw new EmptyColumnError(column, 'current');
@@ -153,7 +184,8 @@ export function columnDrift(
   let score: number;
   switch (test) {
     case 'ks':
-      score = ks2samp(ref as number[], cur as number[]).pvalue;
+      prepared.sorted ??= Float64Array.from(ref as number[]).sort();
+      score = ks2sampSorted(prepared.sorted, Float64Array.from(cur as number[]).sort()).pvalue;
       break;
     case 'wasserstein':
       score = wassersteinNormed(ref as number[], cur as number[]);
@@ -185,12 +217,18 @@ export function datasetDrift(reference: Table, current: Table, opts: DriftOption
   const names = opts.columns ?? Object.keys(reference).filter((c) => Object.hasOwn(current, c));
   const columns: Record<string, ColumnDrift> = {};
   const skipped: string[] = [];
+  const text: string[] = [];
   for (const name of names) {
     const ref = Object.hasOwn(reference, name) ? reference[name] : undefined;
     const cur = Object.hasOwn(current, name) ? current[name] : undefined;
     if (ref === undefined) throw new Error(`Cannot find column '${name}' in reference dataset`);
     if (cur === undefined) throw new Error(`Cannot find column '${name}' in current dataset`);
-    const type = opts.columnTypes?.[name] ?? inferColumnType(ref, cur);
+    const type = opts.columnTypes?.[name] ?? inferColumnType(cur, opts.dtypes?.[name]);
+    // Evidently's text-content test is not implemented: listed, not tested, not counted (types.ts).
+    if (type === 'text') {
+      text.push(name);
+      continue;
+    }
     try {
       columns[name] = columnDrift(ref, cur, type, opts.overrides?.[name], name);
     } catch (err) {
@@ -210,5 +248,6 @@ export function datasetDrift(reference: Table, current: Table, opts: DriftOption
     columns,
   };
   if (opts.emptyColumns === 'skip') report.skipped_columns = skipped;
+  if (text.length) report.text_columns = text;
   return report;
 }

@@ -1,5 +1,5 @@
 /** Data drift with Evidently 0.7's default tests and thresholds, as pure functions. See drift.ts. */
-export type { Cell, ColumnDrift, ColumnType, DriftOptions, DriftOverride, DriftReport, DriftTest, Table } from './types.ts';
+export type { Cell, ColumnDrift, ColumnType, DriftOptions, DriftOverride, DriftReport, DriftTest, InferredColumnType, Table } from './types.ts';
 export {
   DEFAULT_SHARE_THRESHOLD,
   DEFAULT_THRESHOLDS,
@@ -12,7 +12,7 @@ export {
   defaultTest,
   inferColumnType,
 } from './drift.ts';
-export { tableFromCsvText } from './csv.ts';
+export { readCsvTable, tableFromCsvText, type CsvDtype } from './csv.ts';
 export { ks2samp, ksStatistic } from './ks.ts';
 export type { KsResult } from './ks.ts';
 export { kolmogorovSf, smirnovSf } from './kolmogorov.ts';

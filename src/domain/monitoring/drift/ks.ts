@@ -101,21 +101,37 @@ function outerProbInsideMethod(m0: number, n0: number, g: number, h: number): nu
   return A[maxj - minj - 1] as number;
 }
 
+/**
+ * The exact p-value depends only on (n1, n2, h). A monitor tests the same sample sizes day after day
+ * (one reference window per champion, a current window of fixed length) and h takes few values, so the
+ * O(n1·n2) lattice walk is remembered: a bounded memo of a pure function, cleared when full.
+ */
+const EXACT_MEMO_LIMIT = 20_000;
+const exactMemo = new Map<string, number | null>();
+
 /** scipy `_attempt_exact_2kssamp` for the two-sided alternative; `null` when scipy would fall back to asymp. */
 function exactPvalue(n1: number, n2: number, d: number): number | null {
   const g = gcd(n1, n2);
   const lcm = (n1 / g) * n2;
   const h = Math.round(d * lcm);
   if (h === 0) return 1.0;
+  const key = `${n1},${n2},${h}`;
+  const known = exactMemo.get(key);
+  if (known !== undefined) return known;
   const prob = n1 === n2 ? probOutsideSquare(n1, h) : outerProbInsideMethod(n1, n2, g, h);
-  if (!Number.isFinite(prob) || !(prob >= 0 && prob <= 1)) return null;
-  return prob;
+  const p = !Number.isFinite(prob) || !(prob >= 0 && prob <= 1) ? null : prob;
+  if (exactMemo.size >= EXACT_MEMO_LIMIT) exactMemo.clear();
+  exactMemo.set(key, p);
+  return p;
 }
 
 /** `scipy.stats.ks_2samp(a, b)` two-sided with `method='auto'`. Inputs must be finite; they are sorted here. */
 export function ks2samp(reference: ArrayLike<number>, current: ArrayLike<number>): KsResult {
-  const a = Float64Array.from(reference).sort();
-  const b = Float64Array.from(current).sort();
+  return ks2sampSorted(Float64Array.from(reference).sort(), Float64Array.from(current).sort());
+}
+
+/** `ks2samp` of two samples already sorted ascending (a reference sorted once and tested every day). */
+export function ks2sampSorted(a: Float64Array, b: Float64Array): KsResult {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) throw new Error('ks2samp: samples must not be empty');

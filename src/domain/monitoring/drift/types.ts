@@ -6,6 +6,13 @@
 /** `num`: numerical; `cat`: categorical (strings, or few distinct integers; see `inferColumnType`). */
 export type ColumnType = 'num' | 'cat';
 
+/**
+ * What `inferColumnType` can say: a column type, or `text` (a string column whose values are mostly
+ * distinct). Evidently tests a text column with a domain classifier (TF-IDF + SGD, ROC AUC); that test
+ * is not implemented here, so a text column is listed in `text_columns` and left out of the drift share.
+ */
+export type InferredColumnType = ColumnType | 'text';
+
 /** Evidently's stat-test names (`evidently.legacy.calculations.stattests.*`, `StatTest.name`). */
 export type DriftTest = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi';
 
@@ -35,6 +42,12 @@ export interface DriftReport {
   columns: Record<string, ColumnDrift>;
   /** Only with `emptyColumns: 'skip'`: columns left out because one side had no usable value. */
   skipped_columns?: string[];
+  /**
+   * Text columns (Evidently's rule: strings, more than half of them distinct), when there are any. Evidently
+   * runs its text-content drift test on them (a TF-IDF domain classifier); it is not implemented here, so
+   * they are not tested and not counted in `drift_share` — the one place this report departs from Evidently.
+   */
+  text_columns?: string[];
 }
 
 export interface DriftOverride {
@@ -44,8 +57,10 @@ export interface DriftOverride {
 }
 
 export interface DriftOptions {
-  /** Column types; columns not listed are inferred with `inferColumnType`. */
-  columnTypes?: Record<string, ColumnType>;
+  /** Column types; columns not listed are inferred with `inferColumnType` from the current table (as Evidently does). */
+  columnTypes?: Record<string, InferredColumnType>;
+  /** The current table's pandas dtypes, when it was read from CSV (`readCsvTable`): `1.0` is a float to pandas. */
+  dtypes?: Record<string, 'int' | 'float' | 'str'>;
   /** Per-column test (and threshold) instead of the automatic choice. */
   overrides?: Record<string, DriftOverride>;
   /** Share of drifted columns at which the dataset counts as drifted. Default 0.5 (Evidently). */
