@@ -294,7 +294,7 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
     await rt.services.journal.load();
     await writeMonitoringPage(rt.reportDir, monitoringDaysFile(rt.dirs), at);
     const failure = failures.get(rt.team.team);
-    results.push({ rt: { team: rt.team, reportDir: rt.reportDir, journal: rt.services.journal, broker: rt.services.broker, clock }, days, ...(failure ? { error: failure.date ? `failed on ${failure.date}: ${failure.error}` : `could not start: ${failure.error}` } : {}) });
+    results.push({ rt: { team: rt.team, reportDir: rt.reportDir, journal: rt.services.journal, broker: rt.services.broker, registry: rt.services.registry, clock }, days, ...(failure ? { error: failure.date ? `failed on ${failure.date}: ${failure.error}` : `could not start: ${failure.error}` } : {}) });
   }
   // Every page is (re)built from durable state: a fresh --out gets the whole season's reports.
   const { leaderboard } = await emitSeasonReports({ results, market, from, to, out: opts.out, seasonId: id });
