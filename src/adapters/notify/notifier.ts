@@ -100,7 +100,7 @@ export class Notifier {
         const over = ch.queue.length - this.o.queueSize;
         ch.queue.splice(0, over);
         ch.stats.dropped += over;
-        if (!ch.dropWarned) this.o.logger.warn(`notify: ${ch.target.name}: queue full (${this.o.queueSize}); dropping the oldest notices (the webhook is slow or down)`);
+        if (!ch.dropWarned) this.warn(`notify: ${ch.target.name}: queue full (${this.o.queueSize}); dropping the oldest notices (the webhook is slow or down)`);
         ch.dropWarned = true;
       }
       ch.stats.queued = ch.queue.length;
@@ -129,8 +129,13 @@ export class Notifier {
       await Promise.race([this.idle(), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
     }
     const left = this.channels.reduce((a, c) => a + c.queue.length, 0);
-    if (left) this.o.logger.warn(`notify: ${left} notice(s) not sent at shutdown`);
+    if (left) this.warn(`notify: ${left} notice(s) not sent at shutdown`);
     this.abort.abort();
+  }
+
+  /** A send still in flight when close() gave up ends after it: its logger may be closed by then (the daemon's is), so it says nothing. */
+  private warn(message: string): void {
+    if (!this.abort.signal.aborted) this.o.logger.warn(message);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -160,7 +165,7 @@ export class Notifier {
       }
     } catch (err) {
       // Nothing here may reach the cycle; a bug in a body builder is logged and the batch lost.
-      this.o.logger.warn(`notify: ${ch.target.name}: ${redact(errorMessage(err))}`);
+      this.warn(`notify: ${ch.target.name}: ${redact(errorMessage(err))}`);
     } finally {
       ch.running = false;
       if (this.isIdle()) {
@@ -215,7 +220,7 @@ export class Notifier {
         const retryable = err instanceof RetryableError;
         if (!retryable || attempt >= attempts || this.abort.signal.aborted) {
           ch.stats.failed += batch.length;
-          this.o.logger.warn(redact(`notify: ${ch.target.name}: ${batch.length} notice(s) not delivered after ${attempt} attempt(s): ${errorMessage(err)}`));
+          this.warn(redact(`notify: ${ch.target.name}: ${batch.length} notice(s) not delivered after ${attempt} attempt(s): ${errorMessage(err)}`));
           return;
         }
         const wait = err.retryAfterMs !== undefined ? Math.min(max, err.retryAfterMs) : Math.round(random() * Math.min(max, base * 2 ** (attempt - 1)));
