@@ -106,13 +106,17 @@ async function accountHistory(broker: Broker): Promise<{ orders: Order[]; realiz
 }
 
 /** The model's directional accuracy over the predictions of these days that met their truth by the last day. */
-function seasonAccuracy(rt: ReportRuntime, market: InMemoryMarketData, days: readonly string[]): { accuracy: number | null; n: number } {
+/**
+ * Directional accuracy of the predictions made on `days`, each met by the truth known on the last of
+ * them (no look-ahead: a prediction whose next close comes later is not scored yet). The static
+ * leaderboard scores a whole season with it, the live one the days played so far.
+ */
+export function accuracySoFar(journal: Pick<Journal, 'get'>, market: InMemoryMarketData, days: readonly string[], feature: TeamConfig['model']['output']['feature']): { accuracy: number | null; n: number } {
   const last = days[days.length - 1];
   if (last === undefined) return { accuracy: null, n: 0 };
-  const predictions = days.flatMap((d) => rt.journal.get(d, 'predict')?.predictions ?? []);
+  const predictions = days.flatMap((d) => journal.get(d, 'predict')?.predictions ?? []);
   const series = new Map<string, DailySeries>();
   for (const symbol of new Set(predictions.map((p) => p.symbol))) series.set(symbol, { symbol, bars: [...market.bars(symbol)], source: market.provider, stale: false });
-  const feature = rt.team.model.output.feature;
   const pairs = joinPredictionsWithTruth(predictions, series, last, feature);
   if (!pairs.length) return { accuracy: null, n: 0 };
   const m = pairMetrics(pairs, feature === 'direction' ? 'classification' : 'regression');
@@ -225,7 +229,7 @@ export async function emitSeasonReports(input: SeasonReportInput): Promise<{ lea
     const s = summarize(curve, rt.team.broker.starting_cash);
     // The team's own costs for its benchmark line; the leaderboard's excess return is over the shared one.
     const own = benchmarkFor(input.market, benchmarkSymbol, days, rt.team);
-    const accuracy = seasonAccuracy(rt, input.market, days);
+    const accuracy = accuracySoFar(rt.journal, input.market, days, rt.team.model.output.feature);
     const excess = s.total_return - b.total_return;
     const r: LeaderboardRow = {
       team: rt.team.team,

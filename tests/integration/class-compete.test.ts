@@ -75,6 +75,11 @@ describe.skipIf(!have)('arena class init + arena compete --class', () => {
       const url = (await compete.waitFor(/live leaderboard on (http:\/\/127\.0\.0\.1:\d+\S*)/))[1] as string;
       await compete.waitFor(/the competition is over; the live leaderboard stays on/);
       competed = JSON.parse(readFileSync(path.join(dir, 'reports', 'leaderboard.json'), 'utf8'));
+      // The live standings at the end say what the static leaderboard says.
+      const live = (await (await fetch(`${new URL(url).origin}/live.json`)).json()) as { finished: boolean; teams: { team: string; equity: number; accuracy: number | null; predictions_scored: number }[] };
+      expect(live.finished).toBe(true);
+      const rowsOf = (competed as unknown as { teams: { team: string; final_equity: number; directional_accuracy: number | null; predictions_scored: number }[] }).teams;
+      expect(live.teams.map((t) => [t.team, t.equity, t.accuracy, t.predictions_scored])).toEqual(rowsOf.map((t) => [t.team, t.final_equity, t.directional_accuracy, t.predictions_scored]));
 
       // The live page, as a phone shows it, with nothing but the coordinator reachable.
       const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });

@@ -270,7 +270,7 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
     const standings = async (done: number, finished: boolean): Promise<LiveSnapshot> =>
       liveStandings({
         name: opts.name ?? `competition ${id}`,
-        teams: await Promise.all(opts.teams.map(async (t) => ({ team: t.team, broker: t.broker, journal: await journalOf(t) }))),
+        teams: await Promise.all(opts.teams.map(async (t) => ({ team: t.team, broker: t.broker, feature: t.model.output.feature, journal: await journalOf(t) }))),
         market,
         benchmark: (opts.teams[0] as TeamConfig).data.benchmark,
         days,

@@ -8,10 +8,9 @@
  * The static leaderboard (engine/reporting.ts) ranks the same way (final equity, then name); its
  * return and drawdown come from the same `summarize`, so both pages agree on a finished competition.
  */
-import { nextTradingDay } from '../../domain/calendar/nyse.ts';
 import { drawdownSeries, summarize, type EquityPoint } from '../../domain/trading/performance.ts';
 import type { InMemoryMarketData } from '../../adapters/market/memory.ts';
-import { benchmarkFor } from '../../engine/reporting.ts';
+import { accuracySoFar, benchmarkFor } from '../../engine/reporting.ts';
 import type { TeamConfig } from '../../config/load.ts';
 import type { Journal } from '../../engine/journal.ts';
 import { describeEvent } from '../../engine/config-follow.ts';
@@ -55,32 +54,13 @@ export interface LiveSnapshot {
 
 export interface StandingsInput {
   name: string;
-  teams: readonly { team: string; broker: TeamConfig['broker']; journal: Journal }[];
+  teams: readonly { team: string; broker: TeamConfig['broker']; feature: TeamConfig['model']['output']['feature']; journal: Journal }[];
   market: InMemoryMarketData;
   benchmark: string;
   days: readonly string[];
   done: number;
   finished: boolean;
   generatedAt: string;
-}
-
-/** Hits and count of directional predictions whose next close is known by `lastDay` (no look-ahead). */
-export function directionalAccuracy(journal: Journal, market: InMemoryMarketData, days: readonly string[], lastDay: string | null): { accuracy: number | null; n: number } {
-  if (!lastDay) return { accuracy: null, n: 0 };
-  let hits = 0;
-  let n = 0;
-  for (const date of days) {
-    const next = nextTradingDay(date);
-    if (next > lastDay) break;
-    for (const p of journal.get(date, 'predict')?.predictions ?? []) {
-      const up = p.expectedReturn !== null ? (p.expectedReturn === 0 ? null : p.expectedReturn > 0) : p.probabilityUp !== null ? (p.probabilityUp === 0.5 ? null : p.probabilityUp > 0.5) : null;
-      const bar = market.bar(p.symbol, next);
-      if (up === null || !bar || bar.close === p.close) continue;
-      n++;
-      if ((bar.close > p.close) === up) hits++;
-    }
-  }
-  return { accuracy: n ? hits / n : null, n };
 }
 
 export function liveStandings(input: StandingsInput): LiveSnapshot {
@@ -91,7 +71,7 @@ export function liveStandings(input: StandingsInput): LiveSnapshot {
   // The benchmark as the static leaderboard holds it (with the first team's costs), over the days played so far.
   const bench = first ? benchmarkFor(input.market, input.benchmark, played, first).points : [];
   const benchReturn = bench.length ? summarize(bench, startingCash).total_return : null;
-  const rows: LiveTeam[] = input.teams.map(({ team, broker, journal }) => {
+  const rows: LiveTeam[] = input.teams.map(({ team, broker, feature, journal }) => {
     const cash = broker.starting_cash;
     const curve: EquityPoint[] = [];
     for (const d of played) {
@@ -100,7 +80,8 @@ export function liveStandings(input: StandingsInput): LiveSnapshot {
     }
     const s = curve.length ? summarize(curve, cash) : null;
     const dd = curve.length ? drawdownSeries([cash, ...curve.map((p) => p.equity)]) : [];
-    const acc = directionalAccuracy(journal, input.market, played, day);
+    // As the static leaderboard scores it: the predictions of the days played, met by the truth known so far.
+    const acc = accuracySoFar(journal, input.market, played, feature);
     // The commit of the last day's cycle, and the last day a change was adopted or rejected.
     let config: LiveTeam['config'] = null;
     const configDays = journal.datesWith('config').filter((d) => day !== null && d <= day);
