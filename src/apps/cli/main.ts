@@ -290,9 +290,9 @@ export function buildProgram(): Command {
       const { loadEnv } = await import('../../config/env.ts');
       const { openClass } = await import('../class/class-repo.ts');
       const cls = await openClass(o.class, { env: loadEnv({ cwd: process.cwd() }), cacheDir: path.resolve('workspaces', 'class') });
-      const { classCompose } = await import('../deploy/compose.ts');
+      const { classComposeYaml } = await import('../deploy/compose.ts');
       const teams = cls.teams.map((t) => ({ team: t.team, branch: t.branch, path: t.path }));
-      process.stdout.write(YAML.stringify(classCompose({ repoUrl: o.repoUrl ?? cls.remote, teams, ports: await teamPorts(cls.teams), image: o.image, envFile: o.envFile, name: cls.config.name })));
+      process.stdout.write(classComposeYaml({ repoUrl: o.repoUrl ?? cls.remote, teams, ports: await teamPorts(cls.teams), image: o.image, envFile: o.envFile, name: cls.config.name }));
     });
 
   program

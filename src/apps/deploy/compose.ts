@@ -3,8 +3,9 @@
  * container per team running `arena run --config-repo` on its branch of the class repository (the
  * rules from `main`), as docker/compose.yml runs red and blue from their baked-in team files. On the
  * wall clock, like that file. Secrets (the class key pairs, GIT_TOKEN, MinIO keys) come from the env
- * file only. Pure: the class in, a plain object out (the CLI prints it as YAML).
+ * file only. Pure: the class in, a plain object out (`classComposeYaml`: the text the CLI prints).
  */
+import YAML from 'yaml';
 export interface ClassComposeOptions {
   name: string;
   /** The URL the containers fetch the class from. */
@@ -59,4 +60,18 @@ export function classCompose(o: ClassComposeOptions): Record<string, unknown> {
   }
   const sorted = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
   return { name: o.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'paper-arena-class', services: sorted(services), volumes: sorted(volumes) };
+}
+
+/**
+ * The compose file as text, its ports quoted: an unquoted `127.0.0.1:8401:8401` is a base-60 number
+ * to a YAML 1.1 reader (Compose's linter requires single quotes, and refuses them on volume names).
+ */
+export function classComposeYaml(o: ClassComposeOptions): string {
+  const doc = new YAML.Document(classCompose(o));
+  YAML.visit(doc, {
+    Pair(_key, pair) {
+      if (YAML.isScalar(pair.key) && pair.key.value === 'ports' && YAML.isSeq(pair.value)) for (const item of pair.value.items) if (YAML.isScalar(item)) item.type = 'QUOTE_SINGLE';
+    },
+  });
+  return doc.toString();
 }

@@ -10,6 +10,7 @@ import { daemonMetrics } from '../http/api.ts';
 import { TRAINING_NODE_FLAGS } from '../../core/paths.ts';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../testing/services.ts';
+import { classCompose, classComposeYaml } from './compose.ts';
 
 describe('docker/', () => {
   const dockerfile = readFileSync(path.join(REPO_ROOT, 'docker', 'Dockerfile'), 'utf8');
@@ -66,6 +67,26 @@ describe('docker/', () => {
     const bad = path.join(mkdtempSync(path.join(tmpdir(), 'arena-compose-')), 'compose.yml');
     writeFileSync(bad, 'services:\n  a:\n    image: x\n    ports: 8080\n    restart: sometimes\n');
     expect(lint(bad)[0]?.messages.map((m: { rule: string; message: string }) => `${m.rule}: ${m.message}`)).toEqual([expect.stringMatching(/^invalid-schema: .*\/services\/a\/ports.*must be array/)]);
+  });
+
+  it('a class compose file (arena class compose) passes dclint: the exchange, MinIO, one daemon per team following its branch, secrets only from the env file', () => {
+    const cls = { name: 'Class of 2027', repoUrl: 'https://git.example/course/class.git', teams: [{ team: 'team-01', branch: 'team-01', path: 'teams/team-01.yml' }, { team: 'team-02', branch: 'team-02', path: 'teams/team-02.yml' }], ports: { 'team-01': 8401, 'team-02': 8402 }, image: 'paper-arena:1.0', envFile: '.env.secrets' };
+    const doc = classCompose(cls) as { name: string; services: Record<string, { command?: string[]; env_file?: string[]; environment?: Record<string, string>; ports?: string[] }> };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'arena-class-compose-')), 'compose.yml');
+    writeFileSync(file, classComposeYaml(cls));
+    expect(YAML.parse(readFileSync(file, 'utf8'))).toEqual(doc);
+    const [result] = new DCLinter({ rules: {}, quiet: false, debug: false, exclude: [] }).lintFiles([file], false);
+    expect(result?.messages.map((m: { line: number; message: string }) => `${m.line}: ${m.message}`)).toEqual([]);
+    expect(doc.name).toBe('class-of-2027');
+    expect(Object.keys(doc.services).sort()).toEqual(['exchange', 'minio', 'team-01', 'team-02']);
+    for (const [i, team] of ['team-01', 'team-02'].entries()) {
+      const svc = doc.services[team];
+      expect(svc?.command?.slice(0, 9)).toEqual(['run', '--config-repo', 'https://git.example/course/class.git', '--branch', team, '--path', `teams/${team}.yml`, '--rules-branch', 'main']);
+      expect(svc?.ports).toEqual([`127.0.0.1:${8401 + i}:${8401 + i}`]);
+      expect(svc?.env_file).toEqual(['.env.secrets']);
+    }
+    // A secret-named variable is only ever a reference to the environment, never a value.
+    for (const svc of Object.values(doc.services)) for (const [n, v] of Object.entries(svc.environment ?? {})) if (/KEY|SECRET|TOKEN|PASSWORD/.test(n)) expect(v, n).toMatch(/^\$\{[A-Z_]+:\?[^}]*\}$/);
   });
 
   it('compose runs the shared exchange and one daemon per team file on its port, with MinIO, optional MLflow and monitoring, and no inline secret', () => {

@@ -42,6 +42,26 @@ describe('arena k8s', () => {
     expect(docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name)).toEqual(['arena-exchange']);
   });
 
+  it('a class: each daemon follows its team branch (run --config-repo, the rules on main), the token from the Secret; all schema-valid', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'arena-k8s-'));
+    cpSync(path.join(REPO_ROOT, 'teams'), path.join(root, 'teams'), { recursive: true });
+    cpSync(path.join(REPO_ROOT, 'strategies'), path.join(root, 'strategies'), { recursive: true });
+    const files = ['teams/red.yml', 'teams/blue.yml'];
+    const teams = await loadTeams(files, { root, secrets: loadEnv({ file: '/nonexistent', env: {} }) });
+    const repo = 'https://git.example/course/class.git';
+    const branches = { red: { branch: 'red', path: 'teams/red.yml' }, blue: { branch: 'blue', path: 'teams/blue.yml' } };
+    const docs = k8sManifests(teams, files, { follow: { repo, branches, rulesBranch: 'main' } }) as Doc[];
+    for (const d of docs) expect(() => new (MODELS[d.kind] as new (x: Doc) => { validate(): void })(d).validate(), `${d.kind} ${d.metadata.name}`).not.toThrow();
+    for (const team of teams) {
+      const sts = docs.find((d) => d.kind === 'StatefulSet' && d.metadata.name === `arena-${team.team}`) as Doc;
+      const c = (sts.spec as { template: { spec: { containers: { args: string[]; envFrom: unknown[]; env: { name: string; value: string }[] }[] } } }).template.spec.containers[0];
+      expect(c?.args.slice(0, 10)).toEqual(['run', '--config-repo', repo, '--branch', team.team, '--path', `teams/${team.team}.yml`, '--rules-branch', 'main', '--workspace']);
+      expect(c?.args).not.toContain('--team');
+      expect(c?.envFrom).toEqual([{ secretRef: { name: 'arena-secrets' } }]);
+      expect(c?.env.map((e) => e.name).filter((n) => /KEY|SECRET|TOKEN|PASSWORD/.test(n))).toEqual([]);
+    }
+  });
+
   it('the schema check does catch a broken manifest', () => {
     expect(() => new StatefulSet({ metadata: { name: 'x' }, spec: { replicas: 'one' } } as never).validate()).toThrow();
   });
