@@ -221,7 +221,10 @@ export async function emitSeasonReports(input: SeasonReportInput): Promise<{ lea
   const rows: LeaderboardRow[] = [];
   const curves: LeaderboardView['curves'] = [];
   for (const { rt, days, error } of input.results) {
-    await rebuildTrainingPages(rt);
+    // A team that stopped may have stopped on its registry: its row still gets written, without those pages.
+    await rebuildTrainingPages(rt).catch((err: unknown) => {
+      if (!error) throw err;
+    });
     const curve = equityCurve(rt, days);
     const history = await accountHistory(rt.broker);
     const fills = history.orders.filter((o) => o.status === 'filled' || o.filled_qty > 0).length;
