@@ -5,8 +5,9 @@
  * read-only. Read-only throughout; nothing here can move the competition.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import { confinedFile } from '../http/api.ts';
 import { renderLivePage } from './live-page.ts';
 import type { LiveSnapshot } from './standings.ts';
 
@@ -25,6 +26,14 @@ export async function startLiveServer(o: { host: string; port: number; reportsDi
   const streams = new Set<ServerResponse>();
   const root = path.resolve(o.reportsDir);
   const server = createServer((req, res) => {
+    // A malformed target (`GET http://[zz/`, `/reports/%ff`) is the client's error, never the coordinator's end.
+    try {
+      handle(req, res);
+    } catch {
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+    }
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET' }).end();
@@ -47,19 +56,18 @@ export async function startLiveServer(o: { host: string; port: number; reportsDi
     }
     if (url.pathname.startsWith('/reports/')) {
       const rel = decodeURIComponent(url.pathname.slice('/reports/'.length)) || 'index.html';
-      const file = path.resolve(root, rel);
-      if (rel.includes('\0') || !file.startsWith(root + path.sep)) {
-        res.writeHead(403).end('outside the reports directory');
-        return;
-      }
-      readFile(file).then(
-        (body) => res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body),
-        () => res.writeHead(404, { 'content-type': 'text/plain' }).end('no such report'),
-      );
+      // The daemon's rule: nothing that resolves outside the reports folder, symbolic links included.
+      void confinedFile(root, rel).then(async (c) => {
+        if ('error' in c) return void res.writeHead(c.error === 'outside' ? 403 : 404, { 'content-type': 'text/plain' }).end(c.error === 'outside' ? 'outside the reports directory' : 'no such report');
+        const body = await readFile(c.file);
+        res.writeHead(200, { 'content-type': TYPES[path.extname(c.file)] ?? 'application/octet-stream' }).end(body);
+      }).catch(() => {
+        if (!res.headersSent) res.writeHead(404, { 'content-type': 'text/plain' }).end('no such report');
+      });
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-  });
+  };
   const heartbeat = setInterval(() => {
     for (const s of streams) s.write(': keep-alive\n\n');
   }, 15_000);
