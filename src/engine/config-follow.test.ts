@@ -136,6 +136,41 @@ describe('ConfigFollower (a daemon following its team branch)', () => {
     renameSync(`${remote}.moved`, remote);
   });
 
+  it('validates any change a plug-in could run (a helper outside its folder), refuses webhooks it cannot resolve, and forgets a refusal the team reverted', { timeout: 120_000 }, async () => {
+    const remote = bareRepo(path.join(root, 'helper.git'));
+    const team = workingClone(remote, path.join(root, 'helper-work'), { branch: 't1' });
+    const file = 'teams/t1.yml';
+    const strategy = `import { KIND } from '../../lib/kind.ts';\n${dailyStrategyModule('v1').replace("kind: 'daily-v1'", 'kind: KIND')}`;
+    team.write({ [file]: fastTeamFile('t1'), 'teams/t1/strategy.ts': strategy, 'lib/kind.ts': "export const KIND = 'daily-h1';\n" });
+    const a = team.commitAndPush('t1: a strategy with a shared helper');
+    const ws = path.join(root, 'helper-ws');
+    snapshot(ws, '2017-10-02');
+    const f = await ConfigFollower.start({ repo: remote, branch: 't1', path: file, stateDir: path.join(ws, 'state', 'config-repo'), workspaceDir: ws, adapt: (t) => ({ ...t, workspaceDir: ws }), env: noSecrets, logger: silentLogger() });
+    expect(f.team.strategy.kind).toBe('daily-h1');
+
+    // Only the helper changes, and it breaks the module: validated (not waved through as "the same config"), refused.
+    team.write({ 'lib/kind.ts': "throw new Error('helper cannot load');\nexport const KIND = 'x';\n" });
+    const b = team.commitAndPush('a broken helper');
+    expect(await f.check()).toMatchObject({ kind: 'rejected', commit: b, reason: expect.stringMatching(/helper cannot load/) });
+    expect(f.commit).toBe(a);
+    team.write({ 'lib/kind.ts': "export const KIND = 'daily-h2';\n" });
+    const c = team.commitAndPush('the helper fixed');
+    expect(await f.check()).toMatchObject({ kind: 'adopted', commit: c });
+    expect(f.team.strategy.kind).toBe('daily-h2');
+
+    // A webhook whose URL variable this daemon does not have: refused whole (no half-adopted notify section).
+    team.write({ [file]: fastTeamFile('t1', { extra: 'notify:\n  webhooks:\n    - { platform: slack, url_env: SLACK_WEBHOOK_URL_T1 }\n' }) });
+    const d = team.commitAndPush('t1: notifications');
+    expect(await f.check()).toMatchObject({ kind: 'rejected', commit: d, reason: expect.stringMatching(/^teams\/t1\.yml: notify\.webhooks\[0\]\.url_env: expected SLACK_WEBHOOK_URL_T1 to be set/) });
+    expect(f.team.notify).toBeUndefined();
+    expect(f.status()).toMatchObject({ state: 'rejected', rejected_commit: d });
+
+    // The team force-pushes back to the config in force: nothing is refused any more.
+    team.git(['push', '--quiet', '--force', 'origin', `${c}:refs/heads/t1`]);
+    expect(await f.check()).toBeNull();
+    expect(f.status()).toMatchObject({ commit: c, state: 'adopted', rejected_commit: null });
+  });
+
   it('reads the rules from a branch of the same repository, and refuses to start without any valid config', { timeout: 60_000 }, async () => {
     const remote = bareRepo(path.join(root, 'rules.git'));
     const admin = workingClone(remote, path.join(root, 'admin'), { branch: 'main' });

@@ -22,6 +22,7 @@ import { readJsonFile, writeFileAtomic } from '../core/fsx.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { ConfigRepo } from '../adapters/git-config/config-repo.ts';
+import { resolveWebhooks } from '../adapters/notify/notifier.ts';
 import { describeChanges, diffConfigs, reachesModel, type ConfigChange } from './config-diff.ts';
 import { dryPrediction } from './config-dry-run.ts';
 import { configEventSchema, type ConfigEvent, type ConfigRecord } from './records.ts';
@@ -215,6 +216,8 @@ export class ConfigFollower {
   private async validate(commit: string, against: TeamConfig | null): Promise<TeamConfig> {
     const dir = await this.repo.checkout(commit);
     const loaded = await loadTeam(this.o.path, { root: dir, secrets: this.o.env });
+    // Its webhooks must resolve here, as the daemon will resolve them: adopted, a missing one would leave half a config.
+    if (loaded.notify) resolveWebhooks(loaded.notify, this.o.env, loaded.file);
     const rules = await this.rules();
     if (rules) checkCompetitionRules(loaded as unknown as { symbols: string[] } & Record<string, unknown>, rules.config, loaded.file, rules.name);
     if (against) {
@@ -257,6 +260,13 @@ export class ConfigFollower {
       return null;
     }
     const head = await this.repo.head(this.o.branch);
+    if (head && head === this.currentCommit && this.state.rejected) {
+      // The team went back (a revert by force-push) to the config in force: nothing is refused any more.
+      this.o.logger.info(`config: the branch is back at ${shortCommit(head)}, the config in force; ${shortCommit(this.state.rejected.commit)} is no longer its head`);
+      this.state = { ...this.state, rejected: null };
+      await this.save();
+      return null;
+    }
     if (!head || head === this.currentCommit || head === this.state.rejected?.commit) return null;
 
     let changed: string[] | null = null;
@@ -266,7 +276,9 @@ export class ConfigFollower {
       // Unrelated histories (a force-push): validate it whole.
     }
     const w = this.watched(this.current);
-    if (changed && !changed.some((f) => w.files.has(f) || w.dirs.some((d) => f.startsWith(d)))) {
+    // Only a change that can neither be read as config nor run as code skips validation (a plug-in may import a helper from anywhere).
+    const inert = (f: string) => !/\.(?:[cm]?[jt]sx?|json|ya?ml|csv)$/i.test(f);
+    if (changed && changed.every((f) => inert(f) && !w.files.has(f) && !w.dirs.some((d) => f.startsWith(d)))) {
       // Nothing the config reads changed: the new head is the same config.
       this.o.logger.info(`config: ${shortCommit(head)} changes only files the team file does not read (${changed.slice(0, 5).join(', ')}); same config`);
       this.currentCommit = head;

@@ -223,7 +223,8 @@ export class Notifier {
           this.warn(redact(`notify: ${ch.target.name}: ${batch.length} notice(s) not delivered after ${attempt} attempt(s): ${errorMessage(err)}`));
           return;
         }
-        const wait = err.retryAfterMs !== undefined ? Math.min(max, err.retryAfterMs) : Math.round(random() * Math.min(max, base * 2 ** (attempt - 1)));
+        // A retry is a message too: never sooner than the webhook's rate allows.
+        const wait = Math.max(this.o.intervalMs, err.retryAfterMs !== undefined ? Math.min(max, err.retryAfterMs) : Math.round(random() * Math.min(max, base * 2 ** (attempt - 1))));
         await this.sleep(wait);
       }
     }

@@ -233,8 +233,10 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
     const start = (d: Daemon) => {
       const k = keys[d.team.team] as { key_id: string; secret_key: string };
       const [[keyIdName], [secretName]] = alpacaKeyNames(d.team) as [[string], [string]];
+      // Only its own key pair: another team's per-team keys in the coordinator's environment are left out.
+      const own = Object.fromEntries(Object.entries(processEnvironment()).filter(([name]) => !/^ALPACA_(?:KEY_ID|SECRET_KEY)_/.test(name)));
       const env = {
-        ...processEnvironment(),
+        ...own,
         [keyIdName]: k.key_id,
         [secretName]: k.secret_key,
         // A daemon whose coordinator died (SIGKILL) stops too, instead of outliving its exchange.
