@@ -128,5 +128,13 @@ export const processEnvironment = (): Record<string, string> => ({ ...PROCESS_EN
 /** A variable of the process environment, for what must be known before any config is read. */
 export const processVariable = (name: string): string | undefined => PROCESS_ENV[name];
 
+/** The process environment as it is now, with what the test harness set after start (its child-process marker). */
+export const liveProcessEnvironment = (): NodeJS.ProcessEnv => ({ ...process.env });
+
+/** Sets a variable for this process and the children it starts from now on (the test harness's marker). */
+export function setProcessVariable(name: string, value: string): void {
+  process.env[name] = value;
+}
+
 /** paper-arena's version and git commit (ARENA_CODE_COMMIT in an image), recorded with every model and run. */
 export const CODE_VERSION = `${PACKAGE_VERSION}+${PROCESS_ENV.ARENA_CODE_COMMIT ?? gitHead() ?? 'nogit'}`;

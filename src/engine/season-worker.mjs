@@ -4,6 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { processVariable } = await import('../config/env.ts');
 // Source maps only with ARENA_DEBUG (see bin/arena.mjs: they cost tens of MB of heap).
-if (!process.env.ARENA_DEBUG) process.setSourceMapsEnabled(false);
+if (!processVariable('ARENA_DEBUG')) process.setSourceMapsEnabled(false);
 await import('./season-worker.ts');

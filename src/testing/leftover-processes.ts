@@ -6,14 +6,15 @@
  */
 import { afterAll, afterEach } from 'vitest';
 import { descendantsOf, killTrackedGroups, leftoverProcesses, MARKER_VARIABLE, runningOutputs } from './processes.ts';
+import { liveProcessEnvironment, setProcessVariable } from '../config/env.ts';
 
 /**
  * A process that was signalled but not awaited may need a moment to go; one still alive after this
  * long was never going to stop. (A grace period of the check, not a bound on the product's speed.)
  */
-const GRACE_MS = Number(process.env.ARENA_LEFTOVER_GRACE_MS ?? 15_000);
+const GRACE_MS = Number(liveProcessEnvironment().ARENA_LEFTOVER_GRACE_MS ?? 15_000);
 
-process.env[MARKER_VARIABLE] = String(process.pid);
+setProcessVariable(MARKER_VARIABLE, String(process.pid));
 const baseline = new Set(descendantsOf(process.pid).map((p) => p.pid));
 
 afterEach((ctx) => {

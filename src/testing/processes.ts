@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './services.ts';
+import { liveProcessEnvironment } from '../config/env.ts';
 
 export const ARENA_BIN = path.join(REPO_ROOT, 'bin', 'arena.mjs');
 
@@ -78,7 +79,7 @@ const tail = (text: string) => text.slice(-3000);
 /** Starts `command args` in a new process group, recorded for the after-file cleanup. */
 export function startProcess(command: string, args: readonly string[], opts: StartOptions = {}): TrackedProcess {
   // detached: setsid(), so the child leads a new process group that holds everything it spawns.
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? liveProcessEnvironment(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const out = { stdout: '', stderr: '', output: '' };
   const partial = { stdout: '', stderr: '' };
   const waiters = new Set<() => void>();
@@ -282,7 +283,7 @@ function carriesMarker(pid: number, marker: string): boolean {
  */
 export function leftoverProcesses(baseline: ReadonlySet<number>, opts: { root?: number; marker?: string; groups?: readonly number[] } = {}): ProcessInfo[] {
   const root = opts.root ?? process.pid;
-  const marker = opts.marker ?? process.env[MARKER_VARIABLE];
+  const marker = opts.marker ?? liveProcessEnvironment()[MARKER_VARIABLE];
   const groups = new Set(opts.groups ?? [...registry.groups.keys()]);
   const table = processTable();
   const found = new Map<number, ProcessInfo>();

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processEnvironment, processVariable } from '../config/env.ts';
+import { liveProcessEnvironment, processEnvironment, processVariable } from '../config/env.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SERVICES_ENV_FILE = path.join(REPO_ROOT, '.services', 'env');
@@ -33,7 +33,7 @@ export const servicesRequired = (): boolean => processVariable('ARENA_SERVICES')
  * in CI so a service that failed to start cannot pass as a skipped test.
  */
 export function needServices(what: string, keys: readonly string[]): Record<string, string> | null {
-  const project = process.env.ARENA_TEST_PROJECT;
+  const project = liveProcessEnvironment().ARENA_TEST_PROJECT;
   if (project === 'unit' || project === 'e2e') throw new Error(`${what}: a test that needs a service belongs in tests/integration (npm run test:integration), not in the ${project} project`);
   const env = servicesEnv();
   const missing = keys.filter((k) => !env[k]);
