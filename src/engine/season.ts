@@ -300,15 +300,20 @@ async function runSeasonLocked(opts: SeasonOptions, market: InMemoryMarketData, 
   const { leaderboard } = await emitSeasonReports({ results, market, from, to, out: opts.out, seasonId: id });
   stepSeconds.reports = (performance.now() - t0) / 1000;
   const versioning: SeasonResult['versioning'] = [];
+  const tv0 = performance.now();
   if (opts.version ?? true) {
-    for (const rt of runtimes) {
-      if (!rt.team.versioning.enabled) continue;
-      const v = await versionerFor(rt.team, loadEnv({ cwd: rt.team.root }), opts.logger);
-      const tv = performance.now();
-      const r = await v.commitCycle({ date: to, runId: `season-${id}`, paths: [path.relative(rt.team.workspaceDir, rt.dirs.root)], message: `arena(${rt.team.team}): season ${from}..${to} run ${id}` });
-      versioning.push({ team: rt.team.team, commit: r.commit, notes: r.notes });
-      stepSeconds.versioning = (stepSeconds.versioning ?? 0) + (performance.now() - tv) / 1000;
-    }
+    // Each team's workspace is its own DVC + git repository: they are versioned side by side (DVC is a Python process each).
+    const versioned = await Promise.all(
+      runtimes
+        .filter((rt) => rt.team.versioning.enabled)
+        .map(async (rt) => {
+          const v = await versionerFor(rt.team, loadEnv({ cwd: rt.team.root }), opts.logger);
+          const r = await v.commitCycle({ date: to, runId: `season-${id}`, paths: [path.relative(rt.team.workspaceDir, rt.dirs.root)], message: `arena(${rt.team.team}): season ${from}..${to} run ${id}` });
+          return { team: rt.team.team, commit: r.commit, notes: r.notes };
+        }),
+    );
+    versioning.push(...versioned);
+    if (versioned.length) stepSeconds.versioning = (performance.now() - tv0) / 1000;
   }
   return { id, from, to, leaderboard, reportsDir: opts.out, versioning, stepSeconds, failures: [...failures.values()] };
 }
