@@ -126,7 +126,11 @@ export class Notifier {
   async close(graceMs = 5000): Promise<void> {
     this.closing = true;
     if (!this.isIdle()) {
-      await Promise.race([this.idle(), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
+      // A referenced timer: with every send asleep in an (unreferenced) backoff, an unreferenced grace would
+      // leave the event loop empty and end the process mid-shutdown (exit 13, an unsettled top-level await).
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([this.idle(), new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)))]);
+      clearTimeout(grace);
     }
     const left = this.channels.reduce((a, c) => a + c.queue.length, 0);
     if (left) this.warn(`notify: ${left} notice(s) not sent at shutdown`);
@@ -141,12 +145,16 @@ export class Notifier {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       if (this.abort.signal.aborted) return resolve();
-      const t = setTimeout(resolve, ms);
-      t.unref();
-      this.abort.signal.addEventListener('abort', () => {
+      const wake = () => {
         clearTimeout(t);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(() => {
+        this.abort.signal.removeEventListener('abort', wake);
+        resolve();
+      }, ms);
+      t.unref();
+      this.abort.signal.addEventListener('abort', wake, { once: true });
     });
   }
 
