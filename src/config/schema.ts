@@ -136,7 +136,7 @@ export const scheduleSchema = z.strictObject({
   catch_up: z.enum(['run', 'skip']).default('run'),
 });
 
-const driftTest = z.enum(['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi']);
+const driftTest = z.enum(['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'perc_text_content_drift', 'abs_text_content_drift']);
 
 export const monitoringSchema = z.strictObject({
   /** Trading days of the current window compared with the champion's training window. */

@@ -91,7 +91,6 @@ export function monitoringPageData(days: readonly MonitoringDay[], generatedAt: 
             reference: dr.reference,
             current: dr.current,
             ...(dr.skipped_columns?.length ? { skipped_columns: dr.skipped_columns } : {}),
-            ...(dr.text_columns?.length ? { text_columns: dr.text_columns } : {}),
             columns: Object.entries(dr.columns).map(([name, c]) => [column(name), test([c.type, c.test, c.threshold]), round(c.score), c.drift ? 1 : 0]),
           }
         : null,
@@ -183,12 +182,12 @@ function seasonCharts(d: MonitoringPageData): ChartSpec[] {
   return charts;
 }
 
-/** How the drift table is made, and the one way it departs from Evidently's DataDriftPreset defaults. */
+/** How the drift table is made (Evidently's DataDriftPreset defaults). */
 export const DRIFT_LEGEND =
   'Column types and tests follow Evidently 0.7’s defaults: the type is inferred on the current window (integers with at most 10 distinct values and no missing cell are categorical, other numbers numerical; strings categorical, or text when more than half of them are distinct); ' +
   'reference ≤ 1000 rows: K-S (numerical, > 5 values), chi-square (3–5 values or categorical > 2), Z-test (≤ 2 values); larger references: Wasserstein (numerical, > 5 values) or Jensen-Shannon. ' +
   'p-value tests drift below 0.05 (K-S at or below), distances at or above 0.1; the dataset drifts when the drifted share reaches the threshold. ' +
-  'Difference from Evidently: a text column gets Evidently’s text-content test there (a TF-IDF domain classifier); here it is listed and left out of the share.';
+  'A text column gets the text-content test: a TF-IDF classifier learns to tell current texts from reference texts, and its ROC AUC on held-out texts is the score; it drifts above 0.55 (references over 1000 rows) or above the 95th percentile of random classifiers’ AUCs.';
 
 // Draws the selected day from the page's JSON; runs in the browser (no network, no modules). Every
 // value from the data goes through esc() before it is put into HTML.
@@ -227,7 +226,6 @@ const DAY_SCRIPT = `
       h.push('<div id="drift-table">' + table(['column', 'type', 'stattest', 'score', 'threshold', 'drifted'], cols.map(function(r){ var t = D.drift_tests[r[1]];
         return [D.drift_columns[r[0]], t[0], t[1], num(r[2]), num(t[2]), { html: r[3] ? '<span class="fail">yes</span>' : '<span class="ok">no</span>' }]; }), [false, false, false, true, true, false]) + '</div>');
       if (dr.skipped_columns && dr.skipped_columns.length) h.push('<p class="sub">Skipped (no usable values): ' + esc(dr.skipped_columns.join(', ')) + '</p>');
-      if (dr.text_columns && dr.text_columns.length) h.push('<p class="warn">Text columns, not tested and not counted in the share: ' + esc(dr.text_columns.join(', ')) + '</p>');
     }
     var q = day.quality, f = q.findings.map(function(k){ return D.findings[k]; });
     h.push('<h3>Data quality</h3>' + (f.length ? '<h3>Findings (' + f.length + ')</h3>' + table(['symbol', 'severity', 'code', 'date', 'message'], f.map(function(x){

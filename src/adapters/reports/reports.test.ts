@@ -250,13 +250,9 @@ describe('monitoring page (one per team, every day)', () => {
     expect(data.pairs.map((p) => p[0])).toEqual([...data.pairs.map((p) => p[0])].sort());
   });
 
-  it("states Evidently's column-type and test rules, and carries text columns (listed as not tested by the day view)", () => {
+  it("states Evidently's column-type and test rules, text columns included", () => {
     expect(html).toContain('Column types and tests follow Evidently 0.7’s defaults');
-    expect(html).toContain('Difference from Evidently: a text column gets Evidently’s text-content test there');
-    const src = days[1] as MonitoringDay;
-    const withText = monitoringPageData([{ ...src, drift: { ...(src.drift as NonNullable<MonitoringDay['drift']>), text_columns: ['note'] } }], 'x');
-    expect(withText.days[0]?.drift?.text_columns).toEqual(['note']);
-    expect(renderMonitoringPage(withText)).toContain('Text columns, not tested and not counted in the share');
+    expect(html).toContain('A text column gets the text-content test: a TF-IDF classifier learns to tell current texts from reference texts');
   });
 
   it('season charts: rolling metrics, predicted vs actual (one point per date), drift share on drift days', () => {

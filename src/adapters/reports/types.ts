@@ -160,8 +160,6 @@ export interface MonitoringPageDay {
     reference: string;
     current: string;
     skipped_columns?: string[];
-    /** Text columns: listed, not tested, not counted in the share (see DRIFT_LEGEND). */
-    text_columns?: string[];
     /** [column index, test index, score, drifted 0/1]. */
     columns: [number, number, number, number][];
   } | null;

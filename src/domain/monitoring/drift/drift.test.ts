@@ -236,15 +236,23 @@ describe("inferColumnType (Evidently's infer_column_type, on pandas' dtypes)", (
     expect(inferColumnType([1, 'b'])).toBe('text');
   });
 
-  it('text columns are listed, not tested and not counted in the drift share', () => {
-    const ids = (k: number): string[] => Array.from({ length: 40 }, (_, i) => `order-${k}-${i}`);
-    const r = datasetDrift({ note: ids(1), x: range(40, (i) => i / 7) }, { note: ids(2), x: range(40, (i) => i / 7 + 100) });
-    expect(r.text_columns).toEqual(['note']);
-    expect(Object.keys(r.columns)).toEqual(['x']);
-    expect(r.number_of_columns).toBe(1);
-    expect(r.drift_share).toBe(1);
-    // A type given by the caller wins: chi-square on it as a categorical column.
-    expect(datasetDrift({ note: ids(1) }, { note: ids(1) }, { columnTypes: { note: 'cat' } }).columns.note?.test).toBe('chisquare');
+  it('text columns get the text-content test and count in the drift share', () => {
+    // Same vocabulary on both sides for `note`, a new one for `memo`: only `memo` drifts.
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+    const same = (k: number): string[] => Array.from({ length: 60 }, (_, i) => `${words[(i * 3 + k) % 8]} ${words[(i * 5 + k) % 8]} ${i + k}`);
+    const fresh = Array.from({ length: 60 }, (_, i) => `${['kilo', 'lima', 'mike', 'november'][i % 4]} ${i}`);
+    const r = datasetDrift({ note: same(0), memo: same(1) }, { note: same(2), memo: fresh });
+    expect(r.columns.note).toMatchObject({ type: 'text', test: 'perc_text_content_drift', threshold: 0.95, drift: false });
+    expect(r.columns.memo).toMatchObject({ type: 'text', test: 'perc_text_content_drift', drift: true });
+    expect(r.columns.memo?.score).toBeGreaterThan(0.9);
+    expect(r.number_of_columns).toBe(2);
+    expect(r.drift_share).toBe(0.5);
+    // Over 1000 reference rows: the absolute test, AUC > 0.55.
+    const big = Array.from({ length: 1001 }, (_, i) => `${words[i % 8]} ${words[(i * 7) % 8]}`);
+    expect(datasetDrift({ note: big }, { note: fresh }).columns.note).toMatchObject({ test: 'abs_text_content_drift', threshold: 0.55, drift: true });
+    // A type given by the caller wins: chi-square on it as a categorical column; a text test on a number column is refused.
+    expect(datasetDrift({ note: same(0) }, { note: same(0) }, { columnTypes: { note: 'cat' } }).columns.note?.test).toBe('chisquare');
+    expect(() => datasetDrift({ x: range(40, (i) => i) }, { x: range(40, (i) => i) }, { overrides: { x: { test: 'abs_text_content_drift' } } })).toThrow("Stattest abs_text_content_drift isn't applicable to numerical column 'x'");
   });
 
   it('the type comes from the current table, as Evidently infers its data definition from the current data', () => {

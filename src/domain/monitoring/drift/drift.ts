@@ -1,20 +1,24 @@
 /**
  * Column and dataset drift with Evidently 0.7.23's default rules (`DataDriftPreset`), confirmed in its source
- * (the one difference: text columns are not tested, see `InferredColumnType`):
+:
  *
  * - cleaning (legacy/calculations/data_drift.py `get_one_column_drift`): ±inf → NaN, NaN dropped, separately in
  *   reference and current; an empty column on either side is an error;
  * - test choice (legacy/calculations/stattests/registry.py `_get_default_stattest`), with n_unique counted
  *   over reference ∪ current and the reference size counted after cleaning:
  *   reference ≤ 1000 rows: num n_unique > 5 → `ks`; num 3–5 → `chisquare`; num ≤ 2 → `z`;
- *   cat > 2 → `chisquare`; cat ≤ 2 → `z`.
- *   reference > 1000 rows: num n_unique > 5 → `wasserstein`; everything else → `jensenshannon`;
+ *   cat > 2 → `chisquare`; cat ≤ 2 → `z`; text → `perc_text_content_drift`.
+ *   reference > 1000 rows: num n_unique > 5 → `wasserstein`; text → `abs_text_content_drift`; everything
+ *   else → `jensenshannon`;
  * - verdicts: ks `p <= 0.05`; chisquare and z `p < 0.05`; wasserstein, jensenshannon and psi `score >= 0.1`;
+ *   the text tests (a domain classifier's ROC AUC, text.ts) `AUC > 0.55`, or above the 95th percentile of
+ *   random classifiers' AUCs;
  * - dataset (data_drift.py `get_dataset_drift`): drifted when share of drifted columns `>= 0.5`.
  */
 import { ks2sampSorted } from './ks.ts';
 import { chiSquarePvalue, jensenShannon, psi, wassersteinNormed, zTestPvalue } from './stattests.ts';
-import type { Cell, ColumnDrift, ColumnType, DriftOptions, DriftOverride, DriftReport, DriftTest, InferredColumnType, Table } from './types.ts';
+import { textContentDrift } from './text.ts';
+import type { Cell, ColumnDrift, DriftOptions, DriftOverride, DriftReport, DriftTest, InferredColumnType, Table } from './types.ts';
 
 /** Evidently's `StatTest.default_threshold` for each test. */
 export const DEFAULT_THRESHOLDS: Readonly<Record<DriftTest, number>> = {
@@ -24,6 +28,8 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DriftTest, number>> = {
   wasserstein: 0.1,
   jensenshannon: 0.1,
   psi: 0.1,
+  perc_text_content_drift: 0.95,
+  abs_text_content_drift: 0.55,
 };
 
 /** Evidently's "small reference" limit: up to this many (clean) reference rows the p-value tests are used. */
@@ -41,6 +47,20 @@ const IS_PVALUE: Readonly<Record<DriftTest, boolean>> = {
   wasserstein: false,
   jensenshannon: false,
   psi: false,
+  perc_text_content_drift: false,
+  abs_text_content_drift: false,
+};
+
+/** The column types each test applies to (Evidently's `StatTest.allowed_feature_types`). */
+const TEST_TYPES: Readonly<Record<DriftTest, readonly InferredColumnType[]>> = {
+  ks: ['num'],
+  wasserstein: ['num'],
+  chisquare: ['num', 'cat'],
+  z: ['num', 'cat'],
+  jensenshannon: ['num', 'cat'],
+  psi: ['num', 'cat'],
+  perc_text_content_drift: ['text'],
+  abs_text_content_drift: ['text'],
 };
 
 /** Thrown when a column has no usable value on one side (Evidently raises ValueError there too). */
@@ -132,7 +152,8 @@ export function inferColumnType(values: readonly Cell[], dtype?: 'int' | 'float'
 }
 
 /** Evidently's automatic test for a cleaned column. */
-export function defaultTest(type: ColumnType, referenceRows: number, nUnique: number): DriftTest {
+export function defaultTest(type: InferredColumnType, referenceRows: number, nUnique: number): DriftTest {
+  if (type === 'text') return referenceRows > SMALL_REFERENCE_ROWS ? 'abs_text_content_drift' : 'perc_text_content_drift';
   if (referenceRows <= SMALL_REFERENCE_ROWS) {
     if (type === 'num' && nUnique > 5) return 'ks';
     return nUnique > 2 ? 'chisquare' : 'z';
@@ -155,14 +176,15 @@ function countUniqueUpTo(a: readonly (number | string)[], b: readonly (number | 
 /**
  * Drift of one column. `reference`/`current` may hold null/NaN/±inf (dropped first). Throws
  * `EmptyColumnError` when nothing is left on a side, and an Error when a `num` column holds strings or when
- * `ks`/`wasserstein` is asked for on a `cat` column (Evidently refuses those too). `chisquare` and `z` are
+ * a test is asked for a column type it does not apply to, e.g. `ks` on a `cat` column or a text test on a
+ * `num` one (Evidently refuses those too). A text column's values are read as strings. `chisquare` and `z` are
  * accepted on `num` columns by override, although Evidently only registers them for categorical columns,
  * because its automatic choice already applies them to numerical columns with few values.
  */
 export function columnDrift(
   reference: readonly Cell[],
   current: readonly Cell[],
-  type: ColumnType,
+  type: InferredColumnType,
   override?: DriftOverride,
   column = 'column',
 ): ColumnDrift {
@@ -178,11 +200,16 @@ export function columnDrift(
   }
   const test = override?.test ?? defaultTest(type, ref.length, countUniqueUpTo(ref, cur, 6));
   const threshold = override?.threshold ?? DEFAULT_THRESHOLDS[test];
-  if (!numerical && (test === 'ks' || test === 'wasserstein')) {
-    throw new Error(`Stattest ${test} isn't applicable to categorical column '${column}'`);
+  if (!TEST_TYPES[test].includes(type)) {
+    throw new Error(`Stattest ${test} isn't applicable to ${{ num: 'numerical', cat: 'categorical', text: 'text' }[type]} column '${column}'`);
   }
   let score: number;
   switch (test) {
+    case 'perc_text_content_drift':
+    case 'abs_text_content_drift': {
+      const text = textContentDrift(ref.map(String), cur.map(String), test, threshold, column);
+      return { type, test, score: text.score, threshold, drift: text.drift };
+    }
     case 'ks':
       prepared.sorted ??= Float64Array.from(ref as number[]).sort();
       score = ks2sampSorted(prepared.sorted, Float64Array.from(cur as number[]).sort()).pvalue;
@@ -217,18 +244,12 @@ export function datasetDrift(reference: Table, current: Table, opts: DriftOption
   const names = opts.columns ?? Object.keys(reference).filter((c) => Object.hasOwn(current, c));
   const columns: Record<string, ColumnDrift> = {};
   const skipped: string[] = [];
-  const text: string[] = [];
   for (const name of names) {
     const ref = Object.hasOwn(reference, name) ? reference[name] : undefined;
     const cur = Object.hasOwn(current, name) ? current[name] : undefined;
     if (ref === undefined) throw new Error(`Cannot find column '${name}' in reference dataset`);
     if (cur === undefined) throw new Error(`Cannot find column '${name}' in current dataset`);
     const type = opts.columnTypes?.[name] ?? inferColumnType(cur, opts.dtypes?.[name]);
-    // Evidently's text-content test is not implemented: listed, not tested, not counted (types.ts).
-    if (type === 'text') {
-      text.push(name);
-      continue;
-    }
     try {
       columns[name] = columnDrift(ref, cur, type, opts.overrides?.[name], name);
     } catch (err) {
@@ -248,6 +269,5 @@ export function datasetDrift(reference: Table, current: Table, opts: DriftOption
     columns,
   };
   if (opts.emptyColumns === 'skip') report.skipped_columns = skipped;
-  if (text.length) report.text_columns = text;
   return report;
 }

@@ -8,13 +8,12 @@ export type ColumnType = 'num' | 'cat';
 
 /**
  * What `inferColumnType` can say: a column type, or `text` (a string column whose values are mostly
- * distinct). Evidently tests a text column with a domain classifier (TF-IDF + SGD, ROC AUC); that test
- * is not implemented here, so a text column is listed in `text_columns` and left out of the drift share.
+ * distinct), which Evidently tests with a domain classifier (TF-IDF + SGD, ROC AUC; text.ts).
  */
 export type InferredColumnType = ColumnType | 'text';
 
 /** Evidently's stat-test names (`evidently.legacy.calculations.stattests.*`, `StatTest.name`). */
-export type DriftTest = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi';
+export type DriftTest = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi' | 'perc_text_content_drift' | 'abs_text_content_drift';
 
 /** One cell of a columnar table: a number, a string, or missing (`null`; NaN and ±Infinity also count as missing). */
 export type Cell = number | string | null;
@@ -23,9 +22,12 @@ export type Cell = number | string | null;
 export type Table = Record<string, Cell[]>;
 
 export interface ColumnDrift {
-  type: ColumnType;
+  type: InferredColumnType;
   test: DriftTest;
-  /** p-value for ks / chisquare / z; distance for wasserstein (normed) / jensenshannon / psi. */
+  /**
+   * p-value for ks / chisquare / z; distance for wasserstein (normed) / jensenshannon / psi; the domain
+   * classifier's ROC AUC for the text tests.
+   */
   score: number;
   threshold: number;
   drift: boolean;
@@ -42,12 +44,6 @@ export interface DriftReport {
   columns: Record<string, ColumnDrift>;
   /** Only with `emptyColumns: 'skip'`: columns left out because one side had no usable value. */
   skipped_columns?: string[];
-  /**
-   * Text columns (Evidently's rule: strings, more than half of them distinct), when there are any. Evidently
-   * runs its text-content drift test on them (a TF-IDF domain classifier); it is not implemented here, so
-   * they are not tested and not counted in `drift_share` — the one place this report departs from Evidently.
-   */
-  text_columns?: string[];
 }
 
 export interface DriftOverride {
