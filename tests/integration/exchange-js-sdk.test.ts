@@ -166,8 +166,12 @@ describe('arena exchange with the JS SDK v4', () => {
     expect(fills.length).toBe(wantFills);
     expect(new Set(fills.map((f) => f.id)).size).toBe(fills.length);
 
+    const open = await t.getAllOrders({ status: 'open', limit: 500 });
+    const clientId = new Map(open.map((o) => [o.id, o.clientOrderId]));
     const canceled = await t.deleteAllOrders();
-    expect(canceled.length).toBeGreaterThan(0);
+    // One cancel per open order or OCO group (canceling a take-profit leg cancels its stop-loss sibling).
+    expect(canceled.map((x) => clientId.get(x.id as string)).sort()).toEqual(['js-bracket:take_profit', 'js-limit-2', 'js-oco']);
+    expect(await t.getAllOrders({ status: 'open', limit: 500 })).toEqual([]);
     expect(canceled.every((x) => UUID.test(x.id as string) && x.status === 200)).toBe(true);
     const closed = await p.deleteAllOpenPositions({ cancelOrders: true });
     expect(closed.map((x) => [x.symbol, x.status])).toEqual([
