@@ -60,7 +60,7 @@ describe('arena exchange speaks Alpaca', () => {
     expect(acct).toMatchObject({ status: 'ACTIVE', currency: 'USD', equity: '100000' });
     const noKey = await fetch(`${ex.url}/v2/account`);
     expect(noKey.status).toBe(401);
-    expect(await noKey.json()).toEqual({ code: 40110000, message: 'request is not authorized' });
+    expect(await noKey.json()).toEqual({ message: 'unauthorized' });
     const bars = (await (await fetch(`${ex.url}/v2/stocks/bars?symbols=MSFT,AAPL&timeframe=1Day&start=2017-11-01&end=2017-11-30&feed=iex`, { headers: h })).json()) as { bars: Record<string, { t: string; c: number }[]> };
     expect(bars.bars.MSFT?.at(-1)).toMatchObject({ t: '2017-11-08T05:00:00Z' });
     expect(typeof bars.bars.AAPL?.[0]?.c).toBe('number');

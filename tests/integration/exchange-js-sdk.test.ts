@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Alpaca, NotFoundError, PermissionError, TimeFrame, ValidationError } from '@alpacahq/alpaca-trade-api';
+import { Alpaca, AuthError, NotFoundError, PermissionError, TimeFrame, ValidationError } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nyDateTime, ReplayClock } from '../../src/adapters/clock.ts';
 import { sampleMarketData } from '../../src/adapters/market/csv.ts';
@@ -139,8 +139,10 @@ describe('arena exchange with the JS SDK v4', () => {
     // Filters: the JS SDK sends after/until verbatim and nested=true in lower case.
     const since = await t.getAllOrders({ status: 'all', after: '2017-11-09T14:00:00Z', limit: 500 });
     expect(since.map((o) => o.clientOrderId).sort()).toEqual(['js-limit-2', 'js-oco', 'js-oco:stop_loss']);
+    // nested=true rolls a leg up only under a parent the same query lists: the buy brackets' sell legs are listed themselves, the OCO's leg under it.
     const sells = await t.getAllOrders({ status: 'all', side: 'sell', nested: true, limit: 500 });
-    expect(sells.map((o) => o.clientOrderId).sort()).toEqual(['js-oco']);
+    expect(sells.map((o) => o.clientOrderId).sort()).toEqual(['js-bracket:stop_loss', 'js-bracket:take_profit', 'js-oco', 'js-oto:stop_loss']);
+    expect(sells.find((o) => o.clientOrderId === 'js-oco')?.legs?.map((l) => l.clientOrderId)).toEqual(['js-oco:stop_loss']);
     const msft = await t.getAllOrders({ status: 'all', symbols: 'MSFT', limit: 500, direction: 'asc' });
     expect(msft.length).toBe(42); // the burst, the OCO and its leg
     expect(msft.every((o) => o.symbol === 'MSFT')).toBe(true);
@@ -193,5 +195,21 @@ describe('arena exchange with the JS SDK v4', () => {
     expect(latest.bars?.AAPL?.c).toBe(bar('AAPL', '2017-11-10').close);
     const trades = await a.marketData.stocks.stockLatestTrades({ symbols: 'AAPL' });
     expect(trades.trades?.AAPL?.p).toBe(bar('AAPL', '2017-11-13').open);
+  });
+
+  it('bad keys: the trading API answers 401 (AuthError), the data API 403 (PermissionError), as Alpaca does', async () => {
+    const guarded = await startAlpacaExchange({ market, clock, stateDir: mkdtempSync(path.join(tmpdir(), 'arena-js-keys-')), accounts: [{ key_id: 'PKJSKEYS', secret_key: 'the-right-secret' }] });
+    try {
+      const wrong = sdk(guarded.url, 'PKJSKEYS', 'not-the-secret');
+      const trading = await errorOf(wrong.trading.account.getAccount());
+      expect(trading.err).toBeInstanceOf(AuthError);
+      expect(trading.status).toBe(401);
+      const data = await errorOf(wrong.marketData.stocks.stockLatestTrades({ symbols: 'AAPL' }));
+      expect(data.err).toBeInstanceOf(PermissionError);
+      expect(data.status).toBe(403);
+      expect((await sdk(guarded.url, 'PKJSKEYS', 'the-right-secret').trading.account.getAccount()).status).toBe('ACTIVE');
+    } finally {
+      await guarded.close();
+    }
   });
 });

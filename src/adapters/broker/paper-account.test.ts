@@ -7,6 +7,7 @@ import { InMemoryMarketData } from '../market/memory.ts';
 import type { Bar } from '../../domain/market/types.ts';
 import { BrokerError } from '../../domain/trading/errors.ts';
 import { bestGainWorstLossStrategy } from '../../domain/trading/strategies/index.ts';
+import type { Order } from '../../domain/trading/types.ts';
 import { PaperAccount, type PaperAccountOptions } from './paper-account.ts';
 
 // Two symbols over three sessions (Thu 11-09, Fri 11-10, Mon 11-13).
@@ -159,5 +160,51 @@ describe('PaperAccount: settlement only when the clock crosses an auction', () =
     await acct.account();
     expect(lookups).toBeGreaterThanOrEqual(520);
     expect(lookups).toBeLessThan(600);
+  });
+});
+
+describe('PaperAccount: GET /v2/orders?nested=true', () => {
+  it('rolls legs up under a listed parent, and lists live legs on their own once the parent is closed', async () => {
+    const { acct, clock } = await account();
+    const parent = await acct.submitOrder({ symbol: 'AAA', qty: 10, side: 'buy', type: 'market', time_in_force: 'gtc', order_class: 'bracket', take_profit: { limit_price: 120 }, stop_loss: { stop_price: 80 }, client_order_id: 'br' });
+    const shape = (list: (Order & { legs?: Order[] })[]) => list.map((o) => [o.client_order_id, o.status, (o.legs ?? []).map((l) => l.client_order_id)]);
+    // Before the open: the parent is open, its legs held under it.
+    expect(shape(await acct.orders({ status: 'open', nested: true }))).toEqual([['br', 'accepted', ['br:take_profit', 'br:stop_loss']]]);
+    // The parent fills at the open: it is closed, and its two sell legs are live.
+    clock.advanceTo(nyDateTime('2017-11-09', '10:00'));
+    expect((await acct.orderById(parent.id))?.status).toBe('filled');
+    expect(shape(await acct.orders({ status: 'open', nested: true, direction: 'asc' }))).toEqual([
+      ['br:take_profit', 'new', []],
+      ['br:stop_loss', 'new', []],
+    ]);
+    expect(shape(await acct.orders({ status: 'open', nested: true, side: 'sell', symbols: ['AAA'] }))).toHaveLength(2);
+    // Where the parent is listed, the legs are under it, not listed twice.
+    expect(shape(await acct.orders({ status: 'all', nested: true }))).toEqual([['br', 'filled', ['br:take_profit', 'br:stop_loss']]]);
+    expect(shape(await acct.orders({ status: 'closed', nested: true }))).toEqual([['br', 'filled', ['br:take_profit', 'br:stop_loss']]]);
+    // A filter the parent fails (it is a buy) lists the legs themselves.
+    expect(shape(await acct.orders({ status: 'all', nested: true, side: 'sell' }))).toHaveLength(2);
+  });
+});
+
+describe('PaperAccount: PATCH /v2/orders/{id} refuses what POST refuses', () => {
+  it('a stop order cannot become opg; a trail_percent cannot reach 100; a valid patch still replaces', async () => {
+    const { acct, clock } = await account();
+    clock.advanceTo(nyDateTime('2017-11-09', '10:00'));
+    const refusal = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof BrokerError ? `${e.kind}: ${e.message}` : String(e)));
+    const stop = await acct.submitOrder({ symbol: 'AAA', qty: 1, side: 'buy', type: 'stop', stop_price: 110, time_in_force: 'day', client_order_id: 'stop' });
+    expect(await refusal(acct.submitOrder({ symbol: 'AAA', qty: 1, side: 'buy', type: 'stop', stop_price: 110, time_in_force: 'opg', client_order_id: 'stop-opg' }))).toBe('validation: time_in_force opg is for market and limit orders only');
+    expect(await refusal(acct.replaceOrder(stop.id, { time_in_force: 'opg', client_order_id: 'stop-2' }))).toBe('validation: time_in_force opg is for market and limit orders only');
+    expect(await refusal(acct.replaceOrder(stop.id, { limit_price: 111, client_order_id: 'stop-3' }))).toBe('validation: stop orders require no limit price');
+    const trailing = await acct.submitOrder({ symbol: 'AAA', qty: 1, side: 'buy', type: 'trailing_stop', trail_percent: 5, time_in_force: 'day', client_order_id: 'trail' });
+    for (const trail of [100, 150]) expect(await refusal(acct.replaceOrder(trailing.id, { trail, client_order_id: `trail-${trail}` }))).toBe('validation: trail_percent must be between 0 and 100');
+    expect(await refusal(acct.replaceOrder(stop.id, { trail: 5, client_order_id: 'stop-4' }))).toBe('validation: only trailing_stop orders have a trail');
+    // Nothing was replaced by the refused patches.
+    expect((await acct.orders({ status: 'open', direction: 'asc' })).map((o) => [o.client_order_id, o.status])).toEqual([
+      ['stop', 'new'],
+      ['trail', 'new'],
+    ]);
+    const replaced = await acct.replaceOrder(trailing.id, { trail: 10, client_order_id: 'trail-10' });
+    expect(replaced).toMatchObject({ replaces: trailing.id, trail_percent: 10, status: 'new' });
+    expect(await refusal(acct.replaceOrder(stop.id, { stop_price: 112, time_in_force: 'gtc', client_order_id: 'stop-5' }))).toBe('ok');
   });
 });

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { Book, round } from '../../domain/trading/book.ts';
 import { BrokerError } from '../../domain/trading/errors.ts';
 import { atAuction, hwmAfter, type Auction } from '../../domain/trading/fill-model.ts';
-import { buyClaim, checkOrderRequest, checkPriceIncrement, commissionFor, sellCredit, type Claim, type Terms } from '../../domain/trading/order-rules.ts';
+import { buyClaim, checkOrderRequest, commissionFor, requestOf, sellCredit, type Claim, type Terms } from '../../domain/trading/order-rules.ts';
 import { isoNy, nextSession, nyMidnight, previousSession, sessionAtOrAfterMs, type SessionMs } from '../../domain/trading/auctions.ts';
 import { Ledger, type LedgerStore } from './ledger.ts';
 import type { LedgerEvent } from '../../domain/trading/ledger-events.ts';
@@ -561,19 +561,28 @@ export class PaperAccount implements Broker {
     // Orders are kept in submission order (submitted_at never decreases: the clock only moves forward).
     const source: readonly Order[] = status === 'open' ? b.openSequence() : b.sequence;
     const asc = query.direction === 'asc';
+    // The query's filters (the time window apart: the loop stops at its end).
+    const matches = (o: Order): boolean => (status === 'all' || b.isOpen(o.id) === (status === 'open')) && (!symbols || symbols.has(o.symbol)) && (!query.side || o.side === query.side);
+    const inWindow = (o: Order): boolean => {
+      const t = Date.parse(o.submitted_at);
+      return t > after && t < until;
+    };
     const out: Order[] = [];
     for (let k = 0; k < source.length && out.length < limit; k++) {
       const o = source[asc ? k : source.length - 1 - k] as Order;
-      if (status !== 'all' && b.isOpen(o.id) !== (status === 'open')) continue;
-      if (query.nested && o.parent_id) continue;
-      if (symbols && !symbols.has(o.symbol)) continue;
-      if (query.side && o.side !== query.side) continue;
+      if (!matches(o)) continue;
       if (after !== -Infinity || until !== Infinity) {
         const t = Date.parse(o.submitted_at);
         if (!(t > after && t < until)) {
           if (asc ? t >= until : t <= after) break;
           continue;
         }
+      }
+      if (query.nested && o.parent_id) {
+        // A leg rolls up under its parent only if this query lists the parent: once a bracket's parent
+        // has filled, `status=open` drops it, and its live legs must then be listed on their own.
+        const parent = b.orders.get(o.parent_id);
+        if (parent && matches(parent) && inWindow(parent)) continue;
       }
       out.push(this.view(o, now, query.nested));
     }
@@ -669,13 +678,19 @@ export class PaperAccount implements Broker {
         if (mark === null || req.notional > available * mark + 1e-6) throw this.insufficientQty(req.symbol, mark ? floor9(req.notional / mark) : req.notional, now);
       } else if ((req.qty as number) > available + 1e-9) throw this.insufficientQty(req.symbol, req.qty as number, now);
     } else {
-      if (mark === null) throw new BrokerError('validation', `no price for ${req.symbol} yet`);
-      const c = buyClaim(order, this.terms);
-      const cost = c.units * mark + c.fixed;
-      const bp = this.buyingPower(now, this.firstAuctionMs(order.time_in_force, now));
-      if (cost > bp + 1e-6) throw new BrokerError('insufficient_buying_power', 'insufficient buying power', { buying_power: String(round(bp, 2)), cost_basis: String(round(cost, 2)) });
+      this.checkBuyingPower(order, now);
     }
     return { order, legs };
+  }
+
+  /** Refuses a buy whose estimated cost exceeds the buying power at its first auction (plus `released`: what the order it replaces held). */
+  private checkBuyingPower(order: Order, now: number, released = 0): void {
+    const mark = this.markPrice(order.symbol, now);
+    if (mark === null) throw new BrokerError('validation', `no price for ${order.symbol} yet`);
+    const c = buyClaim(order, this.terms);
+    const cost = c.units * mark + c.fixed;
+    const bp = this.buyingPower(now, this.firstAuctionMs(order.time_in_force, now)) + released;
+    if (cost > bp + 1e-6) throw new BrokerError('insufficient_buying_power', 'insufficient buying power', { buying_power: String(round(bp, 2)), cost_basis: String(round(cost, 2)) });
   }
 
   cancelOrder(orderId: string): Promise<void> {
@@ -712,21 +727,14 @@ export class PaperAccount implements Broker {
       if (['accepted', 'pending_new', 'pending_cancel', 'pending_replace', 'held'].includes(status)) throw new BrokerError('not_replaceable', `order is not replaceable in status ${status}`, { id: orderId });
       if (old.notional) throw new BrokerError('not_replaceable', 'notional orders cannot be replaced', { id: orderId });
       if (b.byClientId.has(patch.client_order_id)) throw new BrokerError('duplicate_client_order_id', 'client_order_id must be unique', { client_order_id: patch.client_order_id });
+      // What only a replacement restricts; everything else is POST's rules, run on the merged order below.
       if (patch.qty !== undefined) {
         if (!(patch.qty > 0) || !Number.isInteger(patch.qty)) throw new BrokerError('validation', 'qty must be a whole number > 0');
         if (!Number.isInteger(old.qty)) throw new BrokerError('validation', 'You can only patch full shares');
       }
       if (old.parent_id && (patch.qty !== undefined || patch.time_in_force !== undefined || patch.trail !== undefined)) throw new BrokerError('validation', 'legs of an order can only change limit_price and stop_price');
-      if (patch.limit_price !== undefined) {
-        if (old.type !== 'limit' && old.type !== 'stop_limit') throw new BrokerError('validation', `${old.type} orders have no limit_price`);
-        checkPriceIncrement('limit_price', patch.limit_price);
-      }
-      if (patch.stop_price !== undefined) {
-        if (old.type !== 'stop' && old.type !== 'stop_limit') throw new BrokerError('validation', `${old.type} orders have no stop_price`);
-        checkPriceIncrement('stop_price', patch.stop_price);
-      }
-      if (patch.trail !== undefined && (old.type !== 'trailing_stop' || !(patch.trail > 0))) throw new BrokerError('validation', old.type !== 'trailing_stop' ? 'only trailing_stop orders have a trail' : 'trail must be > 0');
-      if (patch.time_in_force !== undefined && !['day', 'gtc', 'opg', 'cls'].includes(patch.time_in_force)) throw new BrokerError('validation', `invalid time_in_force ${patch.time_in_force}`);
+      // `trail` is the one field without a place of its own: it is the trail_price or trail_percent the order has.
+      if (patch.trail !== undefined && old.type !== 'trailing_stop') throw new BrokerError('validation', 'only trailing_stop orders have a trail');
       const t = isoNy(now);
       const next: Order = {
         ...old,
@@ -748,13 +756,11 @@ export class PaperAccount implements Broker {
         triggered_at: null,
         hwm: null,
       };
+      checkOrderRequest(requestOf(next, (old.leg_ids ?? []).map((id) => b.orders.get(id) as Order)), { fractionalTrading: b.config.fractional_trading });
       if (next.side === 'buy') {
-        const mark = this.markPrice(next.symbol, now) ?? 0;
+        // The old order's claim is released by the replacement, so it counts as buying power here.
         const was = this.claims.get(old.id);
-        const c = buyClaim(next, this.terms);
-        const bp = this.buyingPower(now, this.firstAuctionMs(next.time_in_force, now)) + (was ? was.units * mark + was.fixed : 0);
-        const cost = c.units * mark + c.fixed;
-        if (cost > bp + 1e-6) throw new BrokerError('insufficient_buying_power', 'insufficient buying power', { buying_power: String(round(bp, 2)), cost_basis: String(round(cost, 2)) });
+        this.checkBuyingPower(next, now, was ? was.units * (this.markPrice(next.symbol, now) ?? 0) + was.fixed : 0);
       } else if (!old.parent_id || old.leg_role !== 'stop_loss') {
         const available = this.sellable(next.symbol, now) + old.qty;
         if (next.qty > available + 1e-9) throw this.insufficientQty(next.symbol, next.qty, now);

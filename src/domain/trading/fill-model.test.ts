@@ -79,6 +79,19 @@ describe('fill model on daily bars', () => {
     expect(atAuction(byPrice, open, 95)).toEqual({ kind: 'fill', price: 100 * 1.001 });
   });
 
+  it('an order live since the open sees the open first: a gap through its price fills at the open, not at a price the day never traded', () => {
+    // A bracket whose entry filled at this open: its legs were live from the open, evaluated at the close.
+    const gapDown = { ...closeAllDay, bar: { date: '2017-11-09', open: 90, high: 92, low: 88, close: 91, volume: 1000 } };
+    expect(atAuction(order({ side: 'sell', type: 'stop', stop_price: 95 }), gapDown)).toEqual({ kind: 'fill', price: 90 * 0.999 });
+    expect(atAuction(order({ type: 'limit', limit_price: 95 }), gapDown)).toEqual({ kind: 'fill', price: 90 * 1.001 });
+    expect(atAuction(order({ side: 'sell', type: 'stop_limit', stop_price: 95, limit_price: 89 }), gapDown)).toEqual({ kind: 'fill', price: 90 * 0.999 });
+    expect(atAuction(order({ side: 'sell', type: 'stop_limit', stop_price: 95, limit_price: 93 }), gapDown)).toEqual({ kind: 'trigger' }); // high 92 never reaches 93
+    expect(atAuction(order({ side: 'sell', type: 'stop_limit', stop_price: 95, limit_price: 91.5 }), gapDown)).toEqual({ kind: 'fill', price: 91.5 });
+    expect(atAuction(order({ side: 'sell', type: 'trailing_stop', trail_percent: 5 }), gapDown, 100)).toEqual({ kind: 'fill', price: 90 * 0.999 });
+    // Without a gap the day's range decides, as before.
+    expect(atAuction(order({ side: 'sell', type: 'stop', stop_price: 89 }), gapDown)).toEqual({ kind: 'fill', price: 89 * 0.999 });
+  });
+
   it('a close-only series executes nothing at the open (its close is not known yet)', () => {
     const closeOnlyBar: Bar = { date: '2017-11-09', open: null, high: null, low: null, close: 50, volume: null };
     expect(atAuction(order({}), { ...open, bar: closeOnlyBar })).toEqual({ kind: 'none' });

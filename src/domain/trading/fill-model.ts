@@ -7,11 +7,13 @@
  * - market: fills at the first auction after it is live (the open if it was placed before the
  *   open, else the close), at that price with slippage against the trader;
  * - limit buy at L: at the open if open <= L, at min(open + slippage, L); at the close, if it was
- *   live since the open and the day's low reached L, at L; if it was placed during the session (the
+ *   live since the open (an order that went live at the open, such as a bracket's legs, sees the open
+ *   first: open <= L fills as at the open) and the day's low reached L, at L; if it was placed during the session (the
  *   part of the day after it is unknown), only the close counts: close <= L, at min(close + slippage, L).
  *   Sells mirror this with the high;
  * - stop buy at S: at the open if open >= S (gapped through: the open with slippage); at the close,
- *   if live since the open and the high reached S, at S with slippage; placed during the session:
+ *   if live since the open: gapped through at the open, the open with slippage, else if the high
+ *   reached S, at S with slippage; placed during the session:
  *   close >= S, at the close with slippage. Sells mirror this with the low;
  * - stop-limit: the stop triggers as above, then it rests as a limit order at L (it fills in the
  *   same auction when the trigger price satisfies the limit);
@@ -82,12 +84,16 @@ export function atAuction(o: Order, input: AuctionInput, hwm: number | null = nu
     case 'limit': {
       const limit = o.limit_price as number;
       if (point !== null) return within(point, limit) ? { kind: 'fill', price: capped(point, limit) } : NONE;
+      // Live since the open, the open is the day's first price: a better open fills there.
+      if (within(open, limit)) return { kind: 'fill', price: capped(open, limit) };
       return (buy ? low <= limit : high >= limit) ? { kind: 'fill', price: limit } : NONE;
     }
     case 'stop': {
       const stop = o.stop_price as number;
       const through = (p: number) => (buy ? p >= stop : p <= stop);
       if (point !== null) return through(point) ? { kind: 'fill', price: slip(point) } : NONE;
+      // An open that gapped through the stop fills at the open, not at a stop price the day never traded.
+      if (through(open)) return { kind: 'fill', price: slip(open) };
       return (buy ? high >= stop : low <= stop) ? { kind: 'fill', price: slip(stop) } : NONE;
     }
     case 'stop_limit': {
@@ -96,11 +102,17 @@ export function atAuction(o: Order, input: AuctionInput, hwm: number | null = nu
       const through = (p: number) => (buy ? p >= stop : p <= stop);
       if (o.triggered_at) {
         if (point !== null) return within(point, limit) ? { kind: 'fill', price: capped(point, limit) } : NONE;
+        if (within(open, limit)) return { kind: 'fill', price: capped(open, limit) };
         return (buy ? low <= limit : high >= limit) ? { kind: 'fill', price: limit } : NONE;
       }
       if (point !== null) {
         if (!through(point)) return NONE;
         return within(point, limit) ? { kind: 'fill', price: capped(point, limit) } : { kind: 'trigger' };
+      }
+      if (through(open)) {
+        // Triggered by the open's gap: the open if the limit allows, else the limit if the day reaches it.
+        if (within(open, limit)) return { kind: 'fill', price: capped(open, limit) };
+        return (buy ? low <= limit : high >= limit) ? { kind: 'fill', price: limit } : { kind: 'trigger' };
       }
       if (!(buy ? high >= stop : low <= stop)) return NONE;
       // Triggered during the day at the stop: it fills there if the limit allows, else it rests.
@@ -110,6 +122,7 @@ export function atAuction(o: Order, input: AuctionInput, hwm: number | null = nu
       if (hwm === null) return NONE;
       const stop = trailingStopPrice(o, hwm);
       if (point !== null) return (buy ? point >= stop : point <= stop) ? { kind: 'fill', price: slip(point) } : NONE;
+      if (buy ? open >= stop : open <= stop) return { kind: 'fill', price: slip(open) };
       return (buy ? high >= stop : low <= stop) ? { kind: 'fill', price: slip(stop) } : NONE;
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from './errors.ts';
-import { buyClaim, checkOrderRequest, commissionFor, sellCredit } from './order-rules.ts';
+import { buyClaim, checkOrderRequest, commissionFor, requestOf, sellCredit } from './order-rules.ts';
 import type { Order, OrderRequest } from './types.ts';
 
 const req = (o: Partial<OrderRequest>): OrderRequest => ({ symbol: 'X', side: 'buy', type: 'market', time_in_force: 'day', client_order_id: 'c', qty: 1, ...o });
@@ -45,6 +45,28 @@ describe('order rules', () => {
     expect(refusal(req({ order_class: 'oto', take_profit: { limit_price: 120 }, stop_loss: { stop_price: 90 } }))).toMatch(/exactly one/);
     expect(refusal(req({ order_class: 'bracket', qty: 1.5, take_profit: { limit_price: 120 }, stop_loss: { stop_price: 90 } }))).toMatch(/whole-share/);
     expect(refusal(req({ take_profit: { limit_price: 120 } }))).toMatch(/need order_class/);
+  });
+
+  it('requestOf: an order as the request that would create it, so a replacement is checked by the same rules', () => {
+    const o = (x: Partial<Order>) => ({ symbol: 'X', side: 'buy', type: 'market', time_in_force: 'day', client_order_id: 'c', qty: 2, limit_price: null, stop_price: null, trail_price: null, trail_percent: null, order_class: 'simple', ...x }) as Order;
+    expect(requestOf(o({ type: 'stop', stop_price: 10 }))).toEqual({ symbol: 'X', side: 'buy', type: 'stop', time_in_force: 'day', client_order_id: 'c', qty: 2, stop_price: 10 });
+    // The two review findings: POST refuses these, so a patched order showing them is refused too.
+    expect(refusal(requestOf(o({ type: 'stop', stop_price: 10, time_in_force: 'opg' })))).toBe('validation: time_in_force opg is for market and limit orders only');
+    expect(refusal(requestOf(o({ type: 'trailing_stop', trail_percent: 100 })))).toBe('validation: trail_percent must be between 0 and 100');
+    expect(requestOf(o({ qty: 0, notional: 50 }))).toMatchObject({ notional: 50 });
+    expect(requestOf(o({ qty: 0, notional: 50 }))).not.toHaveProperty('qty');
+    // A bracket parent carries its legs' current prices; a leg is a plain order.
+    const tp = o({ id: 'tp', side: 'sell', type: 'limit', limit_price: 120, order_class: 'bracket', parent_id: 'p', leg_role: 'take_profit' });
+    const sl = o({ id: 'sl', side: 'sell', type: 'stop_limit', stop_price: 90, limit_price: 89, order_class: 'bracket', parent_id: 'p', leg_role: 'stop_loss' });
+    const parent = o({ id: 'p', order_class: 'bracket', time_in_force: 'gtc', leg_ids: ['tp', 'sl'] });
+    expect(requestOf(parent, [tp, sl])).toMatchObject({ order_class: 'bracket', take_profit: { limit_price: 120 }, stop_loss: { stop_price: 90, limit_price: 89 } });
+    expect(refusal(requestOf(parent, [tp, sl]))).toBe('ok');
+    expect(refusal(requestOf({ ...parent, time_in_force: 'opg' }, [tp, sl]))).toBe('validation: bracket orders must be day or gtc');
+    expect(requestOf(sl)).not.toHaveProperty('order_class');
+    expect(refusal(requestOf(sl))).toBe('ok');
+    // An OCO parent is its own take-profit.
+    const oco = o({ id: 'q', side: 'sell', type: 'limit', limit_price: 120, order_class: 'oco', time_in_force: 'gtc' });
+    expect(refusal(requestOf(oco, [{ ...sl, limit_price: null, type: 'stop', order_class: 'oco' }]))).toBe('ok');
   });
 
   it('claims and credits: what an open order holds of buying power, per share at the last price or fixed', () => {

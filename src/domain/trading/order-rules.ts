@@ -167,3 +167,28 @@ export function checkOrderRequest(req: OrderRequest, opts: { fractionalTrading: 
     if (req.side !== 'buy') throw new BrokerError('forbidden', 'account is not allowed to short');
   }
 }
+
+/**
+ * The request an open order stands for: what POST would have been sent to create it as it now is
+ * (its legs' current prices as take_profit/stop_loss). A replacement (PATCH) is checked by merging
+ * the patch into the order and running this through checkOrderRequest, so PATCH refuses what POST
+ * refuses. A leg is checked as the plain order it is (its bracket's rules bound the entry only).
+ */
+export function requestOf(o: Order, legs: readonly Order[] = []): OrderRequest {
+  const req: OrderRequest = { symbol: o.symbol, side: o.side, type: o.type, time_in_force: o.time_in_force, client_order_id: o.client_order_id };
+  if (o.notional) req.notional = o.notional;
+  else req.qty = o.qty;
+  if (o.limit_price != null) req.limit_price = o.limit_price;
+  if (o.stop_price != null) req.stop_price = o.stop_price;
+  if (o.trail_price != null) req.trail_price = o.trail_price;
+  if (o.trail_percent != null) req.trail_percent = o.trail_percent;
+  if (o.extended_hours) req.extended_hours = true;
+  const cls = o.order_class ?? 'simple';
+  if (o.parent_id || cls === 'simple') return req;
+  req.order_class = cls;
+  const tp = cls === 'oco' ? o : legs.find((l) => l.leg_role === 'take_profit');
+  const sl = legs.find((l) => l.leg_role === 'stop_loss');
+  if (tp?.limit_price != null) req.take_profit = { limit_price: tp.limit_price };
+  if (sl?.stop_price != null) req.stop_loss = { stop_price: sl.stop_price, ...(sl.limit_price != null ? { limit_price: sl.limit_price } : {}) };
+  return req;
+}

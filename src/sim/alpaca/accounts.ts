@@ -33,7 +33,11 @@ export const accountsFileSchema = z.array(
 );
 export type AccountsFile = z.infer<typeof accountsFileSchema>;
 
-const unauthorized = () => new HttpError(401, { code: 40110000, message: 'request is not authorized' });
+/** Which API a key pair is checked for: they refuse bad keys differently. */
+export type KeyCheckedBy = 'trading' | 'data';
+
+/** Bad keys as Alpaca answers them (PROTOCOLS.md): trading 401 `{"message":"unauthorized"}`, market data 403. */
+const refused = (api: KeyCheckedBy) => (api === 'data' ? new HttpError(403, { message: 'forbidden' }) : new HttpError(401, { message: 'unauthorized' }));
 
 /** Compares two secrets in constant time (their digests, so lengths do not leak either). */
 export function sameSecret(a: string, b: string): boolean {
@@ -76,12 +80,12 @@ export class AccountRegistry {
   }
 
   /** Checks a key pair: with `--accounts` it must be listed with that secret; without, any non-empty pair opens an account. */
-  authenticate(key: unknown, secret: unknown): { key: string; secret: string } {
-    if (typeof key !== 'string' || typeof secret !== 'string' || !key || !secret) throw unauthorized();
+  authenticate(key: unknown, secret: unknown, api: KeyCheckedBy = 'trading'): { key: string; secret: string } {
+    if (typeof key !== 'string' || typeof secret !== 'string' || !key || !secret) throw refused(api);
     // A pair already checked is found by its exact text; any other goes through the constant-time comparison.
     if (this.allowed && !this.open.has(`${key}\0${secret}`)) {
       const entry = this.allowed.get(key);
-      if (!entry || !sameSecret(entry.secret_key, secret)) throw unauthorized();
+      if (!entry || !sameSecret(entry.secret_key, secret)) throw refused(api);
     }
     return { key, secret };
   }

@@ -84,10 +84,10 @@ function barsPage(ctx: ExchangeContext, req: FastifyRequest, symbols: string[], 
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ExchangeContext): void {
-  // The data API checks the key pair like the trading API (with --accounts, the secret must match).
+  // The data API checks the key pair like the trading API (with --accounts, the secret must match), but refuses with 403 as Alpaca's does.
   app.addHook('onRequest', (req, _reply, done) => {
     try {
-      if (req.url.startsWith('/v2/stocks')) ctx.registry.authenticate(req.headers['apca-api-key-id'], req.headers['apca-api-secret-key']);
+      if (req.url.startsWith('/v2/stocks')) ctx.registry.authenticate(req.headers['apca-api-key-id'], req.headers['apca-api-secret-key'], 'data');
       done();
     } catch (err) {
       done(err as Error);

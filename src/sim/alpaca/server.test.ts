@@ -41,16 +41,22 @@ describe('arena exchange guards', () => {
     await ex.close();
   });
 
-  it('with --accounts the data API checks the secret like the trading API; error bodies carry a code', async () => {
+  it('with --accounts the data API checks the secret like the trading API; bad keys: trading 401, market data 403', async () => {
     const ex = await startAlpacaExchange({ market: await market(), clock: new ReplayClock({ start: nyDateTime('2017-11-08', '16:30') }), stateDir: tmp(), accounts: [{ key_id: 'PKA', secret_key: 'secret-a' }] });
     const bars = (h: Record<string, string>) => fetch(`${ex.url}/v2/stocks/bars?symbols=MSFT&timeframe=1Day&start=2017-11-01`, { headers: h });
     expect((await bars(keys())).status).toBe(200);
     const wrong = await bars(keys('PKA', 'not-the-secret'));
-    expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toEqual({ code: 40110000, message: 'request is not authorized' });
-    expect((await bars({})).status).toBe(401);
-    expect((await fetch(`${ex.url}/v2/account`, { headers: keys('PKA', 'not-the-secret') })).status).toBe(401);
-    expect((await fetch(`${ex.url}/v2/account`, { headers: keys('PKOTHER', 'secret-a') })).status).toBe(401);
+    expect(wrong.status).toBe(403);
+    expect(await wrong.json()).toEqual({ message: 'forbidden' });
+    const none = await bars({});
+    expect(none.status).toBe(403);
+    expect(await none.json()).toEqual({ message: 'forbidden' });
+    expect((await fetch(`${ex.url}/v2/stocks/MSFT/trades/latest`, { headers: keys('PKOTHER', 'secret-a') })).status).toBe(403);
+    for (const h of [keys('PKA', 'not-the-secret'), keys('PKOTHER', 'secret-a'), {}]) {
+      const res = await fetch(`${ex.url}/v2/account`, { headers: h });
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe('{"message":"unauthorized"}');
+    }
     const unknown = await fetch(`${ex.url}/v2/stocks/MSFT/quotes/latest`, { headers: keys() });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 40410000 });

@@ -10,11 +10,11 @@ import { nyMidnight, isoNy, sessionOfDate } from '../../domain/trading/auctions.
 import { trailingStopPrice } from '../../domain/trading/fill-model.ts';
 import type { Account, AccountConfig, Fill, Order, Position } from '../../domain/trading/types.ts';
 
-/** An error answered with Alpaca's body: `{code, message}` plus any fields Alpaca adds. */
+/** An error answered with Alpaca's body: `{code, message}` plus any fields Alpaca adds (bad keys: `{message}` alone, as Alpaca's gateway answers). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { code: number; message: string } & Record<string, unknown>,
+    readonly body: { code?: number; message: string } & Record<string, unknown>,
   ) {
     super(body.message);
   }
@@ -189,6 +189,7 @@ export function positionJson(p: Position): Record<string, unknown> {
   };
 }
 
+/** No `pattern_day_trader`, `daytrade_count` or `daytrading_buying_power`: Alpaca removed them in 2026 (PROTOCOLS.md). */
 export function accountJson(a: Account, uuid: string): Record<string, unknown> {
   const bp = dec(a.buying_power);
   return {
@@ -199,7 +200,6 @@ export function accountJson(a: Account, uuid: string): Record<string, unknown> {
     currency: a.currency,
     buying_power: bp,
     regt_buying_power: bp,
-    daytrading_buying_power: '0',
     effective_buying_power: bp,
     non_marginable_buying_power: dec(a.non_marginable_buying_power ?? a.buying_power),
     options_buying_power: '0',
@@ -218,8 +218,6 @@ export function accountJson(a: Account, uuid: string): Record<string, unknown> {
     last_maintenance_margin: '0',
     sma: '0',
     multiplier: String(a.multiplier),
-    pattern_day_trader: false,
-    daytrade_count: 0,
     trading_blocked: false,
     transfers_blocked: false,
     account_blocked: false,
