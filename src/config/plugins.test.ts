@@ -89,6 +89,41 @@ describe('team plug-ins', () => {
     expect(await failure(team('{ module: ./bind-throws.ts }', { 'bind-throws.ts': throwing }), true)).toMatch(/: strategy\.module: expected a plug-in that binds its parameters; it threw: cannot read x of undefined$/);
   });
 
+  it('a plug-in decide that is async or returns the wrong shape throws a PluginError at once, never an unhandled rejection', async () => {
+    const strategyOf = (name: string, decide: string) => ({ [name]: `import { z } from 'zod';\nexport default { kind: '${name.replace('.ts', '')}', schema: z.object({}), ${decide} };\n` });
+    const input = { predictions: [], closes: {}, cash: 1000, equity: 1000, positions: {} };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (const [name, decide, problem] of [
+        ['async-throws.ts', 'async decide() { throw new Error("boom"); }', 'got a Promise (decide must not be async)'],
+        ['async-ok.ts', 'async decide() { return { mode: "none", orders: [], notes: [] }; }', 'got a Promise (decide must not be async)'],
+        ['no-notes.ts', 'decide: () => ({ mode: "none", orders: [] })', 'got notes that are not an array of strings'],
+        ['no-result.ts', 'decide: () => undefined', 'got undefined'],
+        ['bad-mode.ts', 'decide: () => ({ mode: "long", orders: [], notes: [] })', 'got mode "long"'],
+      ] as const) {
+        const t = await loadTeam(team(`{ module: ./${name} }`, strategyOf(name, decide)), { root: scratch, secrets: noSecrets });
+        let thrown: unknown;
+        try {
+          t.strategy.decide(input);
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(PluginError);
+        expect((thrown as PluginError).message).toBe(`${t.file}: strategy.module: expected decide() of ./${name} to return a decision { mode, orders, notes } synchronously, ${problem}`);
+      }
+      // Long enough for a rejection nobody handles to be reported.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    const ok = await loadTeam(team('{ module: ./probe.ts, size: 3 }', { 'probe.ts': STRATEGY_OK }), { root: scratch, secrets: noSecrets });
+    expect(ok.strategy.decide(input)).toEqual({ mode: 'none', orders: [], notes: [] });
+  });
+
   it('a season plays the others when one team\'s plug-in is refused, but any other config error refuses the whole run', async () => {
     const broken = team('{ module: ./broken2.ts }', { 'broken2.ts': 'export default { kind: "x", SECRET ) ;\n' });
     const fine = team('strategies/best-gain-worst-loss.yml');

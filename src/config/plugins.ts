@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, errorMessage, PluginError } from '../core/errors.ts';
-import { anyStrategy, StrategyParamError, type AnyStrategy, type Strategy, type TeamStrategy } from '../domain/trading/strategy.ts';
+import { anyStrategy, StrategyParamError, type AnyStrategy, type Strategy, type StrategyDecision, type TeamStrategy } from '../domain/trading/strategy.ts';
 import { BUILTIN_STRATEGIES } from '../domain/trading/strategies/index.ts';
 import type { ModelBackend } from '../domain/models/model.ts';
 import type { FeatureFactory } from '../domain/features/factory.ts';
@@ -103,6 +103,39 @@ export async function readStrategyFile(file: string, shown: string): Promise<Rec
   return validate(z.record(z.string(), z.unknown()), parseYaml(await readText(file, shown), shown), shown);
 }
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> => (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+/** What is wrong with a plug-in's `decide` result, or null when it has the StrategyDecision shape. */
+function decisionProblem(d: unknown): string | null {
+  if (isThenable(d)) return 'got a Promise (decide must not be async)';
+  if (typeof d !== 'object' || d === null) return `got ${d === null ? 'null' : typeof d}`;
+  const { mode, orders, notes } = d as Partial<Record<keyof StrategyDecision, unknown>>;
+  if (mode !== 'regression' && mode !== 'classification' && mode !== 'none') return `got mode ${typeof mode === 'string' ? JSON.stringify(mode) : typeof mode}`;
+  if (!Array.isArray(orders) || orders.some((o) => typeof o !== 'object' || o === null)) return 'got orders that are not an array of order objects';
+  if (!Array.isArray(notes) || notes.some((n) => typeof n !== 'string')) return 'got notes that are not an array of strings';
+  return null;
+}
+
+/**
+ * A plug-in strategy whose every decision is checked before anyone uses it: the trade step, the
+ * dry run and the back-test call `decide` synchronously and read `notes`/`orders`, so an async or
+ * misshapen result throws here at once, naming the module (a team's error for the day, not a crash).
+ */
+function checkedDecisions(strategy: TeamStrategy, display: string, ref: string): TeamStrategy {
+  return {
+    kind: strategy.kind,
+    params: strategy.params,
+    decide(input) {
+      const d: unknown = strategy.decide(input);
+      const problem = decisionProblem(d);
+      if (problem === null) return d as StrategyDecision;
+      // A rejected promise nobody awaits would end the process (unhandledRejection): mark it handled first.
+      if (isThenable(d)) void Promise.resolve(d).catch(() => undefined);
+      throw new PluginError(display, 'strategy.module', `expected decide() of ${ref} to return a decision { mode, orders, notes } synchronously, ${problem}`);
+    },
+  };
+}
+
 /** Runs one plug-in's loading and checks: whatever goes wrong there is a PluginError (that team alone is refused). */
 async function pluginPart<T>(display: string, field: string, part: () => Promise<T>): Promise<T> {
   try {
@@ -152,7 +185,7 @@ export async function resolveTeamPlugins(team: TeamFile, root: string, display: 
       const value = await load(spec.module, 'strategy.module');
       requireShape(value, { kind: 'string', schema: 'object', decide: 'function' }, display, 'strategy.module', 'Strategy');
       // The shape was checked member by member just above.
-      return bindChecked(anyStrategy(value as Strategy<unknown>), withoutKeys(spec, ['module']), team, display, 'strategy');
+      return checkedDecisions(bindChecked(anyStrategy(value as Strategy<unknown>), withoutKeys(spec, ['module']), team, display, 'strategy'), display, spec.module);
     });
   }
 

@@ -24,11 +24,11 @@ import type { TeamContext } from './context.ts';
 export class IntegrityError extends ArenaError {}
 
 /** What the local paper account exposes of its ledger (PaperAccount does). */
-interface LedgerHolder {
+export interface LedgerHolder {
   ledgerEvents(): readonly LedgerEvent[];
 }
 
-const hasLedger = (b: unknown): b is LedgerHolder => typeof (b as Partial<LedgerHolder> | null)?.ledgerEvents === 'function';
+export const hasLedger = (b: unknown): b is LedgerHolder => typeof (b as Partial<LedgerHolder> | null)?.ledgerEvents === 'function';
 
 export interface IntegrityOutcome {
   checked: boolean;

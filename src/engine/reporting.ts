@@ -11,7 +11,6 @@ import { DateTime } from 'luxon';
 import type { InMemoryMarketData } from '../adapters/market/memory.ts';
 import type { ModelRegistry } from '../adapters/models/registry.ts';
 import { Book } from '../domain/trading/book.ts';
-import type { LedgerEvent } from '../domain/trading/ledger-events.ts';
 import { buyAndHold, hitRate, summarize, type BuyAndHold } from '../domain/trading/performance.ts';
 import type { Order } from '../domain/trading/types.ts';
 import { joinPredictionsWithTruth, pairMetrics } from '../domain/monitoring/pairs.ts';
@@ -26,6 +25,7 @@ import { writeReport } from '../adapters/reports/write.ts';
 import { pathExists } from '../core/fsx.ts';
 import type { TeamConfig } from '../config/load.ts';
 import type { Broker, Clock } from '../ports.ts';
+import { hasLedger } from './integrity.ts';
 import type { Journal } from './journal.ts';
 import { MONITORING_PAGE, monitoringIndexEntries } from './monitoring-page.ts';
 
@@ -73,12 +73,6 @@ export function benchmarkFor(market: InMemoryMarketData, symbol: string, days: r
     team.broker.fill === 'close' ? 'close' : 'open',
   );
 }
-
-/** What the local paper account exposes of its ledger (PaperAccount does). */
-interface LedgerHolder {
-  ledgerEvents(): readonly LedgerEvent[];
-}
-const hasLedger = (b: unknown): b is LedgerHolder => typeof (b as Partial<LedgerHolder> | null)?.ledgerEvents === 'function';
 
 /**
  * Every order of the account, and the profit of each sale when the ledger says it. The local paper

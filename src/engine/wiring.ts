@@ -26,6 +26,7 @@ import { Journal } from './journal.ts';
 import { liveMonitoring, seasonMonitoring } from './monitoring-page.ts';
 import { htmlReports } from './report-sink.ts';
 import { noSnapshots, workspaceSnapshots } from './snapshots.ts';
+import { fencePluginBackend } from './plugin-model.ts';
 
 /** The fee and margin settings of a team's paper account (the local engine and the exchange's accounts alike). */
 export function paperAccountOptions(broker: TeamConfig['broker']): Pick<PaperAccountOptions, 'startingCash' | 'slippageBps' | 'commissionPerShare' | 'commissionMin' | 'multiplier'> {
@@ -54,12 +55,13 @@ export function providerFor(team: TeamConfig): ProviderFactory {
   return p;
 }
 
-/** The team's model families: its plug-in for `encoder.module`, the built-ins by type. */
+/** The team's model families: its plug-in for `encoder.module` (fenced: its failures are told apart), the built-ins by type. */
 export function backendResolverFor(team: Pick<TeamConfig, 'plugins' | 'file'>): BackendResolver {
+  const plugin = team.plugins.model ? fencePluginBackend(team.plugins.model) : undefined;
   return (spec) => {
     if (spec.encoder.type !== 'plugin') return builtinBackendFor(spec);
-    if (!team.plugins.model) throw new UsageError(`${team.file}: model.encoder.module: the plug-in model family is not loaded`);
-    return team.plugins.model;
+    if (!plugin) throw new UsageError(`${team.file}: model.encoder.module: the plug-in model family is not loaded`);
+    return plugin;
   };
 }
 

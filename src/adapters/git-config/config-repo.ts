@@ -39,7 +39,8 @@ export interface ConfigRepoOptions {
 /** The remote as logs show it: credentials in the URL removed. */
 export const displayRemote = (remote: string): string => remote.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 
-const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/\\]+@[^:]+:/.test(s);
+/** A git remote given as a URL (`https://…`, `ssh://…`, scp-like `git@host:path`), not a local path. */
+export const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/\\]+@[^:]+:/.test(s);
 
 export class ConfigRepo {
   readonly mirror: string;

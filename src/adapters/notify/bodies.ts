@@ -44,8 +44,11 @@ const heading = (n: Notice): string => `${n.team ? `[${n.team}] ` : ''}${n.title
 const summary = (notices: readonly Notice[]): string =>
   notices.length === 1 ? heading(notices[0] as Notice) : `${notices.length} paper-arena notifications: ${notices.map((n) => heading(n)).join('; ')}`;
 
+/** Slack takes at most 50 blocks: one per notice. */
+const SLACK_BLOCKS = 50;
+
 function slack(notices: readonly Notice[]): unknown {
-  const blocks = notices.slice(0, 50).map((n) => {
+  const blocks = notices.map((n) => {
     const facts = (n.fields ?? []).map((f) => `*${slackEscape(f.name)}:* ${slackEscape(f.value)}`).join('\n');
     const body = `${COLOR[n.level].emoji} *${slackEscape(heading(n))}*\n${slackEscape(n.text)}${facts ? `\n${facts}` : ''}`;
     return { type: 'section', text: { type: 'mrkdwn', text: cut(body, 3000) } };
@@ -53,18 +56,63 @@ function slack(notices: readonly Notice[]): unknown {
   return { text: cut(slackEscape(summary(notices)), 3000), blocks };
 }
 
-function discord(notices: readonly Notice[]): unknown {
-  let budget = 6000;
-  const embeds: unknown[] = [];
+interface Embed {
+  title: string;
+  description: string;
+  color: number;
+  timestamp: string;
+  fields: { name: string; value: string; inline: boolean }[];
+}
+
+/** Discord's limit across a message's embeds (titles, descriptions, field names and values). */
+const DISCORD_EMBED_BUDGET = 6000;
+const fieldsSize = (fields: Embed['fields']): number => fields.reduce((a, f) => a + f.name.length + f.value.length, 0);
+const embedSize = (e: Embed): number => e.title.length + e.description.length + fieldsSize(e.fields);
+
+function discordEmbed(n: Notice): Embed {
+  return {
+    title: cut(heading(n), 256),
+    description: cut(n.text, 4096),
+    color: COLOR[n.level].int,
+    timestamp: n.at,
+    fields: (n.fields ?? []).slice(0, 25).map((f) => ({ name: cut(f.name, 256), value: cut(f.value || '—', 1024), inline: true })),
+  };
+}
+
+/**
+ * A notice too big for a message even alone (many long fields): sent cut rather than never — its last
+ * fields give way to a note saying how many were cut. Title (256) and description (4,096) always fit.
+ */
+function shrinkEmbed(e: Embed, budget: number): Embed {
+  const fields = [...e.fields];
+  const note = (cutCount: number) => ({ name: '…', value: `${cutCount} more field(s) cut to fit Discord's ${DISCORD_EMBED_BUDGET.toLocaleString('en-US')}-character limit`, inline: false });
+  while (fields.length > 0 && e.title.length + e.description.length + fieldsSize([...fields, note(e.fields.length - fields.length + 1)]) > budget) fields.pop();
+  const dropped = e.fields.length - fields.length;
+  const shrunk = { ...e, fields: dropped ? [...fields, note(dropped)] : fields };
+  const over = embedSize(shrunk) - budget;
+  return over > 0 ? { ...shrunk, description: cut(shrunk.description, Math.max(1, shrunk.description.length - over)) } : shrunk;
+}
+
+/** As many whole notices as fit in one message's budget, in order; the first one always goes (cut if it must). */
+function discordEmbeds(notices: readonly Notice[]): Embed[] {
+  let budget = DISCORD_EMBED_BUDGET;
+  const embeds: Embed[] = [];
   for (const n of notices.slice(0, 10)) {
-    const title = cut(heading(n), 256);
-    const description = cut(n.text, Math.min(4096, Math.max(1, budget - title.length - 200)));
-    const fields = (n.fields ?? []).slice(0, 25).map((f) => ({ name: cut(f.name, 256), value: cut(f.value || '—', 1024), inline: true }));
-    const size = title.length + description.length + fields.reduce((a, f) => a + f.name.length + f.value.length, 0);
-    if (size > budget) break;
-    budget -= size;
-    embeds.push({ title, description, color: COLOR[n.level].int, timestamp: n.at, fields });
+    const e = discordEmbed(n);
+    const size = embedSize(e);
+    if (size <= budget) {
+      embeds.push(e);
+      budget -= size;
+      continue;
+    }
+    if (embeds.length === 0) embeds.push(shrinkEmbed(e, budget));
+    break;
   }
+  return embeds;
+}
+
+/** The message of the notices its embeds carry (the summary names only those). */
+function discord(notices: readonly Notice[], embeds: readonly Embed[]): unknown {
   return { content: cut(summary(notices), 2000), embeds, allowed_mentions: { parse: [] } };
 }
 
@@ -93,17 +141,29 @@ function teamsMessageCard(notices: readonly Notice[]): unknown {
   };
 }
 
-export function bodyFor(platform: Platform, notices: readonly Notice[]): unknown {
+export interface Message {
+  /** The JSON body to post. */
+  body: unknown;
+  /** How many of the notices given, from the first, it carries; the caller sends the rest in a later message. */
+  count: number;
+}
+
+/** One message for the first notices that fit the platform's limits (at least one). */
+export function bodyFor(platform: Platform, notices: readonly Notice[]): Message {
   if (notices.length === 0) throw new Error('bodyFor: expected at least one notice');
   switch (platform) {
-    case 'slack':
-      return slack(notices);
-    case 'discord':
-      return discord(notices);
+    case 'slack': {
+      const fit = notices.slice(0, SLACK_BLOCKS);
+      return { body: slack(fit), count: fit.length };
+    }
+    case 'discord': {
+      const embeds = discordEmbeds(notices);
+      return { body: discord(notices.slice(0, embeds.length), embeds), count: embeds.length };
+    }
     case 'teams':
-      return teamsAdaptive(notices);
+      return { body: teamsAdaptive(notices), count: notices.length };
     case 'teams_message_card':
-      return teamsMessageCard(notices);
+      return { body: teamsMessageCard(notices), count: notices.length };
   }
 }
 

@@ -135,7 +135,8 @@ describe('webhook notifications', () => {
     const rx = await startWebhookReceiver({ '/dead': { kind: 'hang' } });
     receivers.push(rx);
     const { logger, lines } = memoryLogger();
-    const n = new Notifier({ webhooks: [{ platform: 'slack', url: rx.url('/dead'), name: 'slack (DEAD)', events: new Set(['daily_summary', 'fills']) }], intervalMs: 0, queueSize: 3, logger, timeoutMs: 300, attempts: 2, backoffBaseMs: 10 });
+    // A timeout far beyond the test: the receiver holds the first request for as long as the snapshot needs.
+    const n = new Notifier({ webhooks: [{ platform: 'slack', url: rx.url('/dead'), name: 'slack (DEAD)', events: new Set(['daily_summary', 'fills']) }], intervalMs: 0, queueSize: 3, logger, timeoutMs: 60_000, attempts: 2, backoffBaseMs: 10 });
     // What a cycle does: queue its notices and carry on. It completes while the webhook still holds the first request.
     const cycle = async () => {
       for (let i = 0; i < 10; i++) n.notify(notice({ event: 'fills', title: `fill ${i}` }));
@@ -150,15 +151,54 @@ describe('webhook notifications', () => {
         }
       }, 10);
     });
-    const during = n.stats()[0];
     // One batch in flight (the first notice), nine more queued into a queue of three: six dropped.
-    expect(during).toMatchObject({ queued: 3, dropped: 6, sent: 0 });
+    expect(n.stats()[0]).toMatchObject({ queued: 3, dropped: 6, sent: 0, requests: 1 });
     expect(lines.join('\n')).toMatch(/queue full \(3\); dropping the oldest notices/);
+    // Shutdown gives up on the held request: what is left is abandoned, nothing delivered.
+    await n.close(0);
+    expect(n.stats()[0]).toMatchObject({ sent: 0, dropped: 6 });
+    expect(lines.join('\n')).toMatch(/3 notice\(s\) not sent at shutdown/);
+  });
+
+  it('a request that times out is retried, then given up after the last attempt', async () => {
+    const { logger, lines } = memoryLogger();
+    const timeouts: number[] = [];
+    // A webhook that never answers: the request ends only when the notifier's own timeout signal fires.
+    const hang: typeof fetch = (_url, init) =>
+      new Promise<Response>((_resolve, reject) => {
+        const signal = init?.signal as AbortSignal;
+        signal.addEventListener('abort', () => {
+          timeouts.push(1);
+          reject(signal.reason);
+        }, { once: true });
+      });
+    const n = new Notifier({ webhooks: [{ platform: 'slack', url: 'https://hooks.example.com/dead', name: 'slack (DEAD)', events: new Set(['fills']) }], intervalMs: 0, queueSize: 10, logger, timeoutMs: 1, attempts: 2, backoffBaseMs: 1, fetch: hang });
+    n.notify(notice({ event: 'fills', title: 'fill 1' }));
     await n.idle();
-    // Every attempt timed out: the batches were given up, nothing delivered, nothing more queued.
-    expect(n.stats()[0]).toMatchObject({ queued: 0, sent: 0, dropped: 6, failed: 4 });
+    expect(timeouts).toHaveLength(2);
+    expect(n.stats()[0]).toMatchObject({ queued: 0, sent: 0, failed: 1, requests: 2 });
     expect(lines.join('\n')).toMatch(/slack \(DEAD\): 1 notice\(s\) not delivered after 2 attempt\(s\): no answer \(timed out\)/);
     await n.close(0);
+  });
+
+  it('Discord: notices beyond one message\'s 6,000 characters go in the next message, none lost; one too big alone is cut', async () => {
+    const rx = await startWebhookReceiver({});
+    receivers.push(rx);
+    const { logger } = memoryLogger();
+    const n = new Notifier({ webhooks: [{ platform: 'discord', url: rx.url('/discord'), name: 'discord', events: new Set(['fills']) }], intervalMs: 0, queueSize: 100, logger });
+    // Waiting together (the first is in flight when the others arrive): 2,500 characters each, two fit in a message.
+    for (let i = 1; i <= 4; i++) n.notify(notice({ event: 'fills', title: `fill ${i}`, text: 'x'.repeat(2500) }));
+    // Alone above the budget: 25 fields of 1,000 characters.
+    n.notify(notice({ event: 'fills', title: 'huge', text: 'y', fields: Array.from({ length: 25 }, (_, i) => ({ name: `f${i}`, value: 'z'.repeat(1000) })) }));
+    await n.idle();
+    const bodies = rx.requests.map((r) => r.body as { content: string; embeds: { title: string; fields: { name: string; value: string }[] }[] });
+    for (const b of bodies) expect(discordBody.safeParse(b).error).toBeUndefined();
+    expect(bodies.map((b) => b.embeds.map((e) => e.title))).toEqual([['[red] fill 1'], ['[red] fill 2', '[red] fill 3'], ['[red] fill 4'], ['[red] huge']]);
+    // The summary names only the notices the message carries.
+    expect(bodies[2]?.content).toBe('[red] fill 4');
+    expect(bodies[3]?.embeds[0]?.fields.at(-1)?.value).toMatch(/^\d+ more field\(s\) cut to fit Discord's 6,000-character limit$/);
+    expect(n.stats()[0]).toMatchObject({ sent: 5, failed: 0, dropped: 0, requests: 4 });
+    await n.close();
   });
 
   it('a webhook variable that is missing or not an https URL is a config error naming the field', () => {

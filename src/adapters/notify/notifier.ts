@@ -166,9 +166,12 @@ export class Notifier {
         const wait = ch.lastSentAt + this.o.intervalMs - Date.now();
         if (wait > 0) await this.sleep(wait);
         if (this.abort.signal.aborted) break;
-        const batch = ch.queue.splice(0, BATCH_LIMIT[ch.target.platform]);
+        const waiting = ch.queue.splice(0, BATCH_LIMIT[ch.target.platform]);
+        const { body, count } = bodyFor(ch.target.platform, waiting);
+        // What did not fit in this message goes back to the front: it is the next message (never silently lost).
+        ch.queue.unshift(...waiting.slice(count));
         ch.dropWarned = false;
-        await this.deliver(ch, batch);
+        await this.deliver(ch, body, count);
         ch.lastSentAt = Date.now();
       }
     } catch (err) {
@@ -213,22 +216,22 @@ export class Notifier {
     if (!res.ok) throw new Error(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''} (refused by the platform; not retried)`);
   }
 
-  private async deliver(ch: Channel, batch: Notice[]): Promise<void> {
+  /** Posts one message carrying `count` notices, retrying as the platform allows. */
+  private async deliver(ch: Channel, body: unknown, count: number): Promise<void> {
     const attempts = this.o.attempts ?? 5;
     const base = this.o.backoffBaseMs ?? 1000;
     const max = this.o.backoffMaxMs ?? 60_000;
     const random = this.o.random ?? Math.random;
-    const body = bodyFor(ch.target.platform, batch);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.post(ch, body);
-        ch.stats.sent += batch.length;
+        ch.stats.sent += count;
         return;
       } catch (err) {
         const retryable = err instanceof RetryableError;
         if (!retryable || attempt >= attempts || this.abort.signal.aborted) {
-          ch.stats.failed += batch.length;
-          this.warn(redact(`notify: ${ch.target.name}: ${batch.length} notice(s) not delivered after ${attempt} attempt(s): ${errorMessage(err)}`));
+          ch.stats.failed += count;
+          this.warn(redact(`notify: ${ch.target.name}: ${count} notice(s) not delivered after ${attempt} attempt(s): ${errorMessage(err)}`));
           return;
         }
         // A retry is a message too: never sooner than the webhook's rate allows.

@@ -18,6 +18,7 @@ import YAML from 'yaml';
 import { pinsFromTemplate, type CompetitionConfig } from '../../config/competition.ts';
 import { processEnvironment } from '../../config/env.ts';
 import { knownSymbols, type TeamConfig } from '../../config/load.ts';
+import type { TeamPlugins } from '../../config/plugins.ts';
 import { teamSecretName } from '../../config/secrets.ts';
 import { UsageError } from '../../core/errors.ts';
 import { PACKAGE_ROOT } from '../../core/paths.ts';
@@ -106,6 +107,23 @@ function teamYaml(text: string, team: string, port: number, moved: ReadonlyMap<s
   return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
 }
 
+/**
+ * The template's plug-in folders (teams/green/…), relative to its project root, each copied into every
+ * team's branch as the team's own. A module outside the project, or at its root (its folder would be the
+ * whole project), has no folder of its own to copy: refused.
+ */
+export function pluginFolders(template: Pick<TeamConfig, 'root'> & { plugins: Pick<TeamPlugins, 'modules'> }): string[] {
+  const dirs = [...new Set(template.plugins.modules.map((m) => path.relative(template.root, path.dirname(m.file)).split(path.sep).join('/')))];
+  for (const d of dirs) {
+    if (d === '..' || d.startsWith('../') || path.isAbsolute(d)) throw new UsageError(`--template: its plug-in folder ${d} is outside the project; expected it under teams/`);
+    if (d === '') {
+      const m = template.plugins.modules.find((x) => path.relative(template.root, path.dirname(x.file)) === '');
+      throw new UsageError(`--template: its plug-in module ${path.basename(m?.file ?? '')} (${m?.field ?? 'a module'}) is at the project root, so its folder would be the whole project; expected it in a folder of its own under teams/ (e.g. teams/green/)`);
+    }
+  }
+  return dirs;
+}
+
 export async function initClass(o: ClassInitOptions): Promise<ClassInitResult> {
   if (!Number.isInteger(o.teams) || o.teams < 1 || o.teams > 200) throw new UsageError(`--teams: expected 1 to 200 teams, got ${o.teams}`);
   const names = o.names ?? Array.from({ length: o.teams }, (_, i) => `team-${String(i + 1).padStart(2, '0')}`);
@@ -120,10 +138,8 @@ export async function initClass(o: ClassInitOptions): Promise<ClassInitResult> {
 
   const t = o.template;
   const root = t.root;
+  const pluginDirs = pluginFolders(t);
   const templateText = await readFile(path.resolve(root, o.templateFile), 'utf8');
-  // The template's plug-in folders (teams/green/…), each copied as the team's own.
-  const pluginDirs = [...new Set(t.plugins.modules.map((m) => path.relative(root, path.dirname(m.file)).split(path.sep).join('/')))];
-  for (const d of pluginDirs) if (d.startsWith('..')) throw new UsageError(`--template: its plug-in folder ${d} is outside the project; expected it under teams/`);
   const basePort = t.server.port > 0 ? t.server.port : 8401;
   const teams = names.map((team, i) => ({ team, branch: team, path: `teams/${team}.yml`, port: basePort + i }));
   const universe = knownSymbols(t, root)?.symbols ?? [...new Set([...t.symbols, t.data.benchmark])].sort();

@@ -12,7 +12,7 @@ import type { Env } from '../../config/env.ts';
 import { teamSecretName } from '../../config/secrets.ts';
 import { ArenaError, UsageError } from '../../core/errors.ts';
 import { registerSecretValue } from '../../core/redact.ts';
-import { ConfigRepo } from '../../adapters/git-config/config-repo.ts';
+import { ConfigRepo, isUrl } from '../../adapters/git-config/config-repo.ts';
 
 export const CLASS_RULES_FILE = 'competition.yml';
 export const CLASS_RULES_BRANCH = 'main';
@@ -36,8 +36,6 @@ export interface OpenedClass {
   mainCommit: string;
   teams: ClassTeam[];
 }
-
-const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/\\]+@[^:]+:/.test(s);
 
 /** A stable short name for a class repository (its mirror's folder, its competitions' ids). */
 export const classKey = (remote: string): string => createHash('sha256').update(isUrl(remote) ? remote : path.resolve(remote)).digest('hex').slice(0, 10);

@@ -41,6 +41,8 @@ export class DaemonOps {
   private notifyKey: string;
   private readonly fills: FillWatcher;
   private fillsRunning: Promise<void> = Promise.resolve();
+  /** Replaced notifiers still draining: close() waits for them, so none logs after the logger is closed. */
+  private readonly retiring = new Set<Promise<void>>();
   /** The date whose config was last looked at (a date's two phases run with one config). */
   private checkedFor: string | null = null;
 
@@ -113,7 +115,12 @@ export class DaemonOps {
     const old = this.notifier;
     this.notifier = notifierFor(this.team.notify, this.o.env, this.team.file, this.o.logger, this.o.notifyTuning);
     this.notifyKey = key;
-    void old?.close();
+    if (!old) return;
+    const closing = old.close().catch((err: unknown) => {
+      this.o.logger.warn(`notify: ${redact(errorMessage(err))}`, { team: this.team.team });
+    });
+    this.retiring.add(closing);
+    void closing.finally(() => this.retiring.delete(closing));
   }
 
   /** After a completed day: its notices are queued now; fills are looked up in the background. */
@@ -167,6 +174,6 @@ export class DaemonOps {
   /** At shutdown: a few seconds for the queues, then what is left is abandoned. */
   async close(): Promise<void> {
     await this.fillsRunning;
-    await this.notifier?.close(5000);
+    await Promise.all([...this.retiring, this.notifier?.close(5000)]);
   }
 }

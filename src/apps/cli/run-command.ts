@@ -12,6 +12,7 @@ import { nyDateTime, WallClock } from '../../adapters/clock.ts';
 import type { TeamConfig } from '../../config/load.ts';
 import { loadEnv, type Env } from '../../config/env.ts';
 import { errorMessage } from '../../core/errors.ts';
+import { acquireLock } from '../../core/lock.ts';
 import { redact } from '../../core/redact.ts';
 import { createLogger, closeLogger } from '../../core/log.ts';
 import { buildApi, daemonMetrics, type DaemonState } from '../http/api.ts';
@@ -81,7 +82,8 @@ export async function runDaemon(initial: TeamConfig, opts: DaemonOptions): Promi
   state.lastCycle = journal.datesWith('version').pop() ?? null;
   state.lastPrepared = journal.datesWith('monitor').pop() ?? null;
 
-  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, backendResolverFor(team)), reportsDir: path.join(opts.out, team.team), token: env.get('ARENA_API_TOKEN'), config: () => ops.configHealth() });
+  // The model family is resolved from the config in force at each call: a followed branch may switch to a plug-in family.
+  const app = buildApi({ team, state, metrics, journal, registry: new ModelRegistry(dirs.models, (spec) => backendResolverFor(ops.team)(spec)), reportsDir: path.join(opts.out, team.team), token: env.get('ARENA_API_TOKEN'), config: () => ops.configHealth() });
   const address = await app.listen({ host: opts.host ?? team.server.host, port: opts.port ?? team.server.port });
   logger.info(`${team.team} daemon listening on ${address}`, { team: team.team });
   const heartbeat = setInterval(() => logger.info(`heartbeat: last cycle ${state.lastCycle ?? 'none'}, next ${state.nextCycle ?? '-'}${state.paused ? ', paused' : ''}`, { team: team.team }), opts.heartbeatMs ?? 60_000);
@@ -216,20 +218,32 @@ export async function runDaemon(initial: TeamConfig, opts: DaemonOptions): Promi
   };
 
   try {
-    // What the broker holds may have moved while the daemon was down: say so before trading again.
-    const ctx = await liveContext(team, { env, clock, logger, asOf: dueCycleDate(clock.now(), team.schedule.after_close), reportsOut: opts.out }).catch((err: unknown) => {
-      logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
-      return null;
+    // Under the workspace lock, as each cycle does: opening the account reads its ledger, the check may
+    // rewrite the journal, and an `arena cycle` may be running on the same workspace right now.
+    const lock = await acquireLock(path.join(dirs.state, 'lock'), { onWait: (pid) => logger.info(`workspace busy (pid ${pid} is running a cycle); waiting`, { team: team.team }), signal: ac.signal }).catch((err: unknown) => {
+      if (ac.signal.aborted) return null;
+      throw err;
     });
-    if (ctx) {
-      // A cut journal or a torn ledger must not silently change the account: repaired when exact, else refused.
-      await checkJournalAndLedger(ctx, logger);
+    if (lock) {
       try {
-        const diffs = describeReconciliation(await reconcile(ctx.services.journal, ctx.services.broker));
-        for (const d of diffs) logger.warn(`reconcile: ${d}`, { team: team.team });
-        if (!diffs.length) logger.info('reconcile: journal and broker agree', { team: team.team });
-      } catch (err) {
-        logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
+        // What the broker holds may have moved while the daemon was down: say so before trading again.
+        const ctx = await liveContext(team, { env, clock, logger, asOf: dueCycleDate(clock.now(), team.schedule.after_close), reportsOut: opts.out }).catch((err: unknown) => {
+          logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
+          return null;
+        });
+        if (ctx) {
+          // A cut journal or a torn ledger must not silently change the account: repaired when exact, else refused.
+          await checkJournalAndLedger(ctx, logger);
+          try {
+            const diffs = describeReconciliation(await reconcile(ctx.services.journal, ctx.services.broker));
+            for (const d of diffs) logger.warn(`reconcile: ${d}`, { team: team.team });
+            if (!diffs.length) logger.info('reconcile: journal and broker agree', { team: team.team });
+          } catch (err) {
+            logger.warn(`reconcile skipped: ${redact(errorMessage(err))}`, { team: team.team });
+          }
+        }
+      } finally {
+        await lock.release();
       }
     }
     /**

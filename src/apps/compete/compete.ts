@@ -367,8 +367,10 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
         opts.onFinished?.(result);
         opts.logger.info(`the competition is over; the live leaderboard stays on ${live.url} until Ctrl-C`);
         await new Promise<void>((resolve) => {
-          if (!opts.signal) return;
-          opts.signal.addEventListener('abort', () => resolve(), { once: true });
+          // Ctrl-C may have come during stopDaemons (a listener added now would never fire); no signal, nothing to wait for.
+          const signal = opts.signal;
+          if (!signal || signal.aborted) return resolve();
+          signal.addEventListener('abort', () => resolve(), { once: true });
         });
       }
     }

@@ -1,5 +1,5 @@
 import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { ModelBackend } from '../../domain/models/model.ts';
 import { stateBefore } from '../../testing/cycle-state.ts';
@@ -51,6 +51,30 @@ describe('model step', () => {
     expect(output.notes).toContain('model plug-in broken failed: singular matrix');
     expect(output.version).toBeNull();
     expect(output.notes).toContain('no champion model: nothing will be traded');
+  });
+
+  it('a failing model plug-in keeps the retrain request; an abort or a failure of the daemon\'s own is not swallowed', async () => {
+    const failing: ModelBackend = { kind: 'broken', schema: z.object({}), fit: async () => Promise.reject(new Error('singular matrix')), load: async () => Promise.reject(new Error('never')) };
+    const { ctx, at } = await stepTestContext((t) => ({ ...t, model: { ...t.model, encoder: { type: 'plugin', module: './broken.ts' } }, plugins: { ...t.plugins, model: failing } }));
+    at('2017-11-08');
+    mkdirSync(ctx.dirs.state, { recursive: true });
+    writeFileSync(retrainRequestFile(ctx.dirs), '{}');
+    const { output } = await modelStep.run(ctx, '2017-11-08', await stateBefore(ctx, '2017-11-08', 'model'), {});
+    expect(output.notes).toContain('model plug-in broken failed: singular matrix');
+    // Nothing was trained: the request stays for the next model step.
+    expect(existsSync(retrainRequestFile(ctx.dirs))).toBe(true);
+
+    // A shutdown during the plug-in's fit stops the step (the journal resumes it), never a note.
+    const ac = new AbortController();
+    const stopped: ModelBackend = { ...failing, fit: async () => (ac.abort(), Promise.reject(new Error('interrupted'))) };
+    const s = await stepTestContext((t) => ({ ...t, model: { ...t.model, encoder: { type: 'plugin', module: './stopped.ts' } }, plugins: { ...t.plugins, model: stopped } }));
+    s.at('2017-11-08');
+    await expect(modelStep.run({ ...s.ctx, signal: ac.signal }, '2017-11-08', await stateBefore(s.ctx, '2017-11-08', 'model'), {})).rejects.toThrow('interrupted');
+
+    // The registry failing (a disk error) is the daemon's, not the plug-in's: the step fails.
+    vi.spyOn(ctx.services.registry, 'findByKey').mockRejectedValue(new Error('EIO: i/o error, read'));
+    await expect(modelStep.run(ctx, '2017-11-08', await stateBefore(ctx, '2017-11-08', 'model'), {})).rejects.toThrow('EIO: i/o error, read');
+    expect(existsSync(retrainRequestFile(ctx.dirs))).toBe(true);
   });
 
   it('restores the journaled decision and reloads its champion', async () => {

@@ -22,6 +22,7 @@ import type { ModelCard } from '../../adapters/models/registry.ts';
 import { logTrainingRun } from '../../adapters/tracking/training-run.ts';
 import type { CycleRequest, RunDirs, TeamContext } from '../context.ts';
 import { need, type StepDef } from '../cycle-state.ts';
+import { PluginModelError } from '../plugin-model.ts';
 import type { ModelRecord, MonitorSummary, TrainedVersion } from '../records.ts';
 
 /**
@@ -212,15 +213,17 @@ export const modelStep: StepDef<'model'> = {
         trained = { version: r.version, status: r.status, gate: r.gate };
         notes.push(...r.notes);
       } catch (err) {
-        // A team's own model family that fails is that team's problem for the day: it keeps its champion.
-        const plugin = ctx.team.model.encoder.type === 'plugin';
-        if (!(err instanceof NotEnoughHistory) && !plugin) throw err;
-        const why = err instanceof NotEnoughHistory ? err.message : `model plug-in ${ctx.team.plugins.model?.kind ?? ''} failed: ${errorMessage(err)}`;
+        // A shutdown stops the step (the journal resumes it); so does any failure of the daemon's own
+        // (disk, registry, tracker). Only a team's own model family failing in its own code (fit, load,
+        // predict) is that team's problem for the day: it keeps its champion.
+        if (ctx.signal?.aborted || !(err instanceof NotEnoughHistory || err instanceof PluginModelError)) throw err;
+        const why = err instanceof NotEnoughHistory ? err.message : `model plug-in ${err.kind} failed: ${errorMessage(err)}`;
         notes.push(why);
         logger.warn(`${ctx.team.team} ${date}: ${why}`);
       }
-      // Consumed only once the training is registered: a kill before this line retrains (or reuses) again.
-      if (fileRequest) await rm(requestFile, { force: true });
+      // Consumed only once a training is registered: a kill before this line, or a training that
+      // failed, leaves the request for the next model step.
+      if (fileRequest && trained) await rm(requestFile, { force: true });
     }
     const version = await registry.champion();
     const model = version ? await registry.loadVersion(version) : null;

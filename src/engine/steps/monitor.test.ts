@@ -28,7 +28,12 @@ describe('monitor step', () => {
     expect(msft?.actual).toBeCloseTo((today?.close as number) / (yesterday?.close as number) - 1, 12);
     expect(second.output.pooled.n).toBe(2);
     // Drift runs against the champion's training window (daily here), every feature plus target and prediction.
-    expect(page?.drift?.columns.prediction).toBeDefined();
+    const prediction = page?.drift?.columns.prediction;
+    // A numerical column: a two-sample KS test, its p-value against 0.05, drifted when below it.
+    expect(prediction).toMatchObject({ type: 'num', test: 'ks', threshold: 0.05 });
+    expect(prediction?.score).toBeGreaterThanOrEqual(0);
+    expect(prediction?.score).toBeLessThanOrEqual(1);
+    expect(prediction?.drift).toBe((prediction?.score as number) < 0.05);
     expect(second.output.summary.drift_share).toBe(page?.drift?.drift_share);
   });
 
