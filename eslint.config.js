@@ -31,8 +31,13 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         ...[
-          "BinaryExpression[operator='-'][left.type='CallExpression'][left.callee.object.name=/^(Date|performance)$/][left.callee.property.name='now']",
+          // Reading the clock at all, except to make a unique name (`Date.now().toString(36)`) or a time
+          // ahead of now (`Date.now() + ms`, a deadline handed to the product): a reading kept in a variable
+          // and subtracted later, `deadline - Date.now()` and `while (Date.now() < t)` are all caught.
+          "CallExpression[callee.object.name='Date'][callee.property.name='now']:not(MemberExpression[property.name='toString'] > CallExpression):not(BinaryExpression[operator='+'] > CallExpression)",
           "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+          "MemberExpression[object.type='NewExpression'][object.callee.name='Date'][object.arguments.length=0][property.name=/^(getTime|valueOf)$/]",
+          "UnaryExpression[operator='+'][argument.type='NewExpression'][argument.callee.name='Date'][argument.arguments.length=0]",
           "MemberExpression[object.name='process'][property.name='hrtime']",
         ].map((selector) => ({
           selector,

@@ -340,15 +340,18 @@ describe('faults: typed errors, the cache intact, stale data served', () => {
   ];
   it.each(cases)('%s → %s error (%i request(s))', async (mode, kind, attempts) => {
     const store = new MemoryStore();
-    const opts = { store, timeoutMs: 300 };
+    // Only the slow fault needs a short request timeout (its answer comes after 60 s); every other request
+    // keeps a long one, so a loaded machine cannot turn a slow answer into a timeout.
+    const timeoutMs = mode === 'slow' ? 300 : 30_000;
+    const opts = { store, timeoutMs: 30_000 };
     await provider(opts).daily({ symbol: 'MSFT', asOf: '2017-06-30' });
     const key = 'cache/alphavantage/MSFT.json';
     const before = store.text(key);
 
     emu.setAsOf('2017-07-14');
-    emu.setFault({ mode, delayMs: 1000 });
+    emu.setFault({ mode, delayMs: 60_000 });
     let r0 = emu.requests;
-    const s = await provider(opts).daily({ symbol: 'MSFT', asOf: '2017-07-14' });
+    const s = await provider({ store, timeoutMs }).daily({ symbol: 'MSFT', asOf: '2017-07-14' });
     expect(emu.requests - r0).toBe(attempts);
     expect(s.stale).toBe(true);
     expect(s.staleReason).toMatch(new RegExp(`^${kind}: `));
@@ -359,7 +362,7 @@ describe('faults: typed errors, the cache intact, stale data served', () => {
 
     // No cache at all: the typed error itself.
     r0 = emu.requests;
-    const err = await rejection(provider({ timeoutMs: 300 }).daily({ symbol: 'AAPL', asOf: '2017-07-14' }));
+    const err = await rejection(provider({ timeoutMs }).daily({ symbol: 'AAPL', asOf: '2017-07-14' }));
     expect(err.kind).toBe(kind);
     expect(err.provider).toBe('alphavantage');
     expect(err.symbol).toBe('AAPL');

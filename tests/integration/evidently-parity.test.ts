@@ -232,7 +232,7 @@ async function python(script: string, job: unknown, dir: string): Promise<unknow
   try {
     const { stdout } = await run(PYTHON, [path.join(REPO, 'scripts', 'parity', script), jobFile], {
       maxBuffer: 64 * 1024 * 1024,
-      timeout: 110_000,
+      timeout: 540_000,
     });
     return JSON.parse(stdout.replace(/\bNaN\b/g, 'null'));
   } catch (err) {
@@ -366,7 +366,7 @@ beforeAll(async () => {
     python('evidently_drift.py', { cases: driftJob }, dir),
     python('evidently_metrics.py', { regression, classification }, dir),
   ])) as [EvDriftOut, EvMetricsOut];
-}, 120_000);
+}, 600_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
