@@ -26,7 +26,7 @@ import { addTradingDays } from '../src/domain/calendar/nyse.ts';
 import { DEFAULT_SEASON_TRADING_DAYS, loadMarket, runSeason, seasonSpan } from '../src/engine/season.ts';
 import { barsCsv, sampleMarketData } from '../src/adapters/market/csv.ts';
 import { seededRandom } from '../src/domain/models/rng.ts';
-import { datasetDrift, type Table } from '../src/domain/monitoring/drift/index.ts';
+import { datasetDrift, type ColumnDrift, type Table } from '../src/domain/monitoring/drift/index.ts';
 import { regressionMetrics } from '../src/domain/monitoring/metrics/index.ts';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -237,6 +237,43 @@ function benchDrift(): void {
 }
 
 /**
+ * Evidently's text-content drift test (drift/text.ts) on one text column, both sizes Evidently tells apart:
+ * 800 reference texts (the percentile test: 1,000 random classifiers) and 3,000 (the absolute test), each
+ * against as many current texts whose word frequencies shifted; CPU time, next to Evidently's on the same texts.
+ */
+function benchTextDrift(): void {
+  const random = seededRandom(7);
+  const words = 'stocks rally slump earnings guidance upgrade downgrade merger buyback dividend inflation rates yields volatility futures options hedge margin analyst forecast revenue profit loss chip energy retail banks oil gold bonds'.split(' ');
+  const texts = (n: number, bearish: boolean) =>
+    Array.from({ length: n }, () =>
+      Array.from({ length: 5 + Math.floor(random() * 6) }, () => (bearish && random() < 0.2 ? 'slump' : words[Math.floor(random() * words.length)])).join(' '),
+    );
+  const python = process.env.ARENA_PYTHON ?? path.join('.venv', 'bin', 'python');
+  for (const n of [800, 3000]) {
+    const ref = texts(n, false);
+    const cur = texts(n, true);
+    const cpu0 = process.cpuUsage();
+    const r = datasetDrift({ note: ref }, { note: cur }).columns.note as ColumnDrift;
+    const c = process.cpuUsage(cpu0);
+    const ms = (c.user + c.system) / 1000;
+    let peer = 'Evidently: skipped (no .venv; `bash scripts/services.sh setup`)';
+    if (existsSync(python)) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'arena-bench-text-'));
+      writeFileSync(path.join(dir, 'ref.json'), JSON.stringify(ref));
+      writeFileSync(path.join(dir, 'cur.json'), JSON.stringify(cur));
+      try {
+        const out = execFileSync(python, ['scripts/parity/bench_text_drift.py', path.join(dir, 'ref.json'), path.join(dir, 'cur.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const ev = JSON.parse(out.trim().split('\n').pop() as string) as { seconds: number; score: number; drift: boolean };
+        peer = `Evidently 0.7.23 ${(ev.seconds * 1000).toFixed(0)} ms CPU, AUC ${ev.score.toFixed(3)}, drift ${String(ev.drift)} (${((ev.seconds * 1000) / ms).toFixed(1)}× ours)`;
+      } catch (err) {
+        peer = `Evidently: failed (${(err as Error).message.split('\n')[0]})`;
+      }
+    }
+    console.log(`text drift, ${n} + ${n} texts (${r.test}): ${ms.toFixed(0)} ms CPU, AUC ${r.score.toFixed(3)}, drift ${String(r.drift)}; ${peer}`);
+  }
+}
+
+/**
  * Live cycles (`arena cycle --date`) with retraining, DVC and git on 10 symbols: the 7 bundled ones
  * plus 3 seeded random walks on the same dates (CSV provider). The first cycle includes `git init` and
  * `dvc init`; the second is the steady state. Versioning = the version step (dvc add, git commit).
@@ -298,5 +335,6 @@ if (only.has('replay')) await benchReplay();
 if (only.has('features')) benchInChild('features.ts', []);
 if (only.has('models')) benchInChild('models.ts', ['dense']);
 if (only.has('drift')) benchDrift();
+if (only.has('drift')) benchTextDrift();
 if (only.has('cycle')) await benchCycle();
 console.log(`machine load average at the end: ${loadAverage()}`);
