@@ -19,19 +19,9 @@ try:
     from evidently.core.datasets import infer_column_type
     from evidently.presets import DataDriftPreset
 except Exception as exc:  # noqa: BLE001 - any import failure means the venv is not usable
-    hint = ""
-    try:
-        import pandas
+    from venv_check import exit_not_importable
 
-        if int(pandas.__version__.split(".")[0]) >= 3:
-            # evidently 0.7.23 imports pandas.core.dtypes.common.infer_dtype_from_object, gone in pandas 3
-            hint = f" (pandas {pandas.__version__} is installed; evidently 0.7.23 needs pandas<3)"
-    except Exception:  # noqa: BLE001
-        pass
-    sys.stderr.write(
-        f"evidently is not importable ({type(exc).__name__}: {exc}){hint}; run `bash scripts/services.sh setup`\n"
-    )
-    sys.exit(3)
+    exit_not_importable(exc)
 
 # Evidently's display names (StatTest.display_name) -> registered names (StatTest.name).
 TEST_NAMES = {

@@ -269,10 +269,13 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
     };
 
     // The live leaderboard: up before the first day, updated after each one.
-    const standings = async (done: number, finished: boolean): Promise<LiveSnapshot> =>
-      liveStandings({
+    // Every team's journal read once per use (standings, notices and progress of a day share one read).
+    const journalsNow = async () => new Map(await Promise.all(opts.teams.map(async (t) => [t.team, await journalOf(t)] as const)));
+    const standings = async (done: number, finished: boolean, journals?: Map<string, Journal>): Promise<LiveSnapshot> => {
+      const read = journals ?? (await journalsNow());
+      return liveStandings({
         name: opts.name ?? `competition ${id}`,
-        teams: await Promise.all(opts.teams.map(async (t) => ({ team: t.team, broker: t.broker, feature: t.model.output.feature, journal: await journalOf(t) }))),
+        teams: opts.teams.map((t) => ({ team: t.team, broker: t.broker, feature: t.model.output.feature, journal: read.get(t.team) as Journal })),
         market,
         benchmark: (opts.teams[0] as TeamConfig).data.benchmark,
         days,
@@ -280,6 +283,7 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
         finished,
         generatedAt: clock.now().toISO() ?? new Date().toISOString(),
       });
+    };
     if (opts.live !== false) {
       live = await startLiveServer({ host: opts.live?.host ?? '127.0.0.1', port: opts.live?.port ?? 0, reportsDir: opts.out, initial: await standings(resume, false) });
       opts.logger.info(`live leaderboard on ${live.url}`);
@@ -337,24 +341,21 @@ export async function runCompetition(opts: CompeteOptions): Promise<CompeteResul
       }
       const every = opts.refreshEveryDays ?? 1;
       if ((i + 1 - resume) % every === 0 && i < days.length - 1) await report(i + 1, true);
-      if (live || notifier) {
-        const snap = await standings(i + 1, false);
+      const journals = live || notifier || opts.onDay ? await journalsNow() : null;
+      if (journals && (live || notifier)) {
+        const snap = await standings(i + 1, false, journals);
         live?.update(snap);
         if (notifier) {
           for (const t of opts.teams) {
-            const e = (await journalOf(t)).get(date, 'config')?.event;
+            const e = journals.get(t.team)?.get(date, 'config')?.event;
             if (e) notifier.notify(configNotice(t.team, e, clock.now().toISO() ?? new Date().toISOString()));
           }
           const top = snap.teams.map((t) => `${t.rank}. ${t.team} ${t.equity === null ? '—' : `$${t.equity.toFixed(2)}`}`).join(', ');
           notifier.notify({ event: 'daily_summary', team: null, level: 'info', title: `${date}: day ${i + 1} of ${days.length}`, text: top, at: clock.now().toISO() ?? new Date().toISOString() });
         }
       }
-      if (opts.onDay) {
-        const teams = [];
-        for (const t of opts.teams) {
-          const rec = (await journalOf(t)).get(date, 'trade');
-          teams.push({ team: t.team, equity: rec?.equity ?? null });
-        }
+      if (journals && opts.onDay) {
+        const teams = opts.teams.map((t) => ({ team: t.team, equity: journals.get(t.team)?.get(date, 'trade')?.equity ?? null }));
         opts.onDay({ index: i + 1, total: days.length, date, teams });
       }
     }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isoNy, nyMidnight, parseInstant, sessionOfDate } from '../../domain/trading/auctions.ts';
-import type { Fill } from '../../domain/trading/types.ts';
+import type { AccountConfig, Fill } from '../../domain/trading/types.ts';
 import { calendarDate, calendarJson } from './calendar.ts';
 import { accountOf, enumParam, intParam, param, type ExchangeContext } from './context.ts';
 import { accountJson, assetJson, configJson, configPatchSchema, fillActivityJson, invalid, notFound, unprocessable, zodMessage } from './wire.ts';
@@ -27,9 +27,12 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ExchangeContext
     return accountJson(await account.account(), uuid);
   });
 
+  // The margin multiplier is one of the exchange's terms, not an account setting: shown as the terms say.
+  const configBody = (c: AccountConfig) => configJson({ ...c, max_margin_multiplier: String(ctx.registry.terms.marginMultiplier) });
+
   app.get('/v2/account/configurations', async (req) => {
     const { account } = await accountOf(ctx, req);
-    return configJson(await account.configuration());
+    return configBody(await account.configuration());
   });
 
   app.patch('/v2/account/configurations', async (req) => {
@@ -41,7 +44,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ExchangeContext
     const patch = parsed.data;
     if (patch.no_shorting === false) throw unprocessable('shorting is not available on this exchange (no_shorting must stay true)');
     if (patch.max_margin_multiplier !== undefined && patch.max_margin_multiplier !== String(ctx.registry.terms.marginMultiplier)) throw unprocessable(`max_margin_multiplier is set by the exchange (${ctx.registry.terms.marginMultiplier})`);
-    return configJson(await account.configure(patch));
+    return configBody(await account.configure(patch));
   });
 
   app.get('/v2/clock', async (req) => {

@@ -114,6 +114,19 @@ describe('arena exchange guards', () => {
     await ex.close();
   });
 
+  it("account configurations show the exchange's margin multiplier, and a PATCH echoing it is accepted", async () => {
+    const ex = await startAlpacaExchange({ market: await market(), clock: new ReplayClock({ start: nyDateTime('2017-11-08', '16:30') }), stateDir: tmp(), terms: { marginMultiplier: 2 } });
+    const url = `${ex.url}/v2/account/configurations`;
+    const shown = (await (await fetch(url, { headers: keys() })).json()) as Record<string, unknown>;
+    expect(shown.max_margin_multiplier).toBe('2');
+    const echoed = await fetch(url, { method: 'PATCH', headers: { ...keys(), 'content-type': 'application/json' }, body: JSON.stringify(shown) });
+    expect(echoed.status).toBe(200);
+    expect(await echoed.json()).toEqual(shown);
+    const other = await fetch(url, { method: 'PATCH', headers: { ...keys(), 'content-type': 'application/json' }, body: JSON.stringify({ max_margin_multiplier: '4' }) });
+    expect(other.status).toBe(422);
+    await ex.close();
+  });
+
   it('an order is found by id however many orders the account has', async () => {
     const ex = await startAlpacaExchange({ market: await market(), clock: new ReplayClock({ start: nyDateTime('2017-11-08', '16:30') }), stateDir: tmp(), terms: { startingCash: 1e9 } });
     const acct = await ex.account('PKA', 'secret-a');
