@@ -24,6 +24,11 @@ describe('fitTfidf (sublinear tf, smooth idf, max_df 0.5, L2 rows)', () => {
     expect([...(row?.idx ?? [])]).toEqual([0, 3]);
     expect(row?.val[0]).toBeCloseTo(apple / norm, 12);
     expect(row?.val[1]).toBeCloseTo(pear / norm, 12);
+    // A text with more distinct terms than a call takes arguments is still normalised.
+    const long = Array.from({ length: 200_000 }, (_, i) => `w${i}`).join(' ');
+    const [wide] = fitTfidf([long, 'other words']).transform([long]);
+    expect(wide?.idx.length).toBe(200_000);
+    expect(wide?.val.reduce((s, v) => s + v * v, 0)).toBeCloseTo(1, 9);
     // A term in more than half of the texts is dropped.
     expect([...fitTfidf(['a1 b1', 'a1 c1', 'a1 d1']).vocabulary.keys()]).toEqual(['b1', 'c1', 'd1']);
   });

@@ -66,7 +66,10 @@ export function fitTfidf(train: readonly string[], maxDf = 0.5): { vocabulary: R
       }
       const idx = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
       const val = Float64Array.from(idx, (i) => (1 + Math.log(counts.get(i) as number)) * (idf[i] as number));
-      const norm = Math.hypot(...val);
+      // A loop, not Math.hypot(...val): a long text's terms would overflow the call's argument limit.
+      let squares = 0;
+      for (const v of val) squares += v * v;
+      const norm = Math.sqrt(squares);
       if (norm > 0) for (let k = 0; k < val.length; k++) val[k] = (val[k] as number) / norm;
       return { idx, val };
     });
