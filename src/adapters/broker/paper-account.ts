@@ -563,7 +563,9 @@ export class PaperAccount implements Broker {
     const asc = query.direction === 'asc';
     // The query's filters (the time window apart: the loop stops at its end).
     const matches = (o: Order): boolean => (status === 'all' || b.isOpen(o.id) === (status === 'open')) && (!symbols || symbols.has(o.symbol)) && (!query.side || o.side === query.side);
+    const windowed = after !== -Infinity || until !== Infinity;
     const inWindow = (o: Order): boolean => {
+      if (!windowed) return true;
       const t = Date.parse(o.submitted_at);
       return t > after && t < until;
     };
@@ -571,12 +573,11 @@ export class PaperAccount implements Broker {
     for (let k = 0; k < source.length && out.length < limit; k++) {
       const o = source[asc ? k : source.length - 1 - k] as Order;
       if (!matches(o)) continue;
-      if (after !== -Infinity || until !== Infinity) {
+      if (!inWindow(o)) {
+        // Submission order: past the window's far end, nothing further can be in it.
         const t = Date.parse(o.submitted_at);
-        if (!(t > after && t < until)) {
-          if (asc ? t >= until : t <= after) break;
-          continue;
-        }
+        if (asc ? t >= until : t <= after) break;
+        continue;
       }
       if (query.nested && o.parent_id) {
         // A leg rolls up under its parent only if this query lists the parent: once a bracket's parent

@@ -113,15 +113,14 @@ function teamYaml(text: string, team: string, port: number, moved: ReadonlyMap<s
  * whole project), has no folder of its own to copy: refused.
  */
 export function pluginFolders(template: Pick<TeamConfig, 'root'> & { plugins: Pick<TeamPlugins, 'modules'> }): string[] {
-  const dirs = [...new Set(template.plugins.modules.map((m) => path.relative(template.root, path.dirname(m.file)).split(path.sep).join('/')))];
-  for (const d of dirs) {
+  const dirs = new Set<string>();
+  for (const m of template.plugins.modules) {
+    const d = path.relative(template.root, path.dirname(m.file)).split(path.sep).join('/');
     if (d === '..' || d.startsWith('../') || path.isAbsolute(d)) throw new UsageError(`--template: its plug-in folder ${d} is outside the project; expected it under teams/`);
-    if (d === '') {
-      const m = template.plugins.modules.find((x) => path.relative(template.root, path.dirname(x.file)) === '');
-      throw new UsageError(`--template: its plug-in module ${path.basename(m?.file ?? '')} (${m?.field ?? 'a module'}) is at the project root, so its folder would be the whole project; expected it in a folder of its own under teams/ (e.g. teams/green/)`);
-    }
+    if (d === '') throw new UsageError(`--template: its plug-in module ${path.basename(m.file)} (${m.field}) is at the project root, so its folder would be the whole project; expected it in a folder of its own under teams/ (e.g. teams/green/)`);
+    dirs.add(d);
   }
-  return dirs;
+  return [...dirs];
 }
 
 export async function initClass(o: ClassInitOptions): Promise<ClassInitResult> {

@@ -1,6 +1,5 @@
 /**
- * Column and dataset drift with Evidently 0.7.23's default rules (`DataDriftPreset`), confirmed in its source
-:
+ * Column and dataset drift with Evidently 0.7.23's default rules (`DataDriftPreset`), confirmed in its source:
  *
  * - cleaning (legacy/calculations/data_drift.py `get_one_column_drift`): ±inf → NaN, NaN dropped, separately in
  *   reference and current; an empty column on either side is an error;
