@@ -28,6 +28,7 @@ import { barsCsv, sampleMarketData } from '../src/adapters/market/csv.ts';
 import { seededRandom } from '../src/domain/models/rng.ts';
 import { datasetDrift, type ColumnDrift, type Table } from '../src/domain/monitoring/drift/index.ts';
 import { regressionMetrics } from '../src/domain/monitoring/metrics/index.ts';
+import { benchLatency } from './latency.ts';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -323,7 +324,7 @@ async function benchCycle(): Promise<void> {
 }
 
 // BENCH_ONLY=drift,season (comma-separated) runs a subset.
-const only = new Set((process.env.BENCH_ONLY ?? 'season,reports,replay,features,models,drift,cycle').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'season,reports,replay,features,models,drift,cycle,latency').split(','));
 const load = loadAverage();
 console.log(`machine: ${availableParallelism()} CPUs, load average ${load} at the start (other work on the machine moves wall times; CPU seconds and ratios hold)`);
 let season: SeasonFigures | null = null;
@@ -337,4 +338,6 @@ if (only.has('models')) benchInChild('models.ts', ['dense']);
 if (only.has('drift')) benchDrift();
 if (only.has('drift')) benchTextDrift();
 if (only.has('cycle')) await benchCycle();
+// SIGTERM to exit mid-training, a calendar year, MinIO refusing wrong keys: each next to its budget.
+if (only.has('latency')) await benchLatency();
 console.log(`machine load average at the end: ${loadAverage()}`);
